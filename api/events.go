@@ -1,0 +1,193 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/catalog"
+	"github.com/heraldhub/herald/publish"
+	"github.com/heraldhub/herald/store"
+)
+
+// maxDataBytes limits an event's data object (SPEC §2).
+const maxDataBytes = 256 << 10
+
+// Publisher durably accepts an event: stored, and its workflow started.
+type Publisher interface {
+	Publish(ctx context.Context, r publish.Request) (ev *herald.Event, existed bool, err error)
+}
+
+// EventReader reads events and their deliveries.
+type EventReader interface {
+	GetEvent(ctx context.Context, id string) (*herald.Event, error)
+	ListEvents(ctx context.Context, f store.EventFilter) ([]*herald.Event, string, error)
+	ListDeliveries(ctx context.Context, eventID string) ([]*herald.Delivery, error)
+}
+
+type eventInput struct {
+	ID      *string         `json:"id"`
+	Event   *string         `json:"event"`
+	Data    json.RawMessage `json:"data"`
+	Changes json.RawMessage `json:"changes"`
+}
+
+type eventAccepted struct {
+	ID         string    `json:"id"`
+	Event      string    `json:"event"`
+	Created    time.Time `json:"created"`
+	WorkflowID string    `json:"workflow_id"`
+}
+
+func (s *Server) publishEvent(c *gin.Context) {
+	var in eventInput
+	if err := decode(c, &in, false); err != nil {
+		s.fail(c, err)
+		return
+	}
+	req, err := checkEvent(&in)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	req.TraceID = traceID(c.GetHeader("traceparent"))
+	ev, existed, err := s.Publisher.Publish(c.Request.Context(), req)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	status := http.StatusAccepted
+	if existed {
+		status = http.StatusOK
+	}
+	c.JSON(status, eventAccepted{ID: ev.ID, Event: ev.Name, Created: ev.Created, WorkflowID: ev.WorkflowID})
+}
+
+// checkEvent validates a publish request, one error per bad field.
+func checkEvent(in *eventInput) (publish.Request, error) {
+	var errs []herald.FieldError
+	var r publish.Request
+	if in.ID != nil {
+		if n := len(*in.ID); n == 0 || n > 200 {
+			errs = append(errs, field("id", "must be 1 to 200 characters"))
+		}
+		r.ClientID = *in.ID
+	}
+	switch {
+	case in.Event == nil:
+		errs = append(errs, field("event", "is required"))
+	case *in.Event == catalog.TestEvent:
+		errs = append(errs, field("event", "webhook.test is only sent by POST /v1/webhooks/{id}/test"))
+	default:
+		if _, ok := catalog.Lookup(*in.Event); !ok {
+			errs = append(errs, field("event", fmt.Sprintf("%q is not a catalog event (see GET /v1/event-types)", *in.Event)))
+		}
+		r.Event = *in.Event
+	}
+	data := bytes.TrimSpace(in.Data)
+	switch {
+	case len(data) == 0:
+		errs = append(errs, field("data", "is required"))
+	case data[0] != '{':
+		errs = append(errs, field("data", "must be a JSON object"))
+	case len(data) > maxDataBytes:
+		errs = append(errs, field("data", fmt.Sprintf("must be at most %d bytes", maxDataBytes)))
+	}
+	r.Data = data
+	changes := bytes.TrimSpace(in.Changes)
+	if len(changes) > 0 && changes[0] != '{' && changes[0] != '[' && string(changes) != "null" {
+		errs = append(errs, field("changes", "must be an object, an array or null"))
+	}
+	r.Changes = changes
+	if len(errs) > 0 {
+		return r, invalid(errs...)
+	}
+	return r, nil
+}
+
+// traceID takes the trace ID of a W3C traceparent header, or "" to let the
+// publisher generate one.
+func traceID(traceparent string) string {
+	// version "-" trace-id "-" parent-id "-" flags: 00-<32 hex>-<16 hex>-<2 hex>
+	if len(traceparent) < 55 || traceparent[2] != '-' || traceparent[35] != '-' {
+		return ""
+	}
+	id := traceparent[3:35]
+	for _, r := range id {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return ""
+		}
+	}
+	if id == "00000000000000000000000000000000" {
+		return ""
+	}
+	return id
+}
+
+type eventView struct {
+	*herald.Event
+	Deliveries []*herald.Delivery `json:"deliveries"`
+}
+
+func (s *Server) getEvent(c *gin.Context) {
+	ev, err := s.Events.GetEvent(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ds, err := s.Events.ListDeliveries(c.Request.Context(), ev.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if ds == nil {
+		ds = []*herald.Delivery{}
+	}
+	c.JSON(http.StatusOK, eventView{ev, ds})
+}
+
+func (s *Server) listEvents(c *gin.Context) {
+	p, err := page(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	t, err := since(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	list, next, err := s.Events.ListEvents(c.Request.Context(), store.EventFilter{Name: c.Query("event"), Since: t, Page: p})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, listResponse(list, next))
+}
+
+func (s *Server) eventTypes(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"data": catalog.All()})
+}
+
+// testData picks the data of a test request: the caller's, else the
+// catalog example of the event.
+func testData(in testInput) ([]byte, error) {
+	et, ok := catalog.Lookup(in.Event)
+	if !ok {
+		return nil, invalid(field("event", fmt.Sprintf("%q is not a catalog event", in.Event)))
+	}
+	if in.Data == nil {
+		return et.Example, nil
+	}
+	b, err := json.Marshal(in.Data)
+	if err != nil {
+		return nil, invalid(field("data", "must be a JSON object"))
+	}
+	return b, nil
+}

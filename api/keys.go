@@ -1,0 +1,92 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/store"
+)
+
+// KeyStore manages stored API keys.
+type KeyStore interface {
+	KeyFinder
+	CreateAPIKey(ctx context.Context, k *herald.APIKey) error
+	ListAPIKeys(ctx context.Context, p store.Page) ([]*herald.APIKey, string, error)
+	DeleteAPIKey(ctx context.Context, id string) error
+}
+
+var knownScopes = map[string]bool{
+	herald.ScopeAdmin: true, herald.ScopeManageWebhook: true, herald.ScopePublishEvent: true, herald.ScopeViewLog: true,
+}
+
+type keyInput struct {
+	Name   *string   `json:"name"`
+	Scopes *[]string `json:"scopes"`
+}
+
+type keyCreated struct {
+	*herald.APIKey
+	Key string `json:"key"`
+}
+
+func (s *Server) createKey(c *gin.Context) {
+	var in keyInput
+	if err := decode(c, &in, false); err != nil {
+		s.fail(c, err)
+		return
+	}
+	var errs []herald.FieldError
+	if in.Name == nil || *in.Name == "" || len(*in.Name) > 200 {
+		errs = append(errs, field("name", "is required, at most 200 characters"))
+	}
+	if in.Scopes == nil || len(*in.Scopes) == 0 {
+		errs = append(errs, field("scopes", "must name at least one scope"))
+	} else {
+		for i, sc := range *in.Scopes {
+			if !knownScopes[sc] {
+				errs = append(errs, field(fmt.Sprintf("scopes[%d]", i), "must be one of admin, manage:webhook, publish:event, view:log"))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		s.fail(c, invalid(errs...))
+		return
+	}
+	key := NewKey()
+	k := &herald.APIKey{
+		ID: herald.NewID(herald.PrefixKey), Name: *in.Name, Scopes: *in.Scopes,
+		Hash: HashKey(key), CreatedAt: time.Now().UTC(),
+	}
+	if err := s.Keys.CreateAPIKey(c.Request.Context(), k); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, keyCreated{k, key})
+}
+
+func (s *Server) listKeys(c *gin.Context) {
+	p, err := page(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	list, next, err := s.Keys.ListAPIKeys(c.Request.Context(), p)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, listResponse(list, next))
+}
+
+func (s *Server) deleteKey(c *gin.Context) {
+	if err := s.Keys.DeleteAPIKey(c.Request.Context(), c.Param("id")); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

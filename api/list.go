@@ -1,0 +1,60 @@
+package api
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/heraldhub/herald/store"
+)
+
+const (
+	defaultLimit = 50
+	maxLimit     = 200
+)
+
+// page reads ?limit= and ?cursor=.
+func page(c *gin.Context) (store.Page, error) {
+	p := store.Page{Limit: defaultLimit, Cursor: c.Query("cursor")}
+	if v, ok := c.GetQuery("limit"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxLimit {
+			return p, invalid(field("limit", "must be an integer from 1 to 200"))
+		}
+		p.Limit = n
+	}
+	if len(p.Cursor) > 512 {
+		return p, invalid(field("cursor", "is not a valid cursor"))
+	}
+	return p, nil
+}
+
+// since reads an optional RFC 3339 ?since= parameter.
+func since(c *gin.Context) (time.Time, error) {
+	v := c.Query("since")
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, invalid(field("since", "must be an RFC 3339 time"))
+	}
+	return t.UTC(), nil
+}
+
+type listBody[T any] struct {
+	Data       []T     `json:"data"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func listResponse[T any](items []T, next string) listBody[T] {
+	b := listBody[T]{Data: items}
+	if b.Data == nil {
+		b.Data = []T{}
+	}
+	if next != "" {
+		b.NextCursor = &next
+	}
+	return b
+}

@@ -1,0 +1,124 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/store"
+)
+
+// LogReader reads the request log.
+type LogReader interface {
+	GetLog(ctx context.Context, id string) (*herald.LogEntry, error)
+	ListLogs(ctx context.Context, f store.LogFilter) ([]*herald.LogEntry, string, error)
+}
+
+// logFilter reads the query filters of a log list.
+func logFilter(c *gin.Context, targetType, targetID string) (store.LogFilter, error) {
+	f := store.LogFilter{TargetType: targetType, TargetID: targetID, Event: c.Query("event"), Status: c.Query("status")}
+	if f.Status != "" && f.Status != "success" && f.Status != "failure" {
+		return f, invalid(field("status", "must be success or failure"))
+	}
+	var err error
+	if f.Since, err = since(c); err != nil {
+		return f, err
+	}
+	f.Page, err = page(c)
+	return f, err
+}
+
+func (s *Server) webhookLogs(c *gin.Context) {
+	if _, err := s.Webhooks.GetWebhook(c.Request.Context(), c.Param("id")); err != nil {
+		s.fail(c, err)
+		return
+	}
+	f, err := logFilter(c, herald.TargetWebhook, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	list, next, err := s.Logs.ListLogs(c.Request.Context(), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, listResponse(list, next))
+}
+
+func (s *Server) getLog(c *gin.Context) {
+	entry, err := s.Logs.GetLog(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, entry)
+}
+
+// streamLogs sends a webhook's new log entries as server-sent events. It
+// polls the store, so entries written by any worker process appear, and
+// resumes after Last-Event-ID when a client reconnects.
+func (s *Server) streamLogs(c *gin.Context) {
+	ctx := c.Request.Context()
+	id := c.Param("id")
+	if _, err := s.Webhooks.GetWebhook(ctx, id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	after := c.GetHeader("Last-Event-ID")
+	if after == "" {
+		// Start from now: the newest existing entry is the high-water mark.
+		latest, _, err := s.Logs.ListLogs(ctx, store.LogFilter{TargetType: herald.TargetWebhook, TargetID: id, Page: store.Page{Limit: 1}})
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if len(latest) == 1 {
+			after = latest[0].ID
+		}
+	}
+	w := c.Writer
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	_, _ = fmt.Fprint(w, ": stream of new log entries\n\n")
+	w.Flush()
+
+	tick := time.NewTicker(s.StreamPoll)
+	defer tick.Stop()
+	lastWrite := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		entries, _, err := s.Logs.ListLogs(ctx, store.LogFilter{
+			TargetType: herald.TargetWebhook, TargetID: id, AfterID: after, Page: store.Page{Limit: 100},
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Error("log stream poll", "webhook_id", id, "error", err)
+			}
+			return
+		}
+		for _, e := range entries {
+			b, _ := json.Marshal(e)
+			_, _ = fmt.Fprintf(w, "id: %s\nevent: log\ndata: %s\n\n", e.ID, b)
+			after = e.ID
+		}
+		if len(entries) == 0 && time.Since(lastWrite) > 15*time.Second {
+			_, _ = fmt.Fprint(w, ": keep-alive\n\n")
+		} else if len(entries) == 0 {
+			continue
+		}
+		lastWrite = time.Now()
+		w.Flush()
+	}
+}

@@ -1,0 +1,142 @@
+// Package api is Herald's HTTP API: a Gin router, its handlers, auth and
+// scope checks, and the mapping of errors to RFC 9457 problem documents.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Checker reports whether a dependency is reachable (for /readyz).
+type Checker interface {
+	Check(ctx context.Context) error
+}
+
+// CheckFunc adapts a function to Checker.
+type CheckFunc func(ctx context.Context) error
+
+// Check calls f.
+func (f CheckFunc) Check(ctx context.Context) error { return f(ctx) }
+
+// HostChecker refuses hosts that resolve to non-public addresses.
+type HostChecker interface {
+	CheckHost(ctx context.Context, host string) error
+}
+
+// Deps are the services the API needs. Every field is required except
+// AdminKey and Ready.
+type Deps struct {
+	Webhooks  WebhookStore
+	Events    EventReader
+	Logs      LogReader
+	Keys      KeyStore
+	Publisher Publisher
+	Tester    Tester
+	// AdminKey, when set, is accepted as a key with the admin scope.
+	AdminKey string
+	// Ready lists the checks of /readyz by name.
+	Ready map[string]Checker
+	// Guard refuses webhook URLs whose host is not public, unless
+	// AllowPrivateTargets is set.
+	Guard               HostChecker
+	AllowPrivateTargets bool
+	// StreamPoll is how often the live log stream looks for new entries
+	// (default 200ms).
+	StreamPoll time.Duration
+	Logger     *slog.Logger
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	Deps
+	keys      KeyFinder
+	adminHash string
+	log       *slog.Logger
+}
+
+// New returns the API's http.Handler.
+func New(d Deps) http.Handler {
+	if d.StreamPoll == 0 {
+		d.StreamPoll = 200 * time.Millisecond
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{Deps: d, keys: d.Keys, log: d.Logger}
+	if d.AdminKey != "" {
+		s.adminHash = HashKey(d.AdminKey)
+	}
+	return s.routes()
+}
+
+func (s *Server) routes() *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.Use(s.recover)
+	r.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "no such route", nil) })
+	r.NoMethod(func(c *gin.Context) {
+		writeProblem(c, http.StatusMethodNotAllowed, "method not allowed on this route", nil)
+	})
+
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.readyz)
+
+	v1 := r.Group("/v1", s.authenticate)
+	manage := v1.Group("", require("manage:webhook"))
+	manage.POST("/webhooks", s.createWebhook)
+	manage.GET("/webhooks", s.listWebhooks)
+	manage.GET("/webhooks/:id", s.getWebhook)
+	manage.PATCH("/webhooks/:id", s.patchWebhook)
+	manage.DELETE("/webhooks/:id", s.deleteWebhook)
+	manage.GET("/webhooks/:id/secret", s.revealSecret)
+	manage.POST("/webhooks/:id/test", s.testWebhook)
+
+	v1.POST("/events", require("publish:event"), s.publishEvent)
+
+	view := v1.Group("", require("view:log"))
+	view.GET("/event-types", s.eventTypes)
+	view.GET("/events", s.listEvents)
+	view.GET("/events/:id", s.getEvent)
+	view.GET("/webhooks/:id/logs", s.webhookLogs)
+	view.GET("/webhooks/:id/logs/stream", s.streamLogs)
+	view.GET("/logs/:id", s.getLog)
+
+	admin := v1.Group("", require("admin"))
+	admin.POST("/api-keys", s.createKey)
+	admin.GET("/api-keys", s.listKeys)
+	admin.DELETE("/api-keys/:id", s.deleteKey)
+	return r
+}
+
+// recover turns a handler panic into a logged 500 problem.
+func (s *Server) recover(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.ErrorContext(c.Request.Context(), "handler panicked", "route", c.FullPath(), "panic", v)
+			writeProblem(c, http.StatusInternalServerError, "internal error", nil)
+		}
+	}()
+	c.Next()
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+	defer cancel()
+	status := http.StatusOK
+	checks := gin.H{}
+	for name, chk := range s.Ready {
+		if err := chk.Check(ctx); err != nil {
+			s.log.Warn("readiness check failed", "check", name, "error", err)
+			status = http.StatusServiceUnavailable
+			checks[name] = "unavailable"
+			continue
+		}
+		checks[name] = "ok"
+	}
+	c.JSON(status, gin.H{"checks": checks})
+}

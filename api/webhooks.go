@@ -1,0 +1,160 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/store"
+)
+
+// WebhookStore is the webhook part of the store.
+type WebhookStore interface {
+	CreateWebhook(ctx context.Context, w *herald.Webhook) error
+	GetWebhook(ctx context.Context, id string) (*herald.Webhook, error)
+	ListWebhooks(ctx context.Context, p store.Page) ([]*herald.Webhook, string, error)
+	UpdateWebhook(ctx context.Context, w *herald.Webhook) error
+	DeleteWebhook(ctx context.Context, id string) error
+}
+
+// Tester sends one request to a webhook now and returns its log entry.
+type Tester interface {
+	Test(ctx context.Context, w *herald.Webhook, event string, data []byte) (*herald.LogEntry, error)
+}
+
+// webhookWithSecret is the one response shape that shows the secret.
+type webhookWithSecret struct {
+	*herald.Webhook
+	Secret string `json:"secret"`
+}
+
+func (s *Server) createWebhook(c *gin.Context) {
+	var in webhookInput
+	if err := decode(c, &in, false); err != nil {
+		s.fail(c, err)
+		return
+	}
+	now := time.Now().UTC()
+	w := &herald.Webhook{
+		ID:             herald.NewID(herald.PrefixWebhook),
+		Method:         http.MethodPost,
+		Enabled:        true,
+		Headers:        map[string]string{},
+		TimeoutSeconds: 10,
+		Retry:          herald.DefaultRetry,
+		CreatedAt:      now,
+		UpdatedAt:      now,
+	}
+	if err := s.apply(c.Request.Context(), w, &in, true); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if w.Secret == "" {
+		w.Secret = newSecret()
+	}
+	if err := s.Webhooks.CreateWebhook(c.Request.Context(), w); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, webhookWithSecret{w, w.Secret})
+}
+
+func (s *Server) listWebhooks(c *gin.Context) {
+	p, err := page(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	list, next, err := s.Webhooks.ListWebhooks(c.Request.Context(), p)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, listResponse(list, next))
+}
+
+func (s *Server) getWebhook(c *gin.Context) {
+	w, err := s.Webhooks.GetWebhook(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, w)
+}
+
+func (s *Server) patchWebhook(c *gin.Context) {
+	w, err := s.Webhooks.GetWebhook(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var in webhookInput
+	if err := decode(c, &in, false); err != nil {
+		s.fail(c, err)
+		return
+	}
+	wasEnabled := w.Enabled
+	if err := s.apply(c.Request.Context(), w, &in, false); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if w.Enabled && !wasEnabled {
+		w.DisabledReason = nil
+		w.ConsecutiveFailures = 0
+	}
+	w.UpdatedAt = time.Now().UTC()
+	if err := s.Webhooks.UpdateWebhook(c.Request.Context(), w); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, w)
+}
+
+func (s *Server) deleteWebhook(c *gin.Context) {
+	if err := s.Webhooks.DeleteWebhook(c.Request.Context(), c.Param("id")); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) revealSecret(c *gin.Context) {
+	w, err := s.Webhooks.GetWebhook(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"secret": w.Secret})
+}
+
+type testInput struct {
+	Event string         `json:"event"`
+	Data  map[string]any `json:"data"`
+}
+
+func (s *Server) testWebhook(c *gin.Context) {
+	w, err := s.Webhooks.GetWebhook(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	in := testInput{Event: "webhook.test"}
+	if err := decode(c, &in, true); err != nil {
+		s.fail(c, err)
+		return
+	}
+	data, err := testData(in)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	entry, err := s.Tester.Test(c.Request.Context(), w, in.Event, data)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, entry)
+}

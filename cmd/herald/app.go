@@ -1,0 +1,290 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/activities"
+	"github.com/heraldhub/herald/api"
+	"github.com/heraldhub/herald/delivery"
+	"github.com/heraldhub/herald/devserver"
+	"github.com/heraldhub/herald/netguard"
+	"github.com/heraldhub/herald/publish"
+	"github.com/heraldhub/herald/store/sqlite"
+	"github.com/heraldhub/herald/worker"
+)
+
+// searchAttributes are registered on the namespace (SPEC §9).
+var searchAttributes = map[string]enumspb.IndexedValueType{
+	"HeraldEvent":  enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"HeraldTarget": enumspb.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+}
+
+// Main owns every long-lived part of a herald process. Run starts what the
+// command needs; Close stops it in reverse order: HTTP, worker, client, UI
+// and Temporal server, database.
+type Main struct {
+	cfg Config
+	log *slog.Logger
+	out io.Writer
+
+	temporal *devserver.Server
+	db       *sqlite.DB
+	client   client.Client
+	worker   sdkworker.Worker
+	http     *http.Server
+	httpLn   net.Listener
+
+	// HTTPURL and UIURL are where the API and Temporal UI listen, once
+	// Start returned.
+	HTTPURL string
+	UIURL   string
+	// AdminKey is the bootstrap admin key when this run created one.
+	AdminKey string
+}
+
+// NewMain returns a Main for cfg; out receives the start-up banner.
+func NewMain(cfg Config, log *slog.Logger, out io.Writer) *Main {
+	return &Main{cfg: cfg, log: log, out: out}
+}
+
+func (m *Main) runs(parts ...string) bool {
+	for _, p := range parts {
+		if m.cfg.Command == p {
+			return true
+		}
+	}
+	return false
+}
+
+// Start brings up the command's parts. On error, whatever started is
+// stopped again.
+func (m *Main) Start(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			m.Close()
+		}
+	}()
+	if m.runs("dev", "temporal", "bench") {
+		if err := m.startTemporal(ctx); err != nil {
+			return err
+		}
+	}
+	if m.cfg.Command == "temporal" {
+		m.banner()
+		return nil
+	}
+	if err := m.openStore(ctx); err != nil {
+		return err
+	}
+	m.client, err = client.DialContext(ctx, client.Options{
+		HostPort:  m.cfg.TemporalAddress,
+		Namespace: m.cfg.TemporalNamespace,
+		Logger:    sdklog.NewStructuredLogger(m.log.With("component", "temporal-sdk")),
+	})
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s: %w", m.cfg.TemporalAddress, err)
+	}
+	if m.temporal == nil {
+		m.registerSearchAttributes(ctx)
+	}
+	sender := delivery.NewSender(delivery.NewHTTPClient(m.cfg.AllowPrivateTargets), nil)
+	if m.runs("dev", "serve", "worker", "bench") {
+		acts := activities.New(m.db, sender, m.log.With("component", "activities"))
+		m.worker = worker.New(m.client, m.cfg.TaskQueue, acts, worker.Options{StopTimeout: m.cfg.WorkerStopTimeout})
+		if err := m.worker.Start(); err != nil {
+			return fmt.Errorf("start worker: %w", err)
+		}
+	}
+	if m.runs("dev", "serve", "api", "bench") {
+		if err := m.startHTTP(ctx, sender); err != nil {
+			return err
+		}
+	}
+	if m.cfg.AllowPrivateTargets {
+		m.log.Warn("private targets allowed: webhooks may point at loopback and private addresses")
+	}
+	m.banner()
+	return nil
+}
+
+func (m *Main) startTemporal(ctx context.Context) error {
+	if err := os.MkdirAll(m.cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	srv, err := devserver.Start(ctx, devserver.Config{
+		DBPath:           filepath.Join(m.cfg.DataDir, "temporal.db"),
+		FrontendPort:     m.cfg.TemporalPort,
+		UIPort:           m.cfg.UIPort,
+		Namespace:        m.cfg.TemporalNamespace,
+		SearchAttributes: searchAttributes,
+		Logger:           m.log.With("component", "temporal-server"),
+	})
+	if err != nil {
+		return fmt.Errorf("start embedded Temporal: %w", err)
+	}
+	m.temporal = srv
+	m.cfg.TemporalAddress = srv.FrontendAddress()
+	m.UIURL = srv.UIAddress()
+	return nil
+}
+
+func (m *Main) openStore(ctx context.Context) error {
+	path := m.cfg.sqlitePath()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("create database dir: %w", err)
+	}
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	m.db = db
+	return nil
+}
+
+// registerSearchAttributes adds Herald's search attributes to an external
+// cluster; failure (for example missing permissions) is only a warning.
+func (m *Main) registerSearchAttributes(ctx context.Context) {
+	_, err := m.client.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace: m.cfg.TemporalNamespace, SearchAttributes: searchAttributes,
+	})
+	if err != nil {
+		m.log.Warn("could not register search attributes; add HeraldEvent (Keyword) and HeraldTarget (KeywordList) yourself", "error", err)
+	}
+}
+
+func (m *Main) startHTTP(ctx context.Context, sender *delivery.Sender) error {
+	adminKey := m.cfg.AdminKey
+	if adminKey == "" && m.cfg.Command == "dev" {
+		key, err := m.bootstrapKey(ctx)
+		if err != nil {
+			return err
+		}
+		m.AdminKey = key
+	}
+	handler := api.New(api.Deps{
+		Webhooks:            m.db,
+		Events:              m.db,
+		Logs:                m.db,
+		Keys:                m.db,
+		Publisher:           publish.New(m.db, m.client, m.cfg.TaskQueue, m.log.With("component", "publish")),
+		Tester:              publish.NewTester(m.db, sender),
+		AdminKey:            adminKey,
+		Guard:               &netguard.Guard{},
+		AllowPrivateTargets: m.cfg.AllowPrivateTargets,
+		Ready: map[string]api.Checker{
+			"database": api.CheckFunc(m.db.Ping),
+			"temporal": api.CheckFunc(func(ctx context.Context) error {
+				_, err := m.client.CheckHealth(ctx, &client.CheckHealthRequest{})
+				return err
+			}),
+		},
+		Logger: m.log.With("component", "api"),
+	})
+	ln, err := net.Listen("tcp", m.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.cfg.HTTPAddr, err)
+	}
+	m.httpLn = ln
+	m.HTTPURL = "http://" + ln.Addr().String()
+	m.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := m.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.log.Error("http server stopped", "error", err)
+		}
+	}()
+	return nil
+}
+
+// bootstrapKey creates the first admin key of a fresh database, writes it
+// to <data dir>/admin.key (0600) and returns it; with keys already present
+// it returns "".
+func (m *Main) bootstrapKey(ctx context.Context) (string, error) {
+	n, err := m.db.CountAPIKeys(ctx)
+	if err != nil || n > 0 {
+		return "", err
+	}
+	key := api.NewKey()
+	path := filepath.Join(m.cfg.DataDir, "admin.key")
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write admin key: %w", err)
+	}
+	err = m.db.CreateAPIKey(ctx, &herald.APIKey{
+		ID: herald.NewID(herald.PrefixKey), Name: "bootstrap admin", Scopes: []string{herald.ScopeAdmin},
+		Hash: api.HashKey(key), CreatedAt: time.Now().UTC(),
+	})
+	if err != nil {
+		return "", fmt.Errorf("store admin key: %w", err)
+	}
+	return key, nil
+}
+
+func (m *Main) banner() {
+	if m.out == nil {
+		return
+	}
+	fmt.Fprintf(m.out, "Herald %s (%s)\n", herald.Version, m.cfg.Command)
+	if m.HTTPURL != "" {
+		fmt.Fprintf(m.out, "  API:         %s\n", m.HTTPURL)
+	}
+	fmt.Fprintf(m.out, "  Temporal:    %s (namespace %s, task queue %s)\n", m.cfg.TemporalAddress, m.cfg.TemporalNamespace, m.cfg.TaskQueue)
+	if m.UIURL != "" {
+		fmt.Fprintf(m.out, "  Temporal UI: %s\n", m.UIURL)
+	}
+	switch {
+	case m.AdminKey != "":
+		fmt.Fprintf(m.out, "  Admin key:   %s (shown once; also in %s)\n", m.AdminKey, filepath.Join(m.cfg.DataDir, "admin.key"))
+	case m.cfg.AdminKey != "":
+		fmt.Fprintln(m.out, "  Admin key:   from HERALD_ADMIN_KEY")
+	case m.cfg.Command == "dev":
+		fmt.Fprintf(m.out, "  Admin key:   see %s\n", filepath.Join(m.cfg.DataDir, "admin.key"))
+	}
+}
+
+// Close stops everything Start started, in order. It is safe to call more
+// than once.
+func (m *Main) Close() {
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := m.http.Shutdown(ctx); err != nil {
+			m.log.Warn("http shutdown", "error", err)
+		}
+		cancel()
+		m.http = nil
+	}
+	if m.worker != nil {
+		m.worker.Stop()
+		m.worker = nil
+	}
+	if m.client != nil {
+		m.client.Close()
+		m.client = nil
+	}
+	if m.temporal != nil {
+		if err := m.temporal.Stop(); err != nil {
+			m.log.Warn("stop embedded Temporal", "error", err)
+		}
+		m.temporal = nil
+	}
+	if m.db != nil {
+		if err := m.db.Close(); err != nil {
+			m.log.Warn("close database", "error", err)
+		}
+		m.db = nil
+	}
+}

@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/heraldhub/herald/api"
+)
+
+// benchOptions are the flags after "herald bench".
+type benchOptions struct {
+	events      int
+	concurrency int
+	pacedRate   int
+	pacedFor    time.Duration
+}
+
+func (o *benchOptions) flags(fs *flag.FlagSet) {
+	fs.IntVar(&o.events, "events", 2000, "events per burst scenario")
+	fs.IntVar(&o.concurrency, "concurrency", 32, "concurrent publishers")
+	fs.IntVar(&o.pacedRate, "rate", 100, "events per second in the paced scenario")
+	fs.DurationVar(&o.pacedFor, "paced-for", 10*time.Second, "length of the paced scenario")
+}
+
+// runBench starts Herald on the embedded default in a fresh data dir, a
+// local receiver, and measures publishing and delivery (see README).
+func runBench(ctx context.Context, cfg Config) error {
+	o := cfg.Bench
+	dir, err := os.MkdirTemp("", "herald-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cfg.DataDir, cfg.DatabaseURL = dir, ""
+	cfg.HTTPAddr, cfg.TemporalPort, cfg.UIPort = "127.0.0.1:0", 0, -1
+	cfg.AdminKey = api.NewKey()
+	cfg.AllowPrivateTargets = true
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	m := NewMain(cfg, quiet, io.Discard)
+	if err := m.Start(ctx); err != nil {
+		return err
+	}
+	defer m.Close()
+
+	rcv, err := newBenchReceiver()
+	if err != nil {
+		return err
+	}
+	defer rcv.close()
+	b := &bench{url: m.HTTPURL, key: cfg.AdminKey, rcv: rcv, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}
+	fmt.Printf("herald bench: %d events per burst, %d concurrent publishers\n", o.events, o.concurrency)
+	for _, sc := range []struct {
+		name   string
+		event  string
+		fanout int
+		paced  bool
+	}{
+		{"fan-out 1", "user.created", 1, false},
+		{"fan-out 10", "rankrecord.created", 10, false},
+		{fmt.Sprintf("paced %d/s, fan-out 1", o.pacedRate), "awardrecord.created", 1, true},
+	} {
+		if err := b.subscribe(ctx, sc.event, sc.fanout); err != nil {
+			return err
+		}
+		var r result
+		if sc.paced {
+			r, err = b.paced(ctx, sc.event, sc.fanout, o.pacedRate, o.pacedFor)
+		} else {
+			r, err = b.burst(ctx, sc.event, sc.fanout, o.events, o.concurrency)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", sc.name, err)
+		}
+		r.print(sc.name)
+	}
+	return nil
+}
+
+type bench struct {
+	url, key string
+	rcv      *benchReceiver
+	client   *http.Client
+}
+
+type result struct {
+	events, deliveries int
+	publishTime        time.Duration
+	deliverTime        time.Duration
+	latencies          []time.Duration
+}
+
+func (r result) print(name string) {
+	slices.Sort(r.latencies)
+	pct := func(p float64) time.Duration {
+		if len(r.latencies) == 0 {
+			return 0
+		}
+		return r.latencies[min(len(r.latencies)-1, int(p*float64(len(r.latencies))))]
+	}
+	fmt.Printf("%-22s events accepted/s %7.0f   deliveries/s %7.0f   latency p50 %6.1fms p95 %6.1fms p99 %6.1fms   (%d events, %d deliveries)\n",
+		name, float64(r.events)/r.publishTime.Seconds(), float64(r.deliveries)/r.deliverTime.Seconds(),
+		ms(pct(0.50)), ms(pct(0.95)), ms(pct(0.99)), r.events, r.deliveries)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func (b *bench) do(ctx context.Context, method, path string, body any) error {
+	raw, _ := json.Marshal(body)
+	req, err := http.NewRequestWithContext(ctx, method, b.url+path, bytes.NewReader(raw))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+b.key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := b.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, out)
+	}
+	return nil
+}
+
+func (b *bench) subscribe(ctx context.Context, event string, n int) error {
+	for range n {
+		err := b.do(ctx, "POST", "/v1/webhooks", map[string]any{"url": b.rcv.url, "events": []string{event}})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// publish sends one event whose data carries its publish time.
+func (b *bench) publish(ctx context.Context, event string) error {
+	sent := time.Now().UnixNano()
+	return b.do(ctx, "POST", "/v1/events", map[string]any{"event": event, "data": map[string]any{"sent_ns": sent}})
+}
+
+func (b *bench) burst(ctx context.Context, event string, fanout, n, conc int) (result, error) {
+	b.rcv.reset(n * fanout)
+	start := time.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, conc)
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(n) {
+				if err := b.publish(ctx, event); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	published := time.Since(start)
+	select {
+	case err := <-errs:
+		return result{}, err
+	default:
+	}
+	return b.collect(ctx, start, published, n, fanout)
+}
+
+func (b *bench) paced(ctx context.Context, event string, fanout, rate int, d time.Duration) (result, error) {
+	n := int(d.Seconds() * float64(rate))
+	b.rcv.reset(n * fanout)
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	defer tick.Stop()
+	start := time.Now()
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	for range n {
+		<-tick.C
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := b.publish(ctx, event); err != nil {
+				failed.Store(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		return result{}, err
+	}
+	return b.collect(ctx, start, time.Since(start), n, fanout)
+}
+
+func (b *bench) collect(ctx context.Context, start time.Time, published time.Duration, n, fanout int) (result, error) {
+	select {
+	case <-b.rcv.done:
+	case <-time.After(2 * time.Minute):
+		return result{}, fmt.Errorf("only %d of %d deliveries arrived", len(b.rcv.snapshot()), n*fanout)
+	case <-ctx.Done():
+		return result{}, ctx.Err()
+	}
+	lat := b.rcv.snapshot()
+	return result{events: n, deliveries: len(lat), publishTime: published, deliverTime: time.Since(start), latencies: lat}, nil
+}
+
+// benchReceiver records, for each delivery, the time from publish call to
+// arrival.
+type benchReceiver struct {
+	url  string
+	srv  *http.Server
+	mu   sync.Mutex
+	lat  []time.Duration
+	want int
+	done chan struct{}
+}
+
+func newBenchReceiver() (*benchReceiver, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r := &benchReceiver{url: "http://" + ln.Addr().String() + "/hook"}
+	r.srv = &http.Server{Handler: http.HandlerFunc(r.serve)}
+	go func() { _ = r.srv.Serve(ln) }()
+	return r, nil
+}
+
+func (r *benchReceiver) serve(w http.ResponseWriter, req *http.Request) {
+	now := time.Now()
+	var env struct {
+		Data struct {
+			SentNS int64 `json:"sent_ns"`
+		} `json:"data"`
+	}
+	_ = json.NewDecoder(req.Body).Decode(&env)
+	w.WriteHeader(http.StatusNoContent)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lat = append(r.lat, now.Sub(time.Unix(0, env.Data.SentNS)))
+	if len(r.lat) == r.want {
+		close(r.done)
+	}
+}
+
+func (r *benchReceiver) reset(want int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lat, r.want, r.done = nil, want, make(chan struct{})
+}
+
+func (r *benchReceiver) snapshot() []time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.lat)
+}
+
+func (r *benchReceiver) close() { _ = r.srv.Close() }

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything the herald command can be told, filled once from
+// flags and then from HERALD_* environment variables for flags not given.
+type Config struct {
+	Command              string
+	DataDir              string
+	HTTPAddr             string
+	TemporalPort         int
+	UIPort               int
+	TemporalAddress      string
+	TemporalNamespace    string
+	TaskQueue            string
+	DatabaseURL          string
+	AdminKey             string
+	AllowPrivateTargets  bool
+	DisableAfterFailures int
+	WorkerStopTimeout    time.Duration
+	LogLevel             string
+	Bench                benchOptions // herald bench only
+}
+
+var commands = map[string]string{
+	"dev":      "everything in one process with an embedded Temporal server",
+	"serve":    "API and worker against an external Temporal",
+	"api":      "the HTTP API alone",
+	"worker":   "the Temporal worker alone",
+	"temporal": "only the embedded Temporal server and UI",
+	"bench":    "measure delivery throughput and latency on the embedded server",
+}
+
+// parseConfig reads args (without the program name) and the environment.
+func parseConfig(args []string, getenv func(string) string) (Config, error) {
+	if len(args) == 0 || commands[args[0]] == "" {
+		return Config{}, errors.New(usage())
+	}
+	c := Config{Command: args[0]}
+	fs := flag.NewFlagSet("herald "+c.Command, flag.ContinueOnError)
+	fs.StringVar(&c.DataDir, "data-dir", "./herald-data", "directory of Herald's and Temporal's databases (dev, temporal)")
+	fs.StringVar(&c.HTTPAddr, "http-addr", "127.0.0.1:8080", "address of the HTTP API")
+	fs.IntVar(&c.TemporalPort, "temporal-port", 7233, "embedded Temporal frontend port (dev, temporal)")
+	fs.IntVar(&c.UIPort, "ui-port", 8233, "Temporal UI port (dev, temporal); -1 disables it")
+	fs.StringVar(&c.TemporalAddress, "temporal-address", "127.0.0.1:7233", "Temporal frontend host:port (serve, api, worker)")
+	fs.StringVar(&c.TemporalNamespace, "temporal-namespace", "default", "Temporal namespace")
+	fs.StringVar(&c.TaskQueue, "task-queue", "herald", "Temporal task queue")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "sqlite:///path/herald.db (default <data dir>/herald.db)")
+	fs.StringVar(&c.AdminKey, "admin-key", "", "an API key with the admin scope (prefer HERALD_ADMIN_KEY)")
+	fs.BoolVar(&c.AllowPrivateTargets, "allow-private-targets", c.Command == "dev" || c.Command == "bench", "allow webhooks to loopback and private addresses")
+	fs.IntVar(&c.DisableAfterFailures, "disable-after-failures", 20, "disable a webhook after this many consecutive failed deliveries")
+	fs.DurationVar(&c.WorkerStopTimeout, "worker-stop-timeout", 10*time.Second, "how long in-flight deliveries may finish on shutdown")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	if c.Command == "bench" {
+		c.Bench.flags(fs)
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return c, err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		env := "HERALD_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(env); v != "" && !set[f.Name] {
+			if err := f.Value.Set(v); err != nil && envErr == nil {
+				envErr = fmt.Errorf("%s: %w", env, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return c, envErr
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the combination of settings.
+func (c *Config) Validate() error {
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = "sqlite://" + filepath.Join(c.DataDir, "herald.db")
+	}
+	if !strings.HasPrefix(c.DatabaseURL, "sqlite://") {
+		return fmt.Errorf("--database-url: only sqlite:// URLs are supported so far, got %q", redactURL(c.DatabaseURL))
+	}
+	if c.TemporalPort < 0 || c.TemporalPort > 65535 || c.UIPort < -1 || c.UIPort > 65535 {
+		return errors.New("--temporal-port and --ui-port must be valid ports")
+	}
+	if c.TaskQueue == "" || c.TemporalNamespace == "" {
+		return errors.New("--task-queue and --temporal-namespace must not be empty")
+	}
+	if c.DisableAfterFailures < 0 {
+		return errors.New("--disable-after-failures must not be negative")
+	}
+	return nil
+}
+
+// sqlitePath is the file of a sqlite:// URL.
+func (c *Config) sqlitePath() string { return strings.TrimPrefix(c.DatabaseURL, "sqlite://") }
+
+func redactURL(s string) string {
+	if i := strings.Index(s, "@"); i >= 0 {
+		if j := strings.Index(s, "://"); j >= 0 && j < i {
+			return s[:j+3] + "***" + s[i:]
+		}
+	}
+	return s
+}
+
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: herald <command> [flags]\n\ncommands:\n")
+	for _, name := range []string{"dev", "serve", "api", "worker", "temporal", "bench"} {
+		fmt.Fprintf(&b, "  %-9s %s\n", name, commands[name])
+	}
+	b.WriteString("\nrun 'herald <command> -h' for its flags; every flag also reads HERALD_<FLAG>.")
+	return b.String()
+}
+
+// itoa is strconv.Itoa, named for brevity in address building.
+func itoa(n int) string { return strconv.Itoa(n) }

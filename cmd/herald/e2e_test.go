@@ -1,0 +1,286 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"go.temporal.io/sdk/client"
+)
+
+func perscomHMAC(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func TestPostDeliveryIsSigned(t *testing.T) {
+	rcv := newReceiver(t)
+	const secret = "a-raw-secret-of-some-length"
+	id, _ := createWebhook(t, shared, map[string]any{
+		"url": rcv.URL + "/hook", "events": []string{"rankrecord.created"}, "secret": secret,
+		"headers": map[string]string{"X-Team": "ops"},
+	})
+	// Raw JSON: Go's encoder would turn < into \u003c before Herald sees it.
+	status, ev := call(t, shared, "POST", "/v1/events",
+		`{"event": "rankrecord.created", "data": {"id": 7, "text": "<b>promoted</b> & more"}}`)
+	if status != http.StatusAccepted {
+		t.Fatalf("publish: %d %v", status, ev)
+	}
+	got := rcv.wait(t, 1, 10*time.Second)[0]
+	if got.Method != http.MethodPost || got.Header.Get("X-Team") != "ops" {
+		t.Errorf("method %s, X-Team %q", got.Method, got.Header.Get("X-Team"))
+	}
+	if want := perscomHMAC(secret, got.Body); got.Header.Get("Signature") != want {
+		t.Errorf("Signature %q, want %q", got.Header.Get("Signature"), want)
+	}
+	wh, err := standardwebhooks.NewWebhookRaw([]byte(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wh.Verify(got.Body, got.Header); err != nil {
+		t.Errorf("standard webhooks verify: %v", err)
+	}
+	var env map[string]any
+	if err := json.Unmarshal(got.Body, &env); err != nil {
+		t.Fatal(err)
+	}
+	if env["event"] != "rankrecord.created" || env["request_id"] != ev["id"] {
+		t.Errorf("envelope %v", env)
+	}
+	if !bytes.Contains(got.Body, []byte("<b>promoted</b> & more")) {
+		t.Errorf("HTML characters were escaped: %s", got.Body)
+	}
+	d := deliveryOf(t, shared, ev["id"].(string), id)
+	if got.Header.Get("webhook-id") != d["id"] {
+		t.Errorf("webhook-id %q, want delivery id %v", got.Header.Get("webhook-id"), d["id"])
+	}
+	eventually(t, 5*time.Second, "delivery succeeded", func() bool {
+		return deliveryOf(t, shared, ev["id"].(string), id)["status"] == "succeeded"
+	})
+}
+
+func TestGetDeliveryIsSignedOverQuery(t *testing.T) {
+	rcv := newReceiver(t)
+	id, secret := createWebhook(t, shared, map[string]any{
+		"url": rcv.URL + "/hook?old=1", "method": "get", "events": []string{"awardrecord.*"},
+	})
+	if !strings.HasPrefix(secret, "whsec_") {
+		t.Fatalf("generated secret %q lacks whsec_", secret)
+	}
+	status, ev := publishEvent(t, shared, map[string]any{
+		"event": "awardrecord.created",
+		"data":  map[string]any{"id": 9, "user": map[string]any{"name": "Jordan Reyes"}, "note": nil, "active": true},
+	})
+	if status != http.StatusAccepted {
+		t.Fatalf("publish: %d %v", status, ev)
+	}
+	got := rcv.wait(t, 1, 10*time.Second)[0]
+	q, err := url.ParseQuery(got.RawQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Method != http.MethodGet || len(got.Body) != 0 {
+		t.Errorf("method %s body %q", got.Method, got.Body)
+	}
+	if q.Get("old") != "" || q.Get("event") != "awardrecord.created" || q.Get("data[user][name]") != "Jordan Reyes" ||
+		q.Get("data[active]") != "1" || q.Has("data[note]") {
+		t.Errorf("query %v", q)
+	}
+	wh, err := standardwebhooks.NewWebhook(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wh.Verify([]byte(got.RawQuery), got.Header); err != nil {
+		t.Errorf("standard webhooks verify over query: %v", err)
+	}
+	if got.Header.Get("Signature") == "" {
+		t.Error("no Signature header")
+	}
+	eventually(t, 5*time.Second, "delivery succeeded", func() bool {
+		return deliveryOf(t, shared, ev["id"].(string), id)["status"] == "succeeded"
+	})
+}
+
+func TestRetriesUntilSuccessWithOneLogEntryPerAttempt(t *testing.T) {
+	rcv := newReceiver(t, 500, 500, 200)
+	id, _ := createWebhook(t, shared, map[string]any{
+		"url": rcv.URL, "events": []string{"combatrecord.created"},
+		"retry": map[string]any{"initial_interval_seconds": 1, "backoff_coefficient": 1, "max_interval_seconds": 1},
+	})
+	_, ev := publishEvent(t, shared, map[string]any{"event": "combatrecord.created", "data": map[string]any{"id": 1}})
+	got := rcv.wait(t, 3, 30*time.Second)
+	ids := map[string]bool{}
+	for _, r := range got {
+		ids[r.Header.Get("webhook-id")] = true
+	}
+	if len(ids) != 1 {
+		t.Errorf("webhook-id changed across attempts: %v", ids)
+	}
+	eventually(t, 10*time.Second, "delivery succeeded", func() bool {
+		return deliveryOf(t, shared, ev["id"].(string), id)["status"] == "succeeded"
+	})
+	d := deliveryOf(t, shared, ev["id"].(string), id)
+	if d["attempts"] != float64(3) || d["last_status_code"] != float64(200) {
+		t.Errorf("delivery %v, want 3 attempts ending in 200", d)
+	}
+	status, logs := call(t, shared, "GET", "/v1/webhooks/"+id+"/logs", nil)
+	if status != http.StatusOK {
+		t.Fatalf("logs: %d %v", status, logs)
+	}
+	entries := logs["data"].([]any)
+	if len(entries) != 3 {
+		t.Fatalf("%d log entries, want 3", len(entries))
+	}
+	// Newest first: attempts 3, 2, 1 with statuses 200, 500, 500.
+	for i, want := range []struct{ attempt, status float64 }{{3, 200}, {2, 500}, {1, 500}} {
+		e := entries[i].(map[string]any)
+		resp := e["response"].(map[string]any)
+		if e["attempt"] != want.attempt || resp["status"] != want.status {
+			t.Errorf("entry %d: attempt %v status %v, want %v %v", i, e["attempt"], resp["status"], want.attempt, want.status)
+		}
+	}
+	_, failures := call(t, shared, "GET", "/v1/webhooks/"+id+"/logs?status=failure", nil)
+	if n := len(failures["data"].([]any)); n != 2 {
+		t.Errorf("%d failure entries, want 2", n)
+	}
+}
+
+func TestClientErrorFailsAfterOneAttempt(t *testing.T) {
+	rcv := newReceiver(t, 400)
+	id, _ := createWebhook(t, shared, map[string]any{
+		"url": rcv.URL, "events": []string{"qualificationrecord.created"},
+		"retry": map[string]any{"initial_interval_seconds": 1},
+	})
+	_, ev := publishEvent(t, shared, map[string]any{"event": "qualificationrecord.created", "data": map[string]any{"id": 1}})
+	eventually(t, 10*time.Second, "delivery failed", func() bool {
+		return deliveryOf(t, shared, ev["id"].(string), id)["status"] == "failed"
+	})
+	time.Sleep(2 * time.Second) // a wrong retry would arrive after the 1 s interval
+	if n := len(rcv.requests()); n != 1 {
+		t.Errorf("receiver got %d requests, want 1", n)
+	}
+	d := deliveryOf(t, shared, ev["id"].(string), id)
+	if d["attempts"] != float64(1) || d["last_status_code"] != float64(400) {
+		t.Errorf("delivery %v", d)
+	}
+}
+
+func TestDuplicateEventIDDeliversOnce(t *testing.T) {
+	rcv := newReceiver(t)
+	createWebhook(t, shared, map[string]any{"url": rcv.URL, "events": []string{"servicerecord.created"}})
+	body := map[string]any{"id": "perscom-42", "event": "servicerecord.created", "data": map[string]any{"id": 42}}
+	s1, first := publishEvent(t, shared, body)
+	s2, second := publishEvent(t, shared, body)
+	if s1 != http.StatusAccepted || s2 != http.StatusOK {
+		t.Fatalf("statuses %d then %d, want 202 then 200", s1, s2)
+	}
+	if first["id"] != second["id"] || first["workflow_id"] != second["workflow_id"] {
+		t.Errorf("second answer %v differs from first %v", second, first)
+	}
+	rcv.wait(t, 1, 10*time.Second)
+	time.Sleep(time.Second)
+	if n := len(rcv.requests()); n != 1 {
+		t.Errorf("receiver got %d requests, want 1", n)
+	}
+}
+
+func TestWorkflowHistoryHoldsNoSecret(t *testing.T) {
+	rcv := newReceiver(t)
+	const secret = "history-must-not-see-this-secret"
+	createWebhook(t, shared, map[string]any{"url": rcv.URL, "events": []string{"submission.created"}, "secret": secret})
+	_, ev := publishEvent(t, shared, map[string]any{"event": "submission.created", "data": map[string]any{"id": 3}})
+	got := rcv.wait(t, 1, 10*time.Second)[0]
+	c, err := client.Dial(client.Options{HostPort: shared.cfg.TemporalAddress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	run := c.GetWorkflow(context.Background(), ev["workflow_id"].(string), "")
+	if err := run.Get(context.Background(), nil); err != nil {
+		t.Fatalf("workflow: %v", err)
+	}
+	iter := c.GetWorkflowHistory(context.Background(), ev["workflow_id"].(string), "", false, 0)
+	var history bytes.Buffer
+	for iter.HasNext() {
+		e, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(e)
+		history.Write(b)
+	}
+	for _, s := range []string{secret, got.Header.Get("Signature"), got.Header.Get("webhook-signature")} {
+		if s != "" && bytes.Contains(history.Bytes(), []byte(s)) {
+			t.Errorf("history contains %q", s)
+		}
+	}
+	desc, err := c.DescribeWorkflowExecution(context.Background(), ev["workflow_id"].(string), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := desc.WorkflowExecutionInfo.GetSearchAttributes().GetIndexedFields()["HeraldEvent"]; !ok {
+		t.Error("search attribute HeraldEvent not set")
+	}
+}
+
+func TestRestartKeepsPendingRetry(t *testing.T) {
+	dir := t.TempDir()
+	h, err := startHerald(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv := newReceiver(t, 503, 200)
+	id, _ := createWebhook(t, h, map[string]any{
+		"url": rcv.URL, "events": []string{"calendar.created"},
+		"retry": map[string]any{"initial_interval_seconds": 3, "backoff_coefficient": 1, "max_interval_seconds": 3},
+	})
+	_, ev := publishEvent(t, h, map[string]any{"event": "calendar.created", "data": map[string]any{"id": 5}})
+	rcv.wait(t, 1, 10*time.Second)
+	h.Close() // the retry is now only in Temporal's SQLite file
+
+	h2, err := startHerald(dir)
+	if err != nil {
+		t.Fatalf("restart: %v", err)
+	}
+	defer h2.Close()
+	rcv.wait(t, 2, 30*time.Second)
+	eventually(t, 10*time.Second, "delivery succeeded after restart", func() bool {
+		return deliveryOf(t, h2, ev["id"].(string), id)["status"] == "succeeded"
+	})
+	if status, _ := call(t, h2, "GET", "/v1/webhooks/"+id, nil); status != http.StatusOK {
+		t.Errorf("webhook lost across restart: %d", status)
+	}
+	if _, err := os.Stat(dir + "/temporal.db"); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestTestEndpointReturnsLogEntry(t *testing.T) {
+	rcv := newReceiver(t, 204)
+	id, _ := createWebhook(t, shared, map[string]any{"url": rcv.URL, "events": []string{"message.created"}})
+	status, entry := call(t, shared, "POST", "/v1/webhooks/"+id+"/test", map[string]any{"event": "webhook.test"})
+	if status != http.StatusOK {
+		t.Fatalf("test: %d %v", status, entry)
+	}
+	resp, _ := entry["response"].(map[string]any)
+	if resp["status"] != float64(204) || entry["event"] != "webhook.test" || !strings.HasPrefix(entry["id"].(string), "log_") {
+		t.Errorf("entry %v", entry)
+	}
+	if len(rcv.requests()) != 1 {
+		t.Errorf("receiver got %d requests", len(rcv.requests()))
+	}
+	if status, got := call(t, shared, "GET", "/v1/logs/"+entry["id"].(string), nil); status != http.StatusOK || got["id"] != entry["id"] {
+		t.Errorf("GET log: %d %v", status, got)
+	}
+}

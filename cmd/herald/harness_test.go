@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const testAdminKey = "test-admin-key-0123456789"
+
+// shared is the one Herald (with its embedded Temporal) that the tests of
+// this package share; starting one costs a few seconds.
+var shared *Main
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "herald-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	h, err := startHerald(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start herald:", err)
+		os.Exit(1)
+	}
+	shared = h
+	code := m.Run()
+	h.Close()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func testConfig(dir string) Config {
+	cfg := Config{
+		Command: "dev", DataDir: dir, HTTPAddr: "127.0.0.1:0", TemporalPort: 0, UIPort: -1,
+		TemporalNamespace: "default", TaskQueue: "herald", AdminKey: testAdminKey,
+		AllowPrivateTargets: true, DisableAfterFailures: 20, WorkerStopTimeout: 5 * time.Second,
+	}
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	return cfg
+}
+
+func startHerald(dir string) (*Main, error) {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	m := NewMain(testConfig(dir), log, io.Discard)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return m, m.Start(ctx)
+}
+
+// call makes an API request with the admin key and decodes the JSON answer.
+func call(t *testing.T, h *Main, method, path string, body any) (int, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string: // raw JSON, sent as written
+		rd = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, h.HTTPURL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testAdminKey)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	raw, _ := io.ReadAll(resp.Body)
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &out); err != nil {
+			t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
+		}
+	}
+	return resp.StatusCode, out
+}
+
+// received is one request that reached a receiver.
+type received struct {
+	Method   string
+	Header   http.Header
+	Body     []byte
+	RawQuery string
+	At       time.Time
+}
+
+// receiver is a real HTTP receiver answering a scripted list of statuses
+// (the last one repeats) and recording every request.
+type receiver struct {
+	*httptest.Server
+	mu       sync.Mutex
+	statuses []int
+	got      []received
+	arrived  chan struct{}
+}
+
+func newReceiver(t *testing.T, statuses ...int) *receiver {
+	r := &receiver{statuses: statuses, arrived: make(chan struct{}, 1000)}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		n := len(r.got)
+		r.got = append(r.got, received{req.Method, req.Header.Clone(), body, req.URL.RawQuery, time.Now()})
+		status := http.StatusOK
+		if len(r.statuses) > 0 {
+			status = r.statuses[min(n, len(r.statuses)-1)]
+		}
+		r.mu.Unlock()
+		w.WriteHeader(status)
+		_, _ = fmt.Fprintf(w, `{"attempt":%d}`, n+1)
+		r.arrived <- struct{}{}
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *receiver) requests() []received {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]received(nil), r.got...)
+}
+
+// wait blocks until n requests arrived or the timeout passes.
+func (r *receiver) wait(t *testing.T, n int, timeout time.Duration) []received {
+	t.Helper()
+	deadline := time.After(timeout)
+	for len(r.requests()) < n {
+		select {
+		case <-r.arrived:
+		case <-deadline:
+			t.Fatalf("receiver got %d requests, want %d", len(r.requests()), n)
+		}
+	}
+	return r.requests()
+}
+
+// eventually polls cond until it holds or the timeout passes.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// createWebhook registers a webhook and returns its id and secret.
+func createWebhook(t *testing.T, h *Main, body map[string]any) (string, string) {
+	t.Helper()
+	status, out := call(t, h, "POST", "/v1/webhooks", body)
+	if status != http.StatusCreated {
+		t.Fatalf("create webhook: %d %v", status, out)
+	}
+	return out["id"].(string), out["secret"].(string)
+}
+
+// publishEvent sends an event and returns the response.
+func publishEvent(t *testing.T, h *Main, body map[string]any) (int, map[string]any) {
+	t.Helper()
+	return call(t, h, "POST", "/v1/events", body)
+}
+
+// deliveryOf returns the delivery of eventID to target from GET /v1/events/{id}.
+func deliveryOf(t *testing.T, h *Main, eventID, target string) map[string]any {
+	t.Helper()
+	status, ev := call(t, h, "GET", "/v1/events/"+eventID, nil)
+	if status != http.StatusOK {
+		t.Fatalf("get event: %d %v", status, ev)
+	}
+	ds, _ := ev["deliveries"].([]any)
+	for _, d := range ds {
+		m := d.(map[string]any)
+		if m["target_id"] == target {
+			return m
+		}
+	}
+	t.Fatalf("event %s has no delivery to %s: %v", eventID, target, ev)
+	return nil
+}

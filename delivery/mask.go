@@ -1,0 +1,57 @@
+package delivery
+
+import (
+	"net/http"
+	"strings"
+	"unicode/utf8"
+)
+
+const masked = "********"
+
+// sensitiveHeader reports whether a header's value must not be logged:
+// Herald's signatures and anything that looks like a credential.
+func sensitiveHeader(name string) bool {
+	n := strings.ToLower(name)
+	switch n {
+	case "signature", "webhook-signature", "authorization", "proxy-authorization", "cookie", "set-cookie":
+		return true
+	}
+	for _, part := range []string{"token", "secret", "key", "password", "auth", "signature"} {
+		if strings.Contains(n, part) {
+			return true
+		}
+	}
+	return false
+}
+
+// maskHeaders flattens request headers for the log, masking sensitive values.
+func maskHeaders(h http.Header) map[string]string {
+	out := flatten(h)
+	for k := range out {
+		if sensitiveHeader(k) {
+			out[k] = masked
+		}
+	}
+	return out
+}
+
+// flatten joins repeated header values with ", ".
+func flatten(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		out[k] = strings.Join(v, ", ")
+	}
+	return out
+}
+
+// truncate keeps at most MaxLoggedBody bytes, cut on a rune boundary.
+func truncate(b []byte) string {
+	if len(b) <= MaxLoggedBody {
+		return string(b)
+	}
+	cut := MaxLoggedBody
+	for i := 0; i < utf8.UTFMax && cut > 0 && !utf8.RuneStart(b[cut]); i++ {
+		cut--
+	}
+	return string(b[:cut])
+}

@@ -1,0 +1,190 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/envelope"
+	"github.com/heraldhub/herald/netguard"
+	"github.com/heraldhub/herald/signature"
+)
+
+// MaxLoggedBody is how much of a request or response body a log entry keeps.
+const MaxLoggedBody = 64 << 10
+
+// maxDrain bounds how much of a large response is read (and thrown away) so
+// the connection can be reused.
+const maxDrain = 1 << 20
+
+// Attempt is everything needed to send one request of one delivery.
+type Attempt struct {
+	Event      *herald.Event
+	Webhook    *herald.Webhook
+	DeliveryID string // also the webhook-id header, stable across attempts
+	Number     int    // 1 for the first attempt
+}
+
+// Sender sends webhook requests. It is safe for concurrent use.
+type Sender struct {
+	client *http.Client
+	now    func() time.Time
+}
+
+// NewSender returns a Sender using client, which should not follow redirects
+// (see NewHTTPClient). now is the clock; nil means time.Now.
+func NewSender(client *http.Client, now func() time.Time) *Sender {
+	if now == nil {
+		now = time.Now
+	}
+	return &Sender{client: client, now: now}
+}
+
+// NewHTTPClient returns the client Herald delivers with: no redirects
+// followed, generous connection reuse, no overall timeout (each request gets
+// its webhook's timeout through its context). Unless allowPrivate is set, it
+// refuses to connect to non-public addresses (checked on the address
+// actually dialled).
+func NewHTTPClient(allowPrivate bool) *http.Client {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	if !allowPrivate {
+		dialer.Control = netguard.Control
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = dialer.DialContext
+	t.Proxy = nil
+	t.MaxIdleConns = 512
+	t.MaxIdleConnsPerHost = 128
+	return &http.Client{
+		Transport:     t,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// Send makes one request and returns its log entry (without an ID) and the
+// classified outcome. It returns an error only when the request could not be
+// built at all (a stored webhook or event that is no longer valid); such an
+// error is permanent.
+func (s *Sender) Send(ctx context.Context, a Attempt) (*herald.LogEntry, Outcome, error) {
+	req, sent, err := s.build(ctx, a)
+	if err != nil {
+		return nil, Outcome{}, err
+	}
+	entry := &herald.LogEntry{
+		DeliveryID: a.DeliveryID,
+		EventID:    a.Event.ID,
+		Event:      a.Event.Name,
+		TargetType: herald.TargetWebhook,
+		TargetID:   a.Webhook.ID,
+		Attempt:    a.Number,
+		Request: herald.LogRequest{
+			Method:  req.Method,
+			URL:     req.URL.String(),
+			Headers: maskHeaders(req.Header),
+			Body:    truncate(sent),
+		},
+	}
+	timeout := time.Duration(a.Webhook.TimeoutSeconds) * time.Second
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	start := s.now()
+	resp, err := s.client.Do(req.WithContext(ctx))
+	var out Outcome
+	if err != nil {
+		out = Classify(0, err, nil, start)
+		msg := out.Reason
+		entry.Error = &msg
+	} else {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxLoggedBody+1))
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+		_ = resp.Body.Close()
+		entry.Response = &herald.LogResponse{
+			Status:  resp.StatusCode,
+			Headers: flatten(resp.Header),
+			Body:    truncate(body),
+		}
+		out = Classify(resp.StatusCode, nil, resp.Header, s.now())
+		if !out.Success {
+			msg := out.Reason
+			if loc := resp.Header.Get("Location"); loc != "" && resp.StatusCode < 400 {
+				msg += " (Location: " + loc + ")"
+			}
+			entry.Error = &msg
+		}
+	}
+	entry.DurationMS = s.now().Sub(start).Milliseconds()
+	entry.CreatedAt = start.UTC()
+	return entry, out, nil
+}
+
+// build assembles the signed request exactly as SPEC §4 describes and
+// returns it with its body (nil for GET).
+func (s *Sender) build(ctx context.Context, a Attempt) (*http.Request, []byte, error) {
+	env := envelope.Envelope{
+		Event:     a.Event.Name,
+		Created:   a.Event.Created,
+		RequestID: a.Event.ID,
+		TraceID:   a.Event.TraceID,
+		Data:      a.Event.Data,
+		Changes:   a.Event.Changes,
+	}
+	body, err := env.JSON()
+	if err != nil {
+		return nil, nil, fmt.Errorf("build envelope: %w", err)
+	}
+	u, err := url.Parse(a.Webhook.URL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse webhook url: %w", err)
+	}
+	method := strings.ToUpper(a.Webhook.Method)
+	signed, sent := body, body
+	if method == http.MethodGet {
+		q, err := env.Query()
+		if err != nil {
+			return nil, nil, fmt.Errorf("build query: %w", err)
+		}
+		u.RawQuery = q
+		signed, sent = []byte(q), nil
+	}
+	sig, err := signature.Sign(signature.Input{
+		Secrets:       []string{a.Webhook.Secret},
+		MsgID:         a.DeliveryID,
+		Timestamp:     s.now(),
+		Body:          body,
+		SignedPayload: signed,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("sign: %w", err)
+	}
+	var rd io.Reader
+	if sent != nil {
+		rd = bytes.NewReader(sent)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("new request: %w", err)
+	}
+	for k, v := range a.Webhook.Headers {
+		req.Header.Set(k, v)
+	}
+	if sent != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("User-Agent", "Herald/"+herald.Version)
+	req.Header.Set("Signature", sig.Signature)
+	req.Header.Set("webhook-id", sig.WebhookID)
+	req.Header.Set("webhook-timestamp", sig.WebhookTimestamp)
+	req.Header.Set("webhook-signature", sig.WebhookSignature)
+	return req, sent, nil
+}

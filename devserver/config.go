@@ -1,0 +1,186 @@
+package devserver
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
+	"go.temporal.io/server/common/membership/static"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/common/primitives"
+)
+
+const (
+	clusterName = "active"
+	storeName   = "sqlite-default"
+	// historyShards is fixed when the database is created; Temporal keeps
+	// the persisted value if this ever changes. One shard is plenty for a
+	// single SQLite connection.
+	historyShards = 1
+	// internalIP is where history, matching and worker listen. They are
+	// never reached from outside the process.
+	internalIP = "127.0.0.1"
+)
+
+// sqlConfig describes Temporal's SQLite store. Temporal's sqlite plugin
+// turns every attribute that is not an SQLite URI parameter into a modernc
+// "_pragma=key=value" query parameter, so keys have no leading underscore
+// (go.temporal.io/server common/persistence/sql/sqlplugin/sqlite/plugin.go,
+// buildDSNAttr).
+func sqlConfig(dbPath string) *config.SQL {
+	return &config.SQL{
+		PluginName:   sqliteplugin.PluginName,
+		DatabaseName: dbPath,
+		ConnectAttributes: map[string]string{
+			"mode":         "rwc",
+			"journal_mode": "wal",
+			"synchronous":  "FULL",
+			"busy_timeout": "10000",
+		},
+		// All Temporal services in the process share one *sql.DB per DSN
+		// (the plugin's connPool); one connection serializes every write.
+		MaxConns:     1,
+		MaxIdleConns: 1,
+	}
+}
+
+// ports are the listening ports chosen for one run.
+type ports struct {
+	frontend, history, matching, worker int
+}
+
+// pickPorts chooses free ports for the services. A fixed frontend port is
+// checked first: Temporal reports a port it cannot bind through
+// Logger.Fatal, which warnLogger does not turn into an exit, so the server
+// would go on without a listener.
+func pickPorts(ip string, frontend int) (ports, error) {
+	var p ports
+	var err error
+	if frontend == 0 {
+		frontend, err = freePort(ip)
+	} else {
+		err = checkPort(ip, frontend)
+	}
+	if err != nil {
+		return p, err
+	}
+	p.frontend = frontend
+	for _, dst := range []*int{&p.history, &p.matching, &p.worker} {
+		if *dst, err = freePort(internalIP); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// freePort asks the kernel for an unused TCP port on ip. The port is free
+// when this returns; another process could still take it before Temporal
+// binds it, which is acceptable for a development server.
+func freePort(ip string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		return 0, fmt.Errorf("find a free port on %s: %w", ip, err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	if err := l.Close(); err != nil {
+		return 0, fmt.Errorf("find a free port on %s: %w", ip, err)
+	}
+	return port, nil
+}
+
+// checkPort fails if ip:port cannot be bound now.
+func checkPort(ip string, port int) error {
+	l, err := net.Listen("tcp", hostPort(ip, port))
+	if err != nil {
+		return fmt.Errorf("port %d on %s: %w", port, ip, err)
+	}
+	return l.Close()
+}
+
+// dialIP is the address clients in this process use to reach a service
+// bound on ip: a wildcard bind is reached through loopback.
+func dialIP(ip string) string {
+	parsed := net.ParseIP(ip)
+	switch {
+	case parsed == nil || !parsed.IsUnspecified():
+		return ip
+	case parsed.To4() != nil:
+		return "127.0.0.1"
+	default:
+		return "::1"
+	}
+}
+
+func hostPort(ip string, port int) string {
+	return net.JoinHostPort(ip, strconv.Itoa(port))
+}
+
+// serverConfig is the static configuration of a single-node cluster with all
+// four services in this process and SQLite for both stores.
+func serverConfig(cfg Config, sql *config.SQL, p ports) *config.Config {
+	frontendAddr := hostPort(dialIP(cfg.IP), p.frontend)
+	var c config.Config
+	c.Global.Membership.MaxJoinDuration = 30 * time.Second
+	c.Global.Membership.BroadcastAddress = internalIP
+	c.Persistence = config.Persistence{
+		DefaultStore:     storeName,
+		VisibilityStore:  storeName,
+		NumHistoryShards: historyShards,
+		DataStores:       map[string]config.DataStore{storeName: {SQL: sql}},
+	}
+	c.ClusterMetadata = &cluster.Config{
+		EnableGlobalNamespace:    false,
+		FailoverVersionIncrement: 10,
+		MasterClusterName:        clusterName,
+		CurrentClusterName:       clusterName,
+		ClusterInformation: map[string]cluster.ClusterInformation{
+			clusterName: {Enabled: true, InitialFailoverVersion: 1, RPCAddress: frontendAddr},
+		},
+	}
+	c.DCRedirectionPolicy.Policy = "noop"
+	c.Services = map[string]config.Service{
+		string(primitives.FrontendService): {RPC: config.RPC{GRPCPort: p.frontend, BindOnIP: cfg.IP}},
+		string(primitives.HistoryService):  {RPC: config.RPC{GRPCPort: p.history, BindOnIP: internalIP}},
+		string(primitives.MatchingService): {RPC: config.RPC{GRPCPort: p.matching, BindOnIP: internalIP}},
+		string(primitives.WorkerService):   {RPC: config.RPC{GRPCPort: p.worker, BindOnIP: internalIP}},
+	}
+	c.Archival.History.State = "disabled"
+	c.Archival.Visibility.State = "disabled"
+	c.NamespaceDefaults.Archival.History.State = "disabled"
+	c.NamespaceDefaults.Archival.Visibility.State = "disabled"
+	c.PublicClient.HostPort = frontendAddr
+	return &c
+}
+
+// staticHosts pins every service to its one address, so no ringpop
+// membership runs (go.temporal.io/server temporal/server_option.go,
+// WithStaticHosts; common/membership/static).
+func staticHosts(cfg Config, p ports) map[primitives.ServiceName]static.Hosts {
+	return map[primitives.ServiceName]static.Hosts{
+		primitives.FrontendService: static.SingleLocalHost(hostPort(dialIP(cfg.IP), p.frontend)),
+		primitives.HistoryService:  static.SingleLocalHost(hostPort(internalIP, p.history)),
+		primitives.MatchingService: static.SingleLocalHost(hostPort(internalIP, p.matching)),
+		primitives.WorkerService:   static.SingleLocalHost(hostPort(internalIP, p.worker)),
+	}
+}
+
+// devDynamicConfig holds the settings that differ from Temporal's defaults
+// (keys from go.temporal.io/server common/dynamicconfig/constants.go).
+func devDynamicConfig() dynamicconfig.StaticClient {
+	return dynamicconfig.StaticClient{
+		// Herald starts each event's workflow eagerly from the API process;
+		// on by default today, pinned so an upgrade cannot turn it off.
+		dynamicconfig.EnableEagerWorkflowStart.Key(): true,
+		// Search attribute aliases live in the namespace record; the
+		// frontend sees a newly added one after its next namespace refresh.
+		dynamicconfig.NamespaceCacheRefreshInterval.Key(): time.Second,
+		// The UI lists and counts workflows often; the default is 10/s.
+		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
+		// A laptop does not need 128k cached workflows.
+		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 8192,
+	}
+}

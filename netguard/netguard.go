@@ -1,0 +1,90 @@
+// Package netguard keeps deliveries away from addresses that a public
+// webhook hub must never reach: loopback, private, link-local (cloud
+// metadata), multicast and unspecified addresses, in any spelling.
+package netguard
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"syscall"
+)
+
+// extra blocked ranges that netip's predicates do not cover.
+var blockedPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),      // "this network"
+	netip.MustParsePrefix("100.64.0.0/10"),  // carrier-grade NAT
+	netip.MustParsePrefix("192.0.0.0/24"),   // IETF protocol assignments
+	netip.MustParsePrefix("198.18.0.0/15"),  // benchmarking
+	netip.MustParsePrefix("240.0.0.0/4"),    // reserved, broadcast
+	netip.MustParsePrefix("64:ff9b::/96"),   // NAT64 of any IPv4
+	netip.MustParsePrefix("64:ff9b:1::/48"), // local NAT64
+	netip.MustParsePrefix("2002::/16"),      // 6to4 embeds IPv4
+	netip.MustParsePrefix("fec0::/10"),      // deprecated site-local
+}
+
+// Blocked reports whether ip is not a public unicast address.
+func Blocked(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	if !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() ||
+		ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() {
+		return true
+	}
+	for _, p := range blockedPrefixes {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// Guard checks hosts at registration time and addresses at dial time.
+type Guard struct {
+	Resolver *net.Resolver
+}
+
+// CheckHost resolves host and fails if any of its addresses is blocked.
+func (g *Guard) CheckHost(ctx context.Context, host string) error {
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if Blocked(ip) {
+			return fmt.Errorf("%s is not a public address", host)
+		}
+		return nil
+	}
+	r := g.Resolver
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	addrs, err := r.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return fmt.Errorf("host %q does not resolve", host)
+	}
+	for _, a := range addrs {
+		if Blocked(a) {
+			return fmt.Errorf("host %q resolves to a non-public address", host)
+		}
+	}
+	return nil
+}
+
+// Control is a net.Dialer Control hook that refuses to connect to a blocked
+// address. It sees the address actually dialled, after DNS resolution, so
+// DNS rebinding cannot slip past it.
+func Control(network, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("unsafe target: cannot parse %q", address)
+	}
+	if Blocked(ap.Addr()) {
+		return &UnsafeTargetError{Addr: ap.Addr().String()}
+	}
+	return nil
+}
+
+// UnsafeTargetError is returned when a dial is refused. It is permanent.
+type UnsafeTargetError struct{ Addr string }
+
+func (e *UnsafeTargetError) Error() string {
+	return "unsafe target: " + e.Addr + " is not a public address"
+}

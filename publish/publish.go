@@ -1,0 +1,211 @@
+// Package publish turns an accepted event into durable work: it stores the
+// event with one pending delivery per matching target and starts the
+// event's workflow, so 202 Accepted means nothing can be lost any more.
+package publish
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/catalog"
+	"github.com/heraldhub/herald/store"
+	"github.com/heraldhub/herald/workflows"
+)
+
+// startTimeout bounds one workflow start.
+const startTimeout = 10 * time.Second
+
+// Store is the part of the store publishing needs.
+type Store interface {
+	ListEnabledWebhooks(ctx context.Context) ([]*herald.Webhook, error)
+	GetWebhook(ctx context.Context, id string) (*herald.Webhook, error)
+	CreateEvent(ctx context.Context, r store.CreateEventRequest) (*herald.Event, bool, error)
+	DeleteEvent(ctx context.Context, id string) error
+	ListDeliveries(ctx context.Context, eventID string) ([]*herald.Delivery, error)
+}
+
+// Starter starts workflows (a Temporal client).
+type Starter interface {
+	ExecuteWorkflow(ctx context.Context, opts client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
+}
+
+// Request is a validated event to publish.
+type Request struct {
+	ClientID string // optional idempotency key
+	Event    string
+	Data     json.RawMessage
+	Changes  json.RawMessage
+	TraceID  string // optional; generated when empty
+}
+
+// Publisher publishes events. It is safe for concurrent use.
+type Publisher struct {
+	store     Store
+	starter   Starter
+	taskQueue string
+	log       *slog.Logger
+}
+
+// New returns a Publisher starting workflows on taskQueue.
+func New(s Store, starter Starter, taskQueue string, log *slog.Logger) *Publisher {
+	return &Publisher{store: s, starter: starter, taskQueue: taskQueue, log: log}
+}
+
+// Publish stores the event and its deliveries, then starts its workflow.
+// When an event with the same ClientID exists, it makes sure that event's
+// workflow was started and returns it with existed=true: nothing is stored
+// or delivered twice. If the workflow cannot be started the error is a 503;
+// an event without ClientID is then removed so it is not half-accepted.
+func (p *Publisher) Publish(ctx context.Context, r Request) (*herald.Event, bool, error) {
+	now := time.Now().UTC()
+	ev := &herald.Event{
+		ID:       herald.NewID(herald.PrefixEvent),
+		ClientID: r.ClientID,
+		Name:     r.Event,
+		Created:  now,
+		TraceID:  r.TraceID,
+		Data:     r.Data,
+		Changes:  r.Changes,
+	}
+	if ev.TraceID == "" {
+		ev.TraceID = newTraceID()
+	}
+	ev.WorkflowID = workflows.WorkflowID(ev.ID)
+
+	hooks, err := p.store.ListEnabledWebhooks(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("list webhooks: %w", err)
+	}
+	var deliveries []*herald.Delivery
+	var targets []*herald.Webhook
+	for _, w := range hooks {
+		if catalog.MatchAny(w.Events, r.Event) {
+			targets = append(targets, w)
+			deliveries = append(deliveries, newDelivery(ev, w.ID, now))
+		}
+	}
+	stored, existed, err := p.store.CreateEvent(ctx, store.CreateEventRequest{Event: ev, Deliveries: deliveries})
+	if err != nil {
+		return nil, false, fmt.Errorf("store event: %w", err)
+	}
+	if existed {
+		if err := p.restart(ctx, stored); err != nil {
+			return nil, false, err
+		}
+		return stored, true, nil
+	}
+	if err := p.start(ctx, ev, deliveries, targets); err != nil {
+		if r.ClientID == "" {
+			if derr := p.store.DeleteEvent(context.WithoutCancel(ctx), ev.ID); derr != nil {
+				p.log.Error("remove event whose workflow did not start", "event_id", ev.ID, "error", derr)
+			}
+		}
+		return nil, false, err
+	}
+	return ev, false, nil
+}
+
+// restart starts the workflow of an event stored earlier whose start may
+// have failed; for an event whose workflow runs or ran it does nothing.
+func (p *Publisher) restart(ctx context.Context, ev *herald.Event) error {
+	ds, err := p.store.ListDeliveries(ctx, ev.ID)
+	if err != nil {
+		return fmt.Errorf("list deliveries: %w", err)
+	}
+	hooks := make([]*herald.Webhook, 0, len(ds))
+	kept := ds[:0]
+	for _, d := range ds {
+		w, err := p.store.GetWebhook(ctx, d.TargetID)
+		if herald.IsNotFound(err) {
+			continue // deleted since: its delivery stays pending, never sent
+		}
+		if err != nil {
+			return fmt.Errorf("load webhook: %w", err)
+		}
+		hooks = append(hooks, w)
+		kept = append(kept, d)
+	}
+	return p.start(ctx, ev, kept, hooks)
+}
+
+// start starts the event workflow; deliveries[i] goes to hooks[i].
+func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*herald.Delivery, hooks []*herald.Webhook) error {
+	in := workflows.EventInput{EventID: ev.ID, Event: ev.Name}
+	ids := make([]string, len(hooks))
+	for i, w := range hooks {
+		ids[i] = w.ID
+		in.Targets = append(in.Targets, workflows.Target{
+			DeliveryID: deliveries[i].ID,
+			Type:       herald.TargetWebhook,
+			ID:         w.ID,
+			Retry:      retrySettings(w.Retry),
+			Timeout:    time.Duration(w.TimeoutSeconds) * time.Second,
+		})
+	}
+	attrs := []temporal.SearchAttributeUpdate{workflows.SearchEvent.ValueSet(ev.Name)}
+	if len(ids) > 0 {
+		attrs = append(attrs, workflows.SearchTarget.ValueSet(ids))
+	}
+	opts := client.StartWorkflowOptions{
+		ID:                                       workflows.WorkflowID(ev.ID),
+		TaskQueue:                                p.taskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		EnableEagerStart:                         true,
+		TypedSearchAttributes:                    temporal.NewSearchAttributes(attrs...),
+		StaticSummary:                            fmt.Sprintf("%s to %d target(s)", ev.Name, len(hooks)),
+	}
+	// The start must not be cut short by a publisher that hangs up: the
+	// event is stored, and a start the server completed after we stopped
+	// waiting would leave a workflow whose event we then delete.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), startTimeout)
+	defer cancel()
+	_, err := p.starter.ExecuteWorkflow(ctx, opts, workflows.EventWorkflowName, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &started) {
+		p.log.Error("start event workflow", "event_id", ev.ID, "error", err)
+		return &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine is not reachable; retry with the same id"}
+	}
+	return nil
+}
+
+func newDelivery(ev *herald.Event, targetID string, now time.Time) *herald.Delivery {
+	return &herald.Delivery{
+		ID:         herald.NewID(herald.PrefixDelivery),
+		EventID:    ev.ID,
+		TargetType: herald.TargetWebhook,
+		TargetID:   targetID,
+		Status:     herald.StatusPending,
+		CreatedAt:  now,
+		UpdatedAt:  now,
+	}
+}
+
+func retrySettings(r herald.RetrySettings) workflows.RetrySettings {
+	sec := func(n int) time.Duration { return time.Duration(n) * time.Second }
+	return workflows.RetrySettings{
+		InitialInterval:    sec(r.InitialIntervalSeconds),
+		BackoffCoefficient: r.BackoffCoefficient,
+		MaxInterval:        sec(r.MaxIntervalSeconds),
+		MaxAge:             sec(r.MaxAgeSeconds),
+		MaxAttempts:        r.MaxAttempts,
+	}
+}
+
+func newTraceID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

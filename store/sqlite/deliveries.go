@@ -1,0 +1,118 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/store"
+)
+
+const deliveryColumns = `id, event_id, target_type, target_id, status, attempts,
+	last_status_code, last_error, created_at, updated_at`
+
+func scanDelivery(r rowScanner) (*herald.Delivery, error) {
+	var d herald.Delivery
+	err := r.Scan(&d.ID, &d.EventID, &d.TargetType, &d.TargetID, &d.Status, &d.Attempts,
+		&d.LastStatusCode, &d.LastError, timeCol{&d.CreatedAt}, timeCol{&d.UpdatedAt})
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// GetDelivery returns the delivery with id, or not_found.
+func (db *DB) GetDelivery(ctx context.Context, id string) (*herald.Delivery, error) {
+	d, err := scanDelivery(db.read.QueryRowContext(ctx,
+		`SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("delivery")
+	}
+	if err != nil {
+		return nil, dbError("get delivery", "delivery", err)
+	}
+	return d, nil
+}
+
+// ListDeliveries returns the deliveries of eventID by ascending target ID
+// (then delivery ID). An unknown event has none; that is not an error.
+func (db *DB) ListDeliveries(ctx context.Context, eventID string) ([]*herald.Delivery, error) {
+	ds, err := queryAll(ctx, db.read, scanDelivery, `SELECT `+deliveryColumns+`
+		FROM deliveries WHERE event_id = ? ORDER BY target_id, id`, eventID)
+	if err != nil {
+		return nil, dbError("list deliveries", "delivery", err)
+	}
+	return ds, nil
+}
+
+// RecordAttempt writes the outcome of one attempt of delivery deliveryID in
+// one transaction: it sets the delivery's status, last status code, last
+// error and updated_at and, when rec.Log is not nil, increments its attempt
+// count and inserts the log entry.
+//
+// Empty fields of rec.Log are filled in and written back: ID, DeliveryID,
+// EventID, Event, TargetType and TargetID from the delivery and its event,
+// Attempt with the new attempt count, CreatedAt with the current time. A
+// Log.DeliveryID other than deliveryID, or a Status that is not pending,
+// succeeded or failed, is invalid. A missing delivery is not_found and
+// nothing is written.
+func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, rec store.AttemptRecord) error {
+	switch rec.Status {
+	case herald.StatusPending, herald.StatusSucceeded, herald.StatusFailed:
+	default:
+		return herald.Errorf(herald.EInvalid, "unknown delivery status %q", rec.Status)
+	}
+	l := rec.Log
+	inc := 0
+	if l != nil {
+		if l.DeliveryID != "" && l.DeliveryID != deliveryID {
+			return herald.Errorf(herald.EInvalid, "log entry belongs to another delivery")
+		}
+		inc = 1
+	}
+	t := now()
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var eventID, targetType, targetID string
+		var attempts int
+		err := tx.QueryRowContext(ctx, `UPDATE deliveries SET status = ?, attempts = attempts + ?,
+			last_status_code = ?, last_error = ?, updated_at = ? WHERE id = ?
+			RETURNING event_id, target_type, target_id, attempts`,
+			rec.Status, inc, rec.StatusCode, rec.Error, formatTime(t), deliveryID,
+		).Scan(&eventID, &targetType, &targetID, &attempts)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("delivery")
+		}
+		if err != nil {
+			return dbError("record attempt", "delivery", err)
+		}
+		if l == nil {
+			return nil
+		}
+		fill(&l.ID, herald.NewID(herald.PrefixLog))
+		fill(&l.DeliveryID, deliveryID)
+		fill(&l.EventID, eventID)
+		fill(&l.TargetType, targetType)
+		fill(&l.TargetID, targetID)
+		if l.Attempt == 0 {
+			l.Attempt = attempts
+		}
+		if l.CreatedAt.IsZero() {
+			l.CreatedAt = t
+		}
+		if l.Event == "" {
+			err := tx.QueryRowContext(ctx, `SELECT name FROM events WHERE id = ?`, eventID).Scan(&l.Event)
+			if err != nil {
+				return dbError("record attempt: event name", "event", err)
+			}
+		}
+		return insertLog(ctx, tx, l)
+	})
+}
+
+// fill sets *s to v when *s is empty.
+func fill(s *string, v string) {
+	if *s == "" {
+		*s = v
+	}
+}

@@ -1,0 +1,159 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/store"
+)
+
+const webhookColumns = `id, url, method, events, secret, description, enabled, headers,
+	timeout_seconds, retry, rate_limit_per_second, disabled_reason, consecutive_failures,
+	created_at, updated_at`
+
+// webhookJSON is the JSON text columns of a webhook.
+type webhookJSON struct{ events, headers, retry string }
+
+func encodeWebhookJSON(w *herald.Webhook) (webhookJSON, error) {
+	var j webhookJSON
+	var err error
+	if j.events, err = jsonText(w.Events); err != nil {
+		return j, err
+	}
+	if j.headers, err = jsonText(w.Headers); err != nil {
+		return j, err
+	}
+	j.retry, err = jsonText(w.Retry)
+	return j, err
+}
+
+func scanWebhook(r rowScanner) (*herald.Webhook, error) {
+	var w herald.Webhook
+	err := r.Scan(&w.ID, &w.URL, &w.Method, jsonCol{&w.Events}, &w.Secret, &w.Description, &w.Enabled,
+		jsonCol{&w.Headers}, &w.TimeoutSeconds, jsonCol{&w.Retry}, &w.RateLimitPerSecond,
+		&w.DisabledReason, &w.ConsecutiveFailures, timeCol{&w.CreatedAt}, timeCol{&w.UpdatedAt})
+	if err != nil {
+		return nil, err
+	}
+	return &w, nil
+}
+
+// CreateWebhook inserts w. An empty ID and zero CreatedAt/UpdatedAt are
+// filled in (new ID, current time) and written back to w. An existing ID is
+// a conflict.
+func (db *DB) CreateWebhook(ctx context.Context, w *herald.Webhook) error {
+	if w.ID == "" {
+		w.ID = herald.NewID(herald.PrefixWebhook)
+	}
+	if w.CreatedAt.IsZero() {
+		w.CreatedAt = now()
+	}
+	if w.UpdatedAt.IsZero() {
+		w.UpdatedAt = w.CreatedAt
+	}
+	j, err := encodeWebhookJSON(w)
+	if err != nil {
+		return dbError("create webhook", "webhook", err)
+	}
+	_, err = db.write.ExecContext(ctx, `INSERT INTO webhooks (`+webhookColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		w.ID, w.URL, w.Method, j.events, w.Secret, w.Description, w.Enabled, j.headers,
+		w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, w.ConsecutiveFailures,
+		formatTime(w.CreatedAt), formatTime(w.UpdatedAt))
+	if err != nil {
+		return dbError("create webhook", "webhook", err)
+	}
+	return nil
+}
+
+// GetWebhook returns the webhook with id, secret included, or not_found.
+func (db *DB) GetWebhook(ctx context.Context, id string) (*herald.Webhook, error) {
+	w, err := scanWebhook(db.read.QueryRowContext(ctx,
+		`SELECT `+webhookColumns+` FROM webhooks WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("webhook")
+	}
+	if err != nil {
+		return nil, dbError("get webhook", "webhook", err)
+	}
+	return w, nil
+}
+
+// ListWebhooks returns one page of webhooks by ascending ID and the cursor
+// of the next page ("" after the last). A malformed cursor is invalid.
+func (db *DB) ListWebhooks(ctx context.Context, p store.Page) ([]*herald.Webhook, string, error) {
+	after, err := decodeCursor(p.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := limitOf(p.Limit)
+	ws, err := queryAll(ctx, db.read, scanWebhook,
+		`SELECT `+webhookColumns+` FROM webhooks WHERE id > ? ORDER BY id LIMIT ?`, after, limit+1)
+	if err != nil {
+		return nil, "", dbError("list webhooks", "webhook", err)
+	}
+	ws, next := cutPage(ws, limit, func(w *herald.Webhook) string { return w.ID })
+	return ws, next, nil
+}
+
+// ListEnabledWebhooks returns every enabled webhook by ascending ID.
+func (db *DB) ListEnabledWebhooks(ctx context.Context) ([]*herald.Webhook, error) {
+	ws, err := queryAll(ctx, db.read, scanWebhook,
+		`SELECT `+webhookColumns+` FROM webhooks WHERE enabled ORDER BY id`)
+	if err != nil {
+		return nil, dbError("list enabled webhooks", "webhook", err)
+	}
+	return ws, nil
+}
+
+// UpdateWebhook replaces every stored field of w.ID except CreatedAt, sets
+// UpdatedAt to the current time, and writes the stored CreatedAt and the new
+// UpdatedAt back to w. A missing webhook is not_found.
+func (db *DB) UpdateWebhook(ctx context.Context, w *herald.Webhook) error {
+	j, err := encodeWebhookJSON(w)
+	if err != nil {
+		return dbError("update webhook", "webhook", err)
+	}
+	updated := now()
+	var created time.Time
+	err = db.write.QueryRowContext(ctx, `UPDATE webhooks SET url = ?, method = ?, events = ?,
+		secret = ?, description = ?, enabled = ?, headers = ?, timeout_seconds = ?, retry = ?,
+		rate_limit_per_second = ?, disabled_reason = ?, consecutive_failures = ?, updated_at = ?
+		WHERE id = ? RETURNING created_at`,
+		w.URL, w.Method, j.events, w.Secret, w.Description, w.Enabled, j.headers,
+		w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, w.ConsecutiveFailures,
+		formatTime(updated), w.ID).Scan(timeCol{&created})
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("webhook")
+	}
+	if err != nil {
+		return dbError("update webhook", "webhook", err)
+	}
+	w.CreatedAt, w.UpdatedAt = created, updated
+	return nil
+}
+
+// DeleteWebhook deletes the webhook with id, or returns not_found. Its
+// deliveries and log entries are kept.
+func (db *DB) DeleteWebhook(ctx context.Context, id string) error {
+	return db.deleteByID(ctx, "webhooks", "webhook", id)
+}
+
+// deleteByID deletes one row of table by id; no row is not_found.
+func (db *DB) deleteByID(ctx context.Context, table, what, id string) error {
+	res, err := db.write.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = ?`, id)
+	if err != nil {
+		return dbError("delete "+what, what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return dbError("delete "+what, what, err)
+	}
+	if n == 0 {
+		return notFound(what)
+	}
+	return nil
+}

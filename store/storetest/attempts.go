@@ -1,0 +1,128 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/store"
+)
+
+func testDeliveryListOrder(t *testing.T, s store.Store) {
+	targets := []string{
+		herald.NewID(herald.PrefixWebhook), herald.NewID(herald.PrefixConnector),
+		herald.NewID(herald.PrefixWebhook), herald.NewID(herald.PrefixConnector),
+	}
+	ev, ds := createEvent(t, s, newEvent("user.created", t0, targets...))
+	want := map[string]*herald.Delivery{}
+	for _, d := range ds {
+		want[d.ID] = d
+	}
+	got, err := s.ListDeliveries(t.Context(), ev.ID)
+	must(t, err)
+	var gotTargets []string
+	for _, d := range got {
+		gotTargets = append(gotTargets, d.TargetID)
+		checkDelivery(t, d, want[d.ID])
+	}
+	equal(t, "delivery targets", gotTargets, sortedAsc(targets))
+}
+
+// attemptStep is one RecordAttempt call and the delivery state after it.
+type attemptStep struct {
+	name     string
+	status   int    // response status of the log entry; 0 for none
+	logErr   string // error of the log entry
+	noLog    bool
+	rec      store.AttemptRecord
+	attempts int
+}
+
+func testAttemptCounts(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	_, ds := createEvent(t, s, newEvent("user.created", t0, herald.NewID(herald.PrefixWebhook)))
+	d := ds[0]
+	steps := []attemptStep{
+		{name: "503", status: 503, attempts: 1,
+			rec: store.AttemptRecord{Status: herald.StatusPending, StatusCode: intp(503)}},
+		{name: "timeout", logErr: "context deadline exceeded", attempts: 2,
+			rec: store.AttemptRecord{Status: herald.StatusPending, Error: strp("context deadline exceeded")}},
+		{name: "state only", noLog: true, attempts: 2,
+			rec: store.AttemptRecord{Status: herald.StatusFailed, Error: strp("webhook disabled")}},
+		{name: "200", status: 200, attempts: 3,
+			rec: store.AttemptRecord{Status: herald.StatusSucceeded, StatusCode: intp(200)}},
+	}
+	var logIDs []string
+	for i, st := range steps {
+		if !st.noLog {
+			st.rec.Log = newLog(d, "user.created", st.status, st.logErr, t0.Add(time.Duration(i)*time.Second))
+			st.rec.Log.Attempt = st.attempts
+			logIDs = append(logIDs, st.rec.Log.ID)
+		}
+		before := time.Now()
+		must(t, s.RecordAttempt(ctx, d.ID, st.rec))
+		got, err := s.GetDelivery(ctx, d.ID)
+		must(t, err)
+		equal(t, st.name+": attempts", got.Attempts, st.attempts)
+		equal(t, st.name+": status", got.Status, st.rec.Status)
+		equal(t, st.name+": last status code", got.LastStatusCode, st.rec.StatusCode)
+		equal(t, st.name+": last error", got.LastError, st.rec.Error)
+		sameTime(t, st.name+": created at", got.CreatedAt, d.CreatedAt)
+		if got.UpdatedAt.Before(before.Add(-time.Second)) {
+			t.Errorf("%s: UpdatedAt = %v, want the time of the call", st.name, got.UpdatedAt)
+		}
+		if st.rec.Log != nil {
+			l, err := s.GetLog(ctx, st.rec.Log.ID)
+			must(t, err)
+			checkLog(t, l, st.rec.Log)
+		}
+	}
+	logs, _, err := s.ListLogs(ctx, store.LogFilter{Page: store.Page{Limit: 10}})
+	must(t, err)
+	if len(logs) != len(logIDs) {
+		t.Errorf("%d log entries, want %d", len(logs), len(logIDs))
+	}
+}
+
+func testAttemptFills(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	wh := herald.NewID(herald.PrefixWebhook)
+	ev, ds := createEvent(t, s, newEvent("rankrecord.created", t0, wh))
+	for attempt := 1; attempt <= 2; attempt++ {
+		l := newLog(ds[0], "", 500, "", time.Time{})
+		l.ID, l.DeliveryID, l.EventID, l.TargetType, l.TargetID, l.Attempt = "", "", "", "", "", 0
+		must(t, s.RecordAttempt(ctx, ds[0].ID, store.AttemptRecord{Log: l, Status: herald.StatusPending, StatusCode: intp(500)}))
+		hasPrefix(t, "log ID", l.ID, herald.PrefixLog)
+		equal(t, "log fields", []any{l.DeliveryID, l.EventID, l.Event, l.TargetType, l.TargetID, l.Attempt},
+			[]any{ds[0].ID, ev.ID, ev.Name, herald.TargetWebhook, wh, attempt})
+		recent(t, "log CreatedAt", l.CreatedAt)
+		got, err := s.GetLog(ctx, l.ID)
+		must(t, err)
+		checkLog(t, got, l)
+	}
+}
+
+func testAttemptErrors(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	_, ds := createEvent(t, s, newEvent("user.created", t0, herald.NewID(herald.PrefixWebhook)))
+	missing := &herald.Delivery{ID: herald.NewID(herald.PrefixDelivery), EventID: ds[0].EventID,
+		TargetType: herald.TargetWebhook, TargetID: ds[0].TargetID}
+	l := newLog(missing, "user.created", 200, "", t0)
+	err := s.RecordAttempt(ctx, missing.ID, store.AttemptRecord{Log: l, Status: herald.StatusSucceeded})
+	wantCode(t, "RecordAttempt with a log for a missing delivery", err, herald.ENotFound)
+	err = s.RecordAttempt(ctx, missing.ID, store.AttemptRecord{Status: herald.StatusFailed})
+	wantCode(t, "RecordAttempt for a missing delivery", err, herald.ENotFound)
+	_, err = s.GetLog(ctx, l.ID)
+	wantCode(t, "GetLog of the refused entry", err, herald.ENotFound)
+
+	other := newLog(ds[0], "user.created", 200, "", t0)
+	other.DeliveryID = herald.NewID(herald.PrefixDelivery)
+	err = s.RecordAttempt(ctx, ds[0].ID, store.AttemptRecord{Log: other, Status: herald.StatusSucceeded})
+	wantCode(t, "RecordAttempt with another delivery's log", err, herald.EInvalid)
+	err = s.RecordAttempt(ctx, ds[0].ID, store.AttemptRecord{Status: "done"})
+	wantCode(t, "RecordAttempt with an unknown status", err, herald.EInvalid)
+
+	got, err := s.GetDelivery(ctx, ds[0].ID)
+	must(t, err)
+	checkDelivery(t, got, ds[0])
+}

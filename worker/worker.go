@@ -1,0 +1,53 @@
+// Package worker builds the Temporal worker that runs Herald's event
+// workflows and delivery activities.
+package worker
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/heraldhub/herald/activities"
+	"github.com/heraldhub/herald/workflows"
+)
+
+// Options tune the worker. Zero values take the defaults below.
+type Options struct {
+	// StopTimeout is how long in-flight activities may finish on shutdown
+	// (default 10s; the SDK's own default cancels them at once).
+	StopTimeout time.Duration
+	// MaxConcurrentActivities bounds parallel deliveries (default 200).
+	MaxConcurrentActivities int
+}
+
+// New returns a worker on taskQueue with Herald's workflow and activities
+// registered under their stable names. The caller starts and stops it.
+// Build it from the same client the API starts workflows with to let eager
+// workflow start hand new workflows straight to this worker.
+func New(c client.Client, taskQueue string, acts *activities.Activities, opts Options) sdkworker.Worker {
+	if opts.StopTimeout == 0 {
+		opts.StopTimeout = 10 * time.Second
+	}
+	if opts.MaxConcurrentActivities == 0 {
+		opts.MaxConcurrentActivities = 200
+	}
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{
+		WorkerStopTimeout:                       opts.StopTimeout,
+		MaxConcurrentActivityExecutionSize:      opts.MaxConcurrentActivities,
+		MaxConcurrentLocalActivityExecutionSize: opts.MaxConcurrentActivities,
+		MaxConcurrentWorkflowTaskExecutionSize:  100,
+	})
+	Register(w, acts)
+	return w
+}
+
+// Register adds the workflow and activities to any registry (a worker or a
+// test environment).
+func Register(r sdkworker.Registry, acts *activities.Activities) {
+	r.RegisterWorkflowWithOptions(workflows.EventWorkflow, workflow.RegisterOptions{Name: workflows.EventWorkflowName})
+	r.RegisterActivityWithOptions(acts.Deliver, activity.RegisterOptions{Name: workflows.DeliverActivityName})
+	r.RegisterActivityWithOptions(acts.FinishDelivery, activity.RegisterOptions{Name: workflows.FinishActivityName})
+}

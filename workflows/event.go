@@ -1,0 +1,137 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// localAttemptSlack is added to a target's request timeout to get the
+// activity's start-to-close timeout, leaving room for store writes.
+const localAttemptSlack = 5 * time.Second
+
+// EventWorkflow delivers one event to each of its targets concurrently and
+// waits for all of them. A delivery first runs as a local activity (one
+// quick attempt without extra history round trips); if that attempt fails in
+// a retryable way, a regular activity takes over with the target's retry
+// policy, so retries survive worker and server restarts.
+func EventWorkflow(ctx workflow.Context, in EventInput) (EventResult, error) {
+	results := make([]DeliveryOutcome, len(in.Targets))
+	wg := workflow.NewWaitGroup(ctx)
+	for i, t := range in.Targets {
+		wg.Add(1)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			defer wg.Done()
+			results[i] = deliver(ctx, in, t)
+		})
+	}
+	wg.Wait(ctx)
+	return EventResult{Deliveries: results}, nil
+}
+
+func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
+	out := DeliveryOutcome{DeliveryID: t.DeliveryID, TargetID: t.ID}
+	input := DeliverInput{DeliveryID: t.DeliveryID, TargetType: t.Type, TargetID: t.ID, EventID: in.EventID}
+	timeout := t.Timeout + localAttemptSlack
+
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: timeout,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+		Summary:             fmt.Sprintf("%s %s, attempt 1", t.Type, t.ID),
+	})
+	err := workflow.ExecuteLocalActivity(lctx, DeliverActivityName, input).Get(ctx, nil)
+	if err == nil {
+		out.Succeeded = true
+		return out
+	}
+	if !retryable(err) || t.Retry.MaxAttempts == 1 {
+		return finish(ctx, out, t, err)
+	}
+
+	// Wait what the receiver asked for (Retry-After), else the first
+	// backoff interval, before the durable retries begin.
+	wait := t.Retry.InitialInterval
+	if d := nextRetryDelay(err); d > 0 {
+		wait = min(d, max(t.Retry.MaxInterval, t.Retry.InitialInterval))
+	}
+	if err := workflow.Sleep(ctx, wait); err != nil {
+		return finish(ctx, out, t, err)
+	}
+
+	input.AttemptOffset = 1
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    timeout,
+		ScheduleToCloseTimeout: scheduleToClose(ctx, t.Retry.MaxAge),
+		RetryPolicy:            RetryPolicy(t.Retry),
+		Summary:                fmt.Sprintf("%s %s, retries", t.Type, t.ID),
+	})
+	if err := workflow.ExecuteActivity(actx, DeliverActivityName, input).Get(ctx, nil); err != nil {
+		return finish(ctx, out, t, err)
+	}
+	out.Succeeded = true
+	return out
+}
+
+// scheduleToClose is what is left of the target's max age, counted from the
+// workflow's start, with a floor so a last attempt can still run.
+func scheduleToClose(ctx workflow.Context, maxAge time.Duration) time.Duration {
+	if maxAge <= 0 {
+		return 0
+	}
+	started := workflow.GetInfo(ctx).WorkflowStartTime
+	left := maxAge - workflow.Now(ctx).Sub(started)
+	return max(left, time.Minute)
+}
+
+// finish records the failure in the store (the last attempt's activity may
+// not have known it was the last) and reports it.
+func finish(ctx workflow.Context, out DeliveryOutcome, t Target, cause error) DeliveryOutcome {
+	out.Error = failureReason(cause)
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
+	})
+	in := FinishInput{DeliveryID: t.DeliveryID, TargetType: t.Type, TargetID: t.ID, Reason: out.Error}
+	if err := workflow.ExecuteLocalActivity(lctx, FinishActivityName, in).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("could not mark delivery failed", "delivery_id", t.DeliveryID, "error", err)
+	}
+	return out
+}
+
+// retryable reports whether an activity failure may succeed on a later try.
+func retryable(err error) bool {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return !app.NonRetryable() && app.Type() != ErrPermanent
+	}
+	var timeout *temporal.TimeoutError
+	return errors.As(err, &timeout)
+}
+
+func nextRetryDelay(err error) time.Duration {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return app.NextRetryDelay()
+	}
+	return 0
+}
+
+// failureReason is the innermost message of an activity failure.
+func failureReason(err error) string {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return app.Message()
+	}
+	var timeout *temporal.TimeoutError
+	if errors.As(err, &timeout) {
+		return "timed out: " + timeout.TimeoutType().String()
+	}
+	var cancelled *temporal.CanceledError
+	if errors.As(err, &cancelled) {
+		return "cancelled"
+	}
+	return err.Error()
+}

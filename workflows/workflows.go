@@ -1,0 +1,118 @@
+// Package workflows holds Herald's deterministic workflow code: one workflow
+// per published event, fanning out to one delivery per matching target.
+// Nothing here does I/O; activities are called by their registered names.
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+)
+
+// Registered names. They are part of the persisted history: never rename.
+const (
+	EventWorkflowName   = "herald.Event"
+	DeliverActivityName = "herald.Deliver"
+	FinishActivityName  = "herald.FinishDelivery"
+	DefaultTaskQueue    = "herald"
+)
+
+// Search attributes Herald registers and sets on every event workflow.
+var (
+	SearchEvent  = temporal.NewSearchAttributeKeyKeyword("HeraldEvent")
+	SearchTarget = temporal.NewSearchAttributeKeyKeywordList("HeraldTarget")
+)
+
+// WorkflowID is the workflow ID of an event (SPEC §9).
+func WorkflowID(eventID string) string { return "event/" + eventID }
+
+// EventInput starts an event workflow. It carries IDs and settings only:
+// payloads, secrets and tokens stay in Herald's store.
+type EventInput struct {
+	EventID string
+	Event   string
+	Targets []Target // sorted by TargetID by the publisher
+}
+
+// Target is one delivery of the event.
+type Target struct {
+	DeliveryID string
+	Type       string // herald.TargetWebhook or herald.TargetConnector
+	ID         string
+	Retry      RetrySettings
+	Timeout    time.Duration // the receiver's request timeout
+}
+
+// RetrySettings mirrors herald.RetrySettings in durations.
+type RetrySettings struct {
+	InitialInterval    time.Duration
+	BackoffCoefficient float64
+	MaxInterval        time.Duration
+	MaxAge             time.Duration
+	MaxAttempts        int // 0 means no limit
+}
+
+// DeliverInput is the input of the deliver activity. AttemptOffset is added
+// to the activity's own attempt number to get the delivery's attempt number
+// (the first attempt runs as a local activity).
+type DeliverInput struct {
+	DeliveryID    string
+	TargetType    string
+	TargetID      string
+	EventID       string
+	AttemptOffset int
+}
+
+// DeliverResult is what a successful attempt reports.
+type DeliverResult struct {
+	StatusCode int
+}
+
+// FinishInput marks a delivery failed once every attempt is spent.
+type FinishInput struct {
+	DeliveryID string
+	TargetType string
+	TargetID   string
+	Reason     string
+}
+
+// EventResult summarises the workflow.
+type EventResult struct {
+	Deliveries []DeliveryOutcome
+}
+
+// DeliveryOutcome is the end state of one delivery.
+type DeliveryOutcome struct {
+	DeliveryID string
+	TargetID   string
+	Succeeded  bool
+	Error      string `json:",omitempty"`
+}
+
+// Error types activities return; the retry policy never retries ErrPermanent.
+const (
+	ErrRetryable = "HeraldRetryable"
+	ErrPermanent = "HeraldPermanent"
+)
+
+// RetryPolicy builds the Temporal retry policy of the regular (fallback)
+// activity from a target's settings. The local first attempt already used
+// one attempt, so MaxAttempts shrinks by one.
+func RetryPolicy(s RetrySettings) *temporal.RetryPolicy {
+	p := &temporal.RetryPolicy{
+		InitialInterval:        s.InitialInterval,
+		BackoffCoefficient:     s.BackoffCoefficient,
+		MaximumInterval:        s.MaxInterval,
+		NonRetryableErrorTypes: []string{ErrPermanent},
+	}
+	if p.BackoffCoefficient < 1 {
+		p.BackoffCoefficient = 1
+	}
+	if p.MaximumInterval < p.InitialInterval {
+		p.MaximumInterval = p.InitialInterval
+	}
+	if s.MaxAttempts > 1 {
+		p.MaximumAttempts = int32(s.MaxAttempts - 1)
+	}
+	return p
+}
