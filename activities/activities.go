@@ -103,7 +103,10 @@ func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (wo
 	case out.Success:
 		return workflows.DeliverResult{StatusCode: out.StatusCode}, nil
 	case out.Retryable:
-		return workflows.DeliverResult{}, retryable(out.Reason, out.Delay)
+		// Temporal lets NextRetryDelay exceed the policy's MaximumInterval;
+		// SPEC §6 caps Retry-After at max_interval_seconds.
+		maxDelay := time.Duration(max(wh.Retry.MaxIntervalSeconds, wh.Retry.InitialIntervalSeconds)) * time.Second
+		return workflows.DeliverResult{}, retryable(out.Reason, min(out.Delay, maxDelay))
 	default:
 		return workflows.DeliverResult{}, permanent(out.Reason)
 	}

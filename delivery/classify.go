@@ -80,12 +80,15 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs < 0 {
-			return 0, false
-		}
-		const maxSecs = int64(365 * 24 * 3600)
+	const maxSecs = int64(365 * 24 * 3600)
+	secs, err := strconv.ParseInt(v, 10, 64)
+	switch {
+	case err == nil && secs < 0:
+		return 0, false
+	case err == nil:
 		return time.Duration(min(secs, maxSecs)) * time.Second, true
+	case errors.Is(err, strconv.ErrRange) && v[0] != '-':
+		return time.Duration(maxSecs) * time.Second, true
 	}
 	t, err := http.ParseTime(v)
 	if err != nil {

@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 )
@@ -54,4 +55,27 @@ func truncate(b []byte) string {
 		cut--
 	}
 	return string(b[:cut])
+}
+
+// maskURL renders u for the log with credentials masked: the userinfo
+// password and the values of query parameters named like secrets.
+func maskURL(u *url.URL) string {
+	c := *u
+	if c.User != nil {
+		c.User = url.UserPassword(c.User.Username(), masked)
+	}
+	if c.RawQuery != "" {
+		q := c.Query()
+		changed := false
+		for k := range q {
+			if sensitiveHeader(k) {
+				q[k] = []string{masked}
+				changed = true
+			}
+		}
+		if changed {
+			c.RawQuery = q.Encode()
+		}
+	}
+	return c.String()
 }

@@ -86,7 +86,7 @@ func (s *Sender) Send(ctx context.Context, a Attempt) (*herald.LogEntry, Outcome
 		Attempt:    a.Number,
 		Request: herald.LogRequest{
 			Method:  req.Method,
-			URL:     req.URL.String(),
+			URL:     maskURL(req.URL),
 			Headers: maskHeaders(req.Header),
 			Body:    truncate(sent),
 		},
@@ -111,7 +111,7 @@ func (s *Sender) Send(ctx context.Context, a Attempt) (*herald.LogEntry, Outcome
 		_ = resp.Body.Close()
 		entry.Response = &herald.LogResponse{
 			Status:  resp.StatusCode,
-			Headers: flatten(resp.Header),
+			Headers: maskHeaders(resp.Header),
 			Body:    truncate(body),
 		}
 		out = Classify(resp.StatusCode, nil, resp.Header, s.now())

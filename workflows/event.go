@@ -90,6 +90,8 @@ func scheduleToClose(ctx workflow.Context, maxAge time.Duration) time.Duration {
 // not have known it was the last) and reports it.
 func finish(ctx workflow.Context, out DeliveryOutcome, t Target, cause error) DeliveryOutcome {
 	out.Error = failureReason(cause)
+	// Record the failure even when the workflow itself is being cancelled.
+	ctx, _ = workflow.NewDisconnectedContext(ctx)
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},

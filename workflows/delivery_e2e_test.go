@@ -1,0 +1,293 @@
+package workflows_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/activities"
+	"github.com/heraldhub/herald/delivery"
+	"github.com/heraldhub/herald/store"
+	"github.com/heraldhub/herald/worker"
+	"github.com/heraldhub/herald/workflows"
+)
+
+// These tests run EventWorkflow over the real activities and the real
+// Sender against an httptest receiver, with an in-memory store. They check
+// what §6 promises end to end: attempt numbering across the local and the
+// regular activity, a stable webhook-id, Retry-After handling and 410.
+
+const e2eSecret = "a-raw-secret-that-is-long-enough"
+
+// memStore is the part of the store the activities use, in memory.
+type memStore struct {
+	mu       sync.Mutex
+	event    *herald.Event
+	webhook  *herald.Webhook
+	records  []store.AttemptRecord
+	disabled []herald.Webhook
+}
+
+func (s *memStore) GetEvent(_ context.Context, id string) (*herald.Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.event == nil || s.event.ID != id {
+		return nil, herald.Errorf(herald.ENotFound, "event not found")
+	}
+	ev := *s.event
+	return &ev, nil
+}
+
+func (s *memStore) GetWebhook(_ context.Context, id string) (*herald.Webhook, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.webhook == nil || s.webhook.ID != id {
+		return nil, herald.Errorf(herald.ENotFound, "webhook not found")
+	}
+	wh := *s.webhook
+	return &wh, nil
+}
+
+func (s *memStore) UpdateWebhook(_ context.Context, w *herald.Webhook) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cp := *w
+	s.webhook = &cp
+	s.disabled = append(s.disabled, cp)
+	return nil
+}
+
+func (s *memStore) RecordAttempt(_ context.Context, _ string, rec store.AttemptRecord) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.records = append(s.records, rec)
+	return nil
+}
+
+func (s *memStore) snapshot() ([]store.AttemptRecord, *herald.Webhook) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	wh := *s.webhook
+	return append([]store.AttemptRecord(nil), s.records...), &wh
+}
+
+// reply is one scripted answer of the e2e receiver.
+type reply struct {
+	status     int
+	retryAfter string
+}
+
+// hit is one request as the receiver saw it.
+type hit struct {
+	At        time.Time // test clock
+	WebhookID string
+	VerifyErr error
+}
+
+type e2eReceiver struct {
+	mu      sync.Mutex
+	replies []reply // the last one repeats
+	hits    []hit
+}
+
+func (rc *e2eReceiver) all() []hit {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]hit(nil), rc.hits...)
+}
+
+// runE2E delivers one event to one webhook answering with replies.
+func runE2E(t *testing.T, retry workflows.RetrySettings, replies ...reply) (*e2eReceiver, *memStore, workflows.EventResult) {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	logger := slog.New(slog.DiscardHandler)
+	suite.SetLogger(log.NewStructuredLogger(logger))
+	env := suite.NewTestWorkflowEnvironment()
+
+	verifier, err := standardwebhooks.NewWebhookRaw([]byte(e2eSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := &e2eReceiver{replies: replies}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		rc.mu.Lock()
+		next := rc.replies[min(len(rc.hits), len(rc.replies)-1)]
+		rc.hits = append(rc.hits, hit{At: env.Now(), WebhookID: r.Header.Get("webhook-id"), VerifyErr: verifier.Verify(body, r.Header)})
+		rc.mu.Unlock()
+		if next.retryAfter != "" {
+			w.Header().Set("Retry-After", next.retryAfter)
+		}
+		w.WriteHeader(next.status)
+	}))
+	t.Cleanup(srv.Close)
+
+	st := &memStore{
+		event: &herald.Event{ID: "evt_1", Name: "user.created", Created: time.Date(2026, 5, 17, 21, 4, 5, 0, time.UTC),
+			TraceID: "trace", Data: json.RawMessage(`{"id":42}`)},
+		webhook: &herald.Webhook{ID: "whk_a", URL: srv.URL + "/hook", Method: "POST", Secret: e2eSecret, Enabled: true,
+			TimeoutSeconds: 5, Retry: herald.RetrySettings{
+				InitialIntervalSeconds: int(retry.InitialInterval / time.Second),
+				BackoffCoefficient:     retry.BackoffCoefficient,
+				MaxIntervalSeconds:     int(retry.MaxInterval / time.Second),
+				MaxAgeSeconds:          int(retry.MaxAge / time.Second),
+				MaxAttempts:            retry.MaxAttempts,
+			}},
+	}
+	acts := activities.New(st, delivery.NewSender(delivery.NewHTTPClient(true), nil), logger)
+	worker.Register(env, acts)
+
+	env.ExecuteWorkflow(workflows.EventWorkflowName, oneTarget(target("whk_a", retry)))
+	if !env.IsWorkflowCompleted() {
+		t.Fatal("workflow did not complete")
+	}
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow failed: %v", err)
+	}
+	var res workflows.EventResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range rc.all() {
+		if h.VerifyErr != nil {
+			t.Errorf("request %d: receiver rejected the signature: %v", i+1, h.VerifyErr)
+		}
+		if h.WebhookID != "dlv_whk_a" {
+			t.Errorf("request %d: webhook-id = %q, want the delivery ID on every attempt", i+1, h.WebhookID)
+		}
+	}
+	return rc, st, res
+}
+
+// attempts returns the log entries' attempt numbers and statuses.
+func attempts(recs []store.AttemptRecord) (numbers []int, statuses []string) {
+	for _, r := range recs {
+		statuses = append(statuses, r.Status)
+		if r.Log != nil {
+			numbers = append(numbers, r.Log.Attempt)
+		}
+	}
+	return numbers, statuses
+}
+
+func TestE2ESuccessOnFirstAttempt(t *testing.T) {
+	rc, st, res := runE2E(t, fastRetry, reply{status: 204})
+	if n := len(rc.all()); n != 1 {
+		t.Fatalf("receiver got %d requests, want 1", n)
+	}
+	recs, _ := st.snapshot()
+	nums, statuses := attempts(recs)
+	if !slices.Equal(nums, []int{1}) || !slices.Equal(statuses, []string{herald.StatusSucceeded}) {
+		t.Errorf("recorded attempts %v with statuses %v, want [1] [succeeded]", nums, statuses)
+	}
+	if !res.Deliveries[0].Succeeded {
+		t.Errorf("result = %+v", res.Deliveries)
+	}
+}
+
+func TestE2ERetriesNumberAttemptsAcrossLocalAndRegular(t *testing.T) {
+	rc, st, res := runE2E(t, fastRetry, reply{status: 500}, reply{status: 503}, reply{status: 200})
+	hits := rc.all()
+	if len(hits) != 3 {
+		t.Fatalf("receiver got %d requests, want 3", len(hits))
+	}
+	recs, _ := st.snapshot()
+	nums, statuses := attempts(recs)
+	if !slices.Equal(nums, []int{1, 2, 3}) {
+		t.Errorf("logged attempt numbers %v, want [1 2 3]", nums)
+	}
+	want := []string{herald.StatusPending, herald.StatusPending, herald.StatusSucceeded}
+	if !slices.Equal(statuses, want) {
+		t.Errorf("recorded statuses %v, want %v", statuses, want)
+	}
+	if !res.Deliveries[0].Succeeded {
+		t.Errorf("result = %+v", res.Deliveries)
+	}
+}
+
+func TestE2EGoneDisablesWebhook(t *testing.T) {
+	rc, st, res := runE2E(t, fastRetry, reply{status: 410}, reply{status: 200})
+	if n := len(rc.all()); n != 1 {
+		t.Errorf("receiver got %d requests, want 1", n)
+	}
+	recs, wh := st.snapshot()
+	if wh.Enabled || wh.DisabledReason == nil || *wh.DisabledReason == "" {
+		t.Errorf("webhook enabled=%v disabled_reason=%v, want disabled with a reason", wh.Enabled, wh.DisabledReason)
+	}
+	_, statuses := attempts(recs)
+	if len(statuses) == 0 || statuses[len(statuses)-1] != herald.StatusFailed {
+		t.Errorf("recorded statuses %v, want the delivery failed", statuses)
+	}
+	if d := res.Deliveries[0]; d.Succeeded || d.Error == "" {
+		t.Errorf("result = %+v, want a failure", d)
+	}
+}
+
+func TestE2EPermanentStatusFailsAtOnce(t *testing.T) {
+	for _, status := range []int{302, 400, 404, 422} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			rc, _, res := runE2E(t, fastRetry, reply{status: status}, reply{status: 200})
+			if n := len(rc.all()); n != 1 {
+				t.Errorf("receiver got %d requests, want 1", n)
+			}
+			if d := res.Deliveries[0]; d.Succeeded || d.Error != fmt.Sprintf("HTTP %d", status) &&
+				d.Error != fmt.Sprintf("HTTP %d: redirects are not followed", status) {
+				t.Errorf("result = %+v", d)
+			}
+		})
+	}
+}
+
+// TestE2ERetryAfterIsCappedOnEveryAttempt: SPEC §6, "A Retry-After header
+// on 429/503 sets the next delay, capped by max_interval_seconds".
+func TestE2ERetryAfterIsCappedOnEveryAttempt(t *testing.T) {
+	t.Run("first retry", func(t *testing.T) {
+		rc, _, _ := runE2E(t, fastRetry, reply{status: 429, retryAfter: "3600"}, reply{status: 200})
+		checkHitGaps(t, rc.all(), []time.Duration{fastRetry.MaxInterval})
+	})
+	t.Run("later retries", func(t *testing.T) {
+		rc, _, _ := runE2E(t, fastRetry, reply{status: 429, retryAfter: "3600"}, reply{status: 503, retryAfter: "3600"}, reply{status: 200})
+		checkHitGaps(t, rc.all(), []time.Duration{fastRetry.MaxInterval, fastRetry.MaxInterval})
+	})
+	t.Run("long Retry-After does not end the delivery before max age", func(t *testing.T) {
+		retry := fastRetry
+		retry.MaxAge = 10 * time.Minute
+		rc, _, res := runE2E(t, retry, reply{status: 429, retryAfter: "3600"}, reply{status: 429, retryAfter: "3600"}, reply{status: 200})
+		if n := len(rc.all()); n != 3 {
+			t.Errorf("receiver got %d requests, want 3", n)
+		}
+		if !res.Deliveries[0].Succeeded {
+			t.Errorf("result = %+v, want success on the third attempt", res.Deliveries[0])
+		}
+	})
+	t.Run("short Retry-After is honoured on later retries", func(t *testing.T) {
+		rc, _, _ := runE2E(t, fastRetry, reply{status: 503, retryAfter: "7"}, reply{status: 429, retryAfter: "3"}, reply{status: 200})
+		checkHitGaps(t, rc.all(), []time.Duration{7 * time.Second, 3 * time.Second})
+	})
+}
+
+func checkHitGaps(t *testing.T, hits []hit, want []time.Duration) {
+	t.Helper()
+	if len(hits) != len(want)+1 {
+		t.Fatalf("receiver got %d requests, want %d", len(hits), len(want)+1)
+	}
+	for i, w := range want {
+		if got := hits[i+1].At.Sub(hits[i].At); got != w {
+			t.Errorf("wait before attempt %d = %v, want %v", i+2, got, w)
+		}
+	}
+}

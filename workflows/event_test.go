@@ -1,0 +1,388 @@
+package workflows_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/workflows"
+)
+
+// fastRetry keeps intervals small; the test environment skips the waits.
+var fastRetry = workflows.RetrySettings{
+	InitialInterval:    time.Second,
+	BackoffCoefficient: 2,
+	MaxInterval:        10 * time.Second,
+	MaxAge:             24 * time.Hour,
+}
+
+func target(id string, retry workflows.RetrySettings) workflows.Target {
+	return workflows.Target{DeliveryID: "dlv_" + id, Type: herald.TargetWebhook, ID: id, Retry: retry, Timeout: 5 * time.Second}
+}
+
+func retryableErr(msg string, delay time.Duration) error {
+	return temporal.NewApplicationErrorWithOptions(msg, workflows.ErrRetryable, temporal.ApplicationErrorOptions{NextRetryDelay: delay})
+}
+
+func permanentErr(msg string) error {
+	return temporal.NewApplicationErrorWithOptions(msg, workflows.ErrPermanent, temporal.ApplicationErrorOptions{NonRetryable: true})
+}
+
+// deliverCall is one call of the fake deliver activity.
+type deliverCall struct {
+	In      workflows.DeliverInput
+	Local   bool      // ran as a local activity
+	Attempt int32     // the activity's own attempt number
+	At      time.Time // on the test environment's clock
+}
+
+// number is the delivery's attempt number, as the real activity computes it.
+func (c deliverCall) number() int { return int(c.Attempt) + c.In.AttemptOffset }
+
+// fakeActivities stands in for activities.Activities. Deliver answers the
+// n-th call for a target with script[target][n] (nil is a 2xx), repeating the
+// last entry; a target without a script always succeeds.
+type fakeActivities struct {
+	now    func() time.Time
+	script map[string][]func() error
+
+	mu       sync.Mutex
+	delivers []deliverCall
+	finishes []workflows.FinishInput
+}
+
+func (f *fakeActivities) Deliver(ctx context.Context, in workflows.DeliverInput) (workflows.DeliverResult, error) {
+	info := activity.GetInfo(ctx)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := len(f.callsLocked(in.TargetID))
+	f.delivers = append(f.delivers, deliverCall{In: in, Local: info.IsLocalActivity, Attempt: info.Attempt, At: f.now()})
+	script := f.script[in.TargetID]
+	if len(script) == 0 {
+		return workflows.DeliverResult{StatusCode: 200}, nil
+	}
+	if next := script[min(n, len(script)-1)]; next != nil {
+		return workflows.DeliverResult{}, next()
+	}
+	return workflows.DeliverResult{StatusCode: 200}, nil
+}
+
+func (f *fakeActivities) Finish(_ context.Context, in workflows.FinishInput) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.finishes = append(f.finishes, in)
+	return nil
+}
+
+func (f *fakeActivities) calls(targetID string) []deliverCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.callsLocked(targetID)
+}
+
+func (f *fakeActivities) callsLocked(targetID string) []deliverCall {
+	var out []deliverCall
+	for _, c := range f.delivers {
+		if c.In.TargetID == targetID {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (f *fakeActivities) finished() []workflows.FinishInput {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]workflows.FinishInput(nil), f.finishes...)
+}
+
+// success is the script step of an attempt that gets a 2xx.
+var success func() error
+
+// runEvent runs EventWorkflow, registered under its real name, over fake
+// activities registered under theirs, and returns its result.
+func runEvent(t *testing.T, in workflows.EventInput, script map[string][]func() error) (workflows.EventResult, *fakeActivities) {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := suite.NewTestWorkflowEnvironment()
+	f := &fakeActivities{now: env.Now, script: script}
+	env.RegisterWorkflowWithOptions(workflows.EventWorkflow, workflow.RegisterOptions{Name: workflows.EventWorkflowName})
+	env.RegisterActivityWithOptions(f.Deliver, activity.RegisterOptions{Name: workflows.DeliverActivityName})
+	env.RegisterActivityWithOptions(f.Finish, activity.RegisterOptions{Name: workflows.FinishActivityName})
+
+	env.ExecuteWorkflow(workflows.EventWorkflowName, in)
+	if !env.IsWorkflowCompleted() {
+		t.Fatal("workflow did not complete")
+	}
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow failed: %v", err)
+	}
+	var res workflows.EventResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatalf("workflow result: %v", err)
+	}
+	return res, f
+}
+
+func oneTarget(t workflows.Target) workflows.EventInput {
+	return workflows.EventInput{EventID: "evt_1", Event: "user.created", Targets: []workflows.Target{t}}
+}
+
+// checkCalls compares the Deliver calls of a target with the expected
+// (local, activity attempt, attempt offset) triples.
+func checkCalls(t *testing.T, calls []deliverCall, want []deliverCall) {
+	t.Helper()
+	if len(calls) != len(want) {
+		t.Fatalf("%d Deliver calls, want %d: %+v", len(calls), len(want), calls)
+	}
+	for i, c := range calls {
+		w := want[i]
+		if c.Local != w.Local || c.Attempt != w.Attempt || c.In.AttemptOffset != w.In.AttemptOffset {
+			t.Errorf("call %d: local=%v attempt=%d offset=%d, want local=%v attempt=%d offset=%d",
+				i+1, c.Local, c.Attempt, c.In.AttemptOffset, w.Local, w.Attempt, w.In.AttemptOffset)
+		}
+		if c.number() != i+1 {
+			t.Errorf("call %d is delivery attempt %d, want %d", i+1, c.number(), i+1)
+		}
+	}
+}
+
+func local() deliverCall { return deliverCall{Local: true, Attempt: 1} }
+
+func regular(attempt int32) deliverCall {
+	return deliverCall{Attempt: attempt, In: workflows.DeliverInput{AttemptOffset: 1}}
+}
+
+func TestEventWorkflowSucceedsOnLocalAttempt(t *testing.T) {
+	tg := target("whk_a", fastRetry)
+	res, f := runEvent(t, oneTarget(tg), nil)
+
+	checkCalls(t, f.calls("whk_a"), []deliverCall{local()})
+	in := f.calls("whk_a")[0].In
+	want := workflows.DeliverInput{DeliveryID: "dlv_whk_a", TargetType: herald.TargetWebhook, TargetID: "whk_a", EventID: "evt_1"}
+	if in != want {
+		t.Errorf("DeliverInput = %+v, want %+v", in, want)
+	}
+	if fin := f.finished(); len(fin) != 0 {
+		t.Errorf("Finish called %d times, want 0", len(fin))
+	}
+	wantRes := []workflows.DeliveryOutcome{{DeliveryID: "dlv_whk_a", TargetID: "whk_a", Succeeded: true}}
+	if !slices.Equal(res.Deliveries, wantRes) {
+		t.Errorf("result = %+v, want %+v", res.Deliveries, wantRes)
+	}
+}
+
+func TestEventWorkflowPermanentFailureOnLocalAttempt(t *testing.T) {
+	tg := target("whk_a", fastRetry)
+	res, f := runEvent(t, oneTarget(tg), map[string][]func() error{
+		"whk_a": {func() error { return permanentErr("HTTP 404") }},
+	})
+
+	checkCalls(t, f.calls("whk_a"), []deliverCall{local()})
+	wantFin := []workflows.FinishInput{{DeliveryID: "dlv_whk_a", TargetType: herald.TargetWebhook, TargetID: "whk_a", Reason: "HTTP 404"}}
+	if fin := f.finished(); !slices.Equal(fin, wantFin) {
+		t.Errorf("Finish calls = %+v, want %+v", fin, wantFin)
+	}
+	wantRes := []workflows.DeliveryOutcome{{DeliveryID: "dlv_whk_a", TargetID: "whk_a", Error: "HTTP 404"}}
+	if !slices.Equal(res.Deliveries, wantRes) {
+		t.Errorf("result = %+v, want %+v", res.Deliveries, wantRes)
+	}
+}
+
+func TestEventWorkflowRetriesThenSucceeds(t *testing.T) {
+	tg := target("whk_a", fastRetry)
+	res, f := runEvent(t, oneTarget(tg), map[string][]func() error{
+		"whk_a": {
+			func() error { return retryableErr("HTTP 503", 0) },
+			func() error { return retryableErr("HTTP 502", 0) },
+			success,
+		},
+	})
+
+	calls := f.calls("whk_a")
+	checkCalls(t, calls, []deliverCall{local(), regular(1), regular(2)})
+	// The first wait is the initial interval; the policy's first backoff is
+	// the initial interval too.
+	checkGaps(t, calls, []time.Duration{time.Second, time.Second})
+	if fin := f.finished(); len(fin) != 0 {
+		t.Errorf("Finish called %d times, want 0: %+v", len(fin), fin)
+	}
+	if len(res.Deliveries) != 1 || !res.Deliveries[0].Succeeded || res.Deliveries[0].Error != "" {
+		t.Errorf("result = %+v, want one success", res.Deliveries)
+	}
+}
+
+func TestEventWorkflowBacksOffExponentially(t *testing.T) {
+	tg := target("whk_a", fastRetry)
+	tg.Retry.MaxAttempts = 7
+	_, f := runEvent(t, oneTarget(tg), map[string][]func() error{
+		"whk_a": {func() error { return retryableErr("HTTP 500", 0) }},
+	})
+	// local, wait 1s, regular 1; then the policy: 1s, 2s, 4s, 8s, capped 10s.
+	checkGaps(t, f.calls("whk_a"), []time.Duration{time.Second, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 10 * time.Second})
+}
+
+func TestEventWorkflowRetryAfter(t *testing.T) {
+	tests := []struct {
+		name     string
+		delay    time.Duration
+		retry    workflows.RetrySettings
+		wantWait time.Duration
+	}{
+		{"Retry-After within max interval", 30 * time.Second,
+			workflows.RetrySettings{InitialInterval: time.Second, BackoffCoefficient: 2, MaxInterval: time.Minute}, 30 * time.Second},
+		{"Retry-After capped at max interval", time.Hour, fastRetry, 10 * time.Second},
+		{"Retry-After shorter than initial interval", 500 * time.Millisecond, fastRetry, 500 * time.Millisecond},
+		{"max interval below initial: initial wins the cap", time.Hour,
+			workflows.RetrySettings{InitialInterval: 20 * time.Second, BackoffCoefficient: 2, MaxInterval: 10 * time.Second}, 20 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, f := runEvent(t, oneTarget(target("whk_a", tt.retry)), map[string][]func() error{
+				"whk_a": {func() error { return retryableErr("HTTP 429", tt.delay) }, success},
+			})
+			calls := f.calls("whk_a")
+			checkCalls(t, calls, []deliverCall{local(), regular(1)})
+			checkGaps(t, calls, []time.Duration{tt.wantWait})
+			if !res.Deliveries[0].Succeeded {
+				t.Errorf("result = %+v, want success", res.Deliveries)
+			}
+		})
+	}
+}
+
+func TestEventWorkflowMaxAttempts(t *testing.T) {
+	always := map[string][]func() error{"whk_a": {func() error { return retryableErr("HTTP 500", 0) }}}
+	tests := []struct {
+		attempts int
+		want     []deliverCall
+	}{
+		{1, []deliverCall{local()}},
+		{2, []deliverCall{local(), regular(1)}},
+		{3, []deliverCall{local(), regular(1), regular(2)}},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("max attempts %d", tt.attempts), func(t *testing.T) {
+			tg := target("whk_a", fastRetry)
+			tg.Retry.MaxAttempts = tt.attempts
+			res, f := runEvent(t, oneTarget(tg), always)
+
+			checkCalls(t, f.calls("whk_a"), tt.want)
+			wantFin := []workflows.FinishInput{{DeliveryID: "dlv_whk_a", TargetType: herald.TargetWebhook, TargetID: "whk_a", Reason: "HTTP 500"}}
+			if fin := f.finished(); !slices.Equal(fin, wantFin) {
+				t.Errorf("Finish calls = %+v, want %+v", fin, wantFin)
+			}
+			if d := res.Deliveries[0]; d.Succeeded || d.Error != "HTTP 500" {
+				t.Errorf("result = %+v, want a failure with the last reason", d)
+			}
+		})
+	}
+}
+
+func TestEventWorkflowPermanentFailureOnRetry(t *testing.T) {
+	res, f := runEvent(t, oneTarget(target("whk_a", fastRetry)), map[string][]func() error{
+		"whk_a": {
+			func() error { return retryableErr("HTTP 503", 0) },
+			func() error { return permanentErr("webhook was deleted") },
+			success,
+		},
+	})
+	checkCalls(t, f.calls("whk_a"), []deliverCall{local(), regular(1)})
+	if fin := f.finished(); len(fin) != 1 || fin[0].Reason != "webhook was deleted" {
+		t.Errorf("Finish calls = %+v, want one with the permanent reason", fin)
+	}
+	if d := res.Deliveries[0]; d.Succeeded || d.Error != "webhook was deleted" {
+		t.Errorf("result = %+v", d)
+	}
+}
+
+// TestEventWorkflowMaxAge: with no attempt limit, retries stop once the
+// target's max age has passed.
+func TestEventWorkflowMaxAge(t *testing.T) {
+	tg := target("whk_a", fastRetry)
+	tg.Retry.MaxAge = 2 * time.Minute
+	res, f := runEvent(t, oneTarget(tg), map[string][]func() error{
+		"whk_a": {func() error { return retryableErr("HTTP 500", 0) }},
+	})
+	calls := f.calls("whk_a")
+	if len(calls) < 5 {
+		t.Fatalf("%d Deliver calls, want retries until max age", len(calls))
+	}
+	if span := calls[len(calls)-1].At.Sub(calls[0].At); span > tg.Retry.MaxAge {
+		t.Errorf("last attempt %v after the first, want within max age %v", span, tg.Retry.MaxAge)
+	}
+	if fin := f.finished(); len(fin) != 1 {
+		t.Errorf("Finish called %d times, want 1", len(fin))
+	}
+	if d := res.Deliveries[0]; d.Succeeded || d.Error == "" {
+		t.Errorf("result = %+v, want a failure with a reason", d)
+	}
+}
+
+func TestEventWorkflowFansOut(t *testing.T) {
+	// The publisher sorts targets; the workflow keeps whatever order it gets.
+	in := workflows.EventInput{EventID: "evt_1", Event: "user.created", Targets: []workflows.Target{
+		target("whk_c", fastRetry),
+		target("whk_a", fastRetry),
+		target("whk_b", fastRetry),
+	}}
+	res, f := runEvent(t, in, map[string][]func() error{
+		"whk_a": {func() error { return retryableErr("HTTP 503", 0) }, success},
+		"whk_b": {func() error { return permanentErr("HTTP 410: receiver is gone") }},
+	})
+
+	checkCalls(t, f.calls("whk_a"), []deliverCall{local(), regular(1)})
+	checkCalls(t, f.calls("whk_b"), []deliverCall{local()})
+	checkCalls(t, f.calls("whk_c"), []deliverCall{local()})
+	for _, id := range []string{"whk_a", "whk_b", "whk_c"} {
+		for _, c := range f.calls(id) {
+			if c.In.DeliveryID != "dlv_"+id || c.In.EventID != "evt_1" {
+				t.Errorf("%s: DeliverInput = %+v, want its own delivery of evt_1", id, c.In)
+			}
+		}
+	}
+	wantFin := []workflows.FinishInput{{DeliveryID: "dlv_whk_b", TargetType: herald.TargetWebhook, TargetID: "whk_b", Reason: "HTTP 410: receiver is gone"}}
+	if fin := f.finished(); !slices.Equal(fin, wantFin) {
+		t.Errorf("Finish calls = %+v, want %+v", fin, wantFin)
+	}
+	wantRes := []workflows.DeliveryOutcome{
+		{DeliveryID: "dlv_whk_c", TargetID: "whk_c", Succeeded: true},
+		{DeliveryID: "dlv_whk_a", TargetID: "whk_a", Succeeded: true},
+		{DeliveryID: "dlv_whk_b", TargetID: "whk_b", Error: "HTTP 410: receiver is gone"},
+	}
+	if !slices.Equal(res.Deliveries, wantRes) {
+		t.Errorf("result =\n  %+v\nwant\n  %+v", res.Deliveries, wantRes)
+	}
+}
+
+func TestEventWorkflowNoTargets(t *testing.T) {
+	res, f := runEvent(t, workflows.EventInput{EventID: "evt_1", Event: "user.created"}, nil)
+	if n := len(f.calls("")); len(res.Deliveries) != 0 || n != 0 {
+		t.Errorf("result = %+v after %d calls, want nothing", res, n)
+	}
+}
+
+// checkGaps compares the test-clock time between consecutive calls.
+func checkGaps(t *testing.T, calls []deliverCall, want []time.Duration) {
+	t.Helper()
+	if len(calls) != len(want)+1 {
+		t.Fatalf("%d calls, want %d", len(calls), len(want)+1)
+	}
+	for i, w := range want {
+		if got := calls[i+1].At.Sub(calls[i].At); got != w {
+			t.Errorf("wait before attempt %d = %v, want %v", i+2, got, w)
+		}
+	}
+}
