@@ -23,7 +23,8 @@ import (
 type Store interface {
 	GetEvent(ctx context.Context, id string) (*herald.Event, error)
 	GetWebhook(ctx context.Context, id string) (*herald.Webhook, error)
-	UpdateWebhook(ctx context.Context, w *herald.Webhook) error
+	DisableWebhook(ctx context.Context, id, reason string) error
+	RecordWebhookResult(ctx context.Context, id string, success bool, disableAfter int) (bool, error)
 	RecordAttempt(ctx context.Context, deliveryID string, rec store.AttemptRecord) error
 }
 
@@ -35,14 +36,16 @@ type Sender interface {
 // Activities is registered with the worker. Its methods are safe for
 // concurrent use.
 type Activities struct {
-	store  Store
-	sender Sender
-	log    *slog.Logger
+	store        Store
+	sender       Sender
+	log          *slog.Logger
+	disableAfter int
 }
 
-// New returns the activities.
-func New(s Store, sender Sender, log *slog.Logger) *Activities {
-	return &Activities{store: s, sender: sender, log: log}
+// New returns the activities. A webhook is disabled after disableAfter
+// consecutive failed deliveries (0 never disables).
+func New(s Store, sender Sender, log *slog.Logger, disableAfter int) *Activities {
+	return &Activities{store: s, sender: sender, log: log, disableAfter: disableAfter}
 }
 
 // Deliver makes one attempt of a delivery. It returns nil on a 2xx answer; a
@@ -97,10 +100,15 @@ func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (wo
 		return workflows.DeliverResult{}, retryable("could not record attempt", 0)
 	}
 	if out.Gone {
-		a.disable(ctx, wh, "receiver answered 410 Gone")
+		a.disable(ctx, wh.ID, "receiver answered 410 Gone")
 	}
 	switch {
 	case out.Success:
+		if wh.ConsecutiveFailures > 0 {
+			if _, err := a.store.RecordWebhookResult(ctx, wh.ID, true, a.disableAfter); err != nil {
+				a.log.Error("reset webhook failure count", "webhook_id", wh.ID, "error", err)
+			}
+		}
 		return workflows.DeliverResult{StatusCode: out.StatusCode}, nil
 	case out.Retryable:
 		// Temporal lets NextRetryDelay exceed the policy's MaximumInterval;
@@ -112,34 +120,42 @@ func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (wo
 	}
 }
 
-// FinishDelivery marks a delivery failed after its last attempt.
+// FinishDelivery marks a delivery failed after its last attempt and, when
+// the failure counts against the webhook, may disable it (SPEC §6).
 func (a *Activities) FinishDelivery(ctx context.Context, in workflows.FinishInput) error {
 	reason := in.Reason
 	err := a.store.RecordAttempt(ctx, in.DeliveryID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason})
 	if err != nil && !herald.IsNotFound(err) {
 		return fmt.Errorf("mark delivery %s failed: %w", in.DeliveryID, err)
 	}
+	if !in.CountFailure || in.TargetType != herald.TargetWebhook {
+		return nil
+	}
+	disabled, err := a.store.RecordWebhookResult(ctx, in.TargetID, false, a.disableAfter)
+	if err != nil {
+		return fmt.Errorf("count failure of webhook %s: %w", in.TargetID, err)
+	}
+	if disabled {
+		a.log.Warn("webhook disabled after consecutive failed deliveries", "webhook_id", in.TargetID, "failures", a.disableAfter)
+	}
 	return nil
 }
 
-// stop marks a delivery failed without a request and returns the permanent
-// error that ends it.
+// stop marks a delivery failed without a request and returns the error
+// that ends it without counting against the webhook.
 func (a *Activities) stop(ctx context.Context, deliveryID, reason string) error {
 	if err := a.store.RecordAttempt(ctx, deliveryID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason}); err != nil {
 		a.log.Error("mark delivery failed", "delivery_id", deliveryID, "error", err)
 	}
-	return permanent(reason)
+	return temporal.NewApplicationErrorWithOptions(reason, workflows.ErrStopped, temporal.ApplicationErrorOptions{NonRetryable: true})
 }
 
-func (a *Activities) disable(ctx context.Context, wh *herald.Webhook, reason string) {
-	wh.Enabled = false
-	wh.DisabledReason = &reason
-	wh.UpdatedAt = time.Now().UTC()
-	if err := a.store.UpdateWebhook(ctx, wh); err != nil {
-		a.log.Error("disable webhook", "webhook_id", wh.ID, "error", err)
+func (a *Activities) disable(ctx context.Context, id, reason string) {
+	if err := a.store.DisableWebhook(ctx, id, reason); err != nil {
+		a.log.Error("disable webhook", "webhook_id", id, "error", err)
 		return
 	}
-	a.log.Warn("webhook disabled", "webhook_id", wh.ID, "reason", reason)
+	a.log.Warn("webhook disabled", "webhook_id", id, "reason", reason)
 }
 
 // loadError turns a store failure into an activity error: a missing row is

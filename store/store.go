@@ -11,8 +11,8 @@ import (
 )
 
 // Page asks for one page of a list. Cursor is the opaque NextCursor of the
-// previous page, empty for the first page. Limit is already validated
-// (1..200) by the caller.
+// previous page, empty for the first page; a malformed cursor is invalid.
+// Limit is already validated (1..200) by the caller.
 type Page struct {
 	Limit  int
 	Cursor string
@@ -32,10 +32,22 @@ type EventFilter struct {
 	Page  Page
 }
 
-// LogFilter selects log entries. TargetType and TargetID, when set, restrict
-// to one webhook or connector. Status is "", "success" or "failure".
-// AfterID, when set, returns only entries with a larger ID, oldest first
-// (used by the live stream); otherwise entries are returned newest first.
+// LogFilter selects log entries. Zero fields do not filter. TargetType and
+// TargetID restrict to one webhook or connector; Event matches the event
+// name; Since keeps entries created at or after it. Status is "", "success"
+// (a 2xx response and no error) or "failure" (anything else); another value
+// is invalid.
+//
+// Without AfterID, entries are returned newest (largest ID) first, a page at
+// a time. AfterID is for the live stream, which polls with the ID of the
+// last entry it emitted: it returns up to Page.Limit entries recorded after
+// the entry AfterID, in recording order (oldest first), ignoring
+// Page.Cursor, and the next cursor is always "". Recording order is commit
+// order, assigned by the store: IDs cannot serve, since they are made
+// before the insert commits and are ordered only to the millisecond, so an
+// entry committed later may have a smaller ID. If no entry has the ID
+// AfterID (it was deleted, or was never recorded here), the entries with an
+// ID greater than AfterID are returned instead, in recording order.
 type LogFilter struct {
 	TargetType string
 	TargetID   string
@@ -47,7 +59,13 @@ type LogFilter struct {
 }
 
 // AttemptRecord is the outcome of one delivery attempt: its log entry and
-// the delivery's new state, written together.
+// the delivery's new state, written together. Log is nil for a state-only
+// update, such as marking a delivery failed after its last attempt.
+//
+// With a Log, the delivery's last status code and last error are set to
+// StatusCode and Error as given (nil clears them). Without one, a nil
+// StatusCode or Error leaves the stored value unchanged, so the code of the
+// last real attempt survives; a non-nil one replaces it.
 type AttemptRecord struct {
 	Log        *herald.LogEntry
 	Status     string // herald.StatusPending, StatusSucceeded or StatusFailed
@@ -56,45 +74,86 @@ type AttemptRecord struct {
 }
 
 // Store is everything Herald persists. Methods return *herald.Error with
-// code not_found for missing rows and conflict for unique violations; other
-// errors are internal. All methods are safe for concurrent use.
+// code not_found for missing rows, conflict for unique violations and
+// invalid for bad arguments; other errors are internal. All methods are safe
+// for concurrent use.
+//
+// Create methods fill in an empty ID (a new ID with the type's prefix) and
+// zero timestamps (the current time) and write them back to the value
+// passed in. Times survive a round trip to at least the microsecond.
 type Store interface {
+	// CreateWebhook inserts w; an existing ID is a conflict.
 	CreateWebhook(ctx context.Context, w *herald.Webhook) error
+	// GetWebhook returns the webhook with id, Secret and
+	// ConsecutiveFailures included.
 	GetWebhook(ctx context.Context, id string) (*herald.Webhook, error)
 	// ListWebhooks returns webhooks by ascending ID and the next cursor
 	// ("" when this is the last page).
 	ListWebhooks(ctx context.Context, p Page) ([]*herald.Webhook, string, error)
 	// ListEnabledWebhooks returns every enabled webhook by ascending ID.
 	ListEnabledWebhooks(ctx context.Context) ([]*herald.Webhook, error)
-	// UpdateWebhook replaces every stored field of w.ID (except CreatedAt).
+	// UpdateWebhook replaces every stored field of w.ID, ConsecutiveFailures
+	// included, except CreatedAt; it sets UpdatedAt to the current time and
+	// writes the stored CreatedAt and the new UpdatedAt back to w. It is for
+	// whole-resource edits (PATCH); a delivery worker, which holds a copy
+	// that may be stale, uses DisableWebhook and RecordWebhookResult instead.
 	UpdateWebhook(ctx context.Context, w *herald.Webhook) error
+	// DisableWebhook sets enabled=false and disabled_reason=reason
+	// (updated_at now), leaving every other field as stored. not_found if
+	// missing.
+	DisableWebhook(ctx context.Context, id, reason string) error
+	// RecordWebhookResult updates the consecutive-failure count after a
+	// finished delivery: success resets it to 0; a failure increments it,
+	// and when disableAfter > 0 and the count reaches disableAfter the
+	// webhook is disabled with a reason saying so (only if it is enabled:
+	// an existing disabled_reason is kept). It is atomic, and changes
+	// updated_at only when it disables. Returns whether this call disabled
+	// it. A missing webhook is not an error (returns false, nil).
+	RecordWebhookResult(ctx context.Context, id string, success bool, disableAfter int) (disabled bool, err error)
+	// DeleteWebhook deletes the webhook; its deliveries and log entries are
+	// kept.
 	DeleteWebhook(ctx context.Context, id string) error
 
-	// CreateEvent stores an event and its deliveries atomically. If an event
-	// with the same non-empty ClientID exists, nothing is written and that
-	// event is returned with existed=true.
+	// CreateEvent stores an event and its deliveries atomically, setting
+	// each delivery's EventID and defaulting its Status to pending. If an
+	// event with the same non-empty ClientID exists, nothing is written and
+	// that event is returned with existed=true; concurrent callers with one
+	// ClientID see exactly one existed=false. A taken event ID, or two
+	// deliveries to the same target, is a conflict.
 	CreateEvent(ctx context.Context, r CreateEventRequest) (ev *herald.Event, existed bool, err error)
 	GetEvent(ctx context.Context, id string) (*herald.Event, error)
 	// DeleteEvent removes an event and its deliveries (used when its
 	// workflow could not be started and the publisher gave no ClientID).
 	DeleteEvent(ctx context.Context, id string) error
-	// ListEvents returns events newest first.
+	// ListEvents returns events newest (largest ID) first and the next
+	// cursor ("" when this is the last page).
 	ListEvents(ctx context.Context, f EventFilter) ([]*herald.Event, string, error)
 
 	GetDelivery(ctx context.Context, id string) (*herald.Delivery, error)
 	// ListDeliveries returns an event's deliveries by ascending target ID.
+	// An unknown event has none: an empty list, not an error.
 	ListDeliveries(ctx context.Context, eventID string) ([]*herald.Delivery, error)
-	// RecordAttempt inserts rec.Log (when not nil), increments the
-	// delivery's attempt count when a log is given, and sets its status,
-	// last status code and last error.
+	// RecordAttempt atomically inserts rec.Log (when not nil), increments
+	// the delivery's attempt count when a log is given, and sets its status,
+	// updated_at, last status code and last error (see AttemptRecord).
+	// Empty fields of rec.Log are filled in and written back: ID,
+	// DeliveryID, EventID, Event, TargetType and TargetID from the delivery
+	// and its event, Attempt with the new attempt count, CreatedAt with the
+	// current time. A Log.DeliveryID other than deliveryID, or an unknown
+	// Status, is invalid; a missing delivery is not_found and nothing is
+	// written.
 	RecordAttempt(ctx context.Context, deliveryID string, rec AttemptRecord) error
 
 	GetLog(ctx context.Context, id string) (*herald.LogEntry, error)
+	// ListLogs returns the entries f selects (see LogFilter) and the next
+	// cursor ("" after the last page, and always "" with AfterID).
 	ListLogs(ctx context.Context, f LogFilter) ([]*herald.LogEntry, string, error)
 
+	// CreateAPIKey inserts k; a taken ID or hash is a conflict.
 	CreateAPIKey(ctx context.Context, k *herald.APIKey) error
 	// GetAPIKeyByHash finds a key by the hex SHA-256 of its secret.
 	GetAPIKeyByHash(ctx context.Context, hash string) (*herald.APIKey, error)
+	// ListAPIKeys returns keys by ascending ID and the next cursor.
 	ListAPIKeys(ctx context.Context, p Page) ([]*herald.APIKey, string, error)
 	DeleteAPIKey(ctx context.Context, id string) error
 	// CountAPIKeys tells whether any key exists (for bootstrap).

@@ -62,13 +62,36 @@ func (s *memStore) GetWebhook(_ context.Context, id string) (*herald.Webhook, er
 	return &wh, nil
 }
 
-func (s *memStore) UpdateWebhook(_ context.Context, w *herald.Webhook) error {
+func (s *memStore) DisableWebhook(_ context.Context, id, reason string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cp := *w
-	s.webhook = &cp
-	s.disabled = append(s.disabled, cp)
+	if s.webhook == nil || s.webhook.ID != id {
+		return herald.Errorf(herald.ENotFound, "webhook not found")
+	}
+	s.webhook.Enabled = false
+	s.webhook.DisabledReason = &reason
+	s.disabled = append(s.disabled, *s.webhook)
 	return nil
+}
+
+func (s *memStore) RecordWebhookResult(_ context.Context, id string, success bool, disableAfter int) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.webhook == nil || s.webhook.ID != id {
+		return false, nil
+	}
+	if success {
+		s.webhook.ConsecutiveFailures = 0
+		return false, nil
+	}
+	s.webhook.ConsecutiveFailures++
+	if disableAfter > 0 && s.webhook.ConsecutiveFailures >= disableAfter && s.webhook.Enabled {
+		reason := "too many failures"
+		s.webhook.Enabled = false
+		s.webhook.DisabledReason = &reason
+		return true, nil
+	}
+	return false, nil
 }
 
 func (s *memStore) RecordAttempt(_ context.Context, _ string, rec store.AttemptRecord) error {
@@ -148,7 +171,7 @@ func runE2E(t *testing.T, retry workflows.RetrySettings, replies ...reply) (*e2e
 				MaxAttempts:            retry.MaxAttempts,
 			}},
 	}
-	acts := activities.New(st, delivery.NewSender(delivery.NewHTTPClient(true), nil), logger)
+	acts := activities.New(st, delivery.NewSender(delivery.NewHTTPClient(true), nil), logger, 20)
 	worker.Register(env, acts)
 
 	env.ExecuteWorkflow(workflows.EventWorkflowName, oneTarget(target("whk_a", retry)))

@@ -96,7 +96,7 @@ func finish(ctx workflow.Context, out DeliveryOutcome, t Target, cause error) De
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
 	})
-	in := FinishInput{DeliveryID: t.DeliveryID, TargetType: t.Type, TargetID: t.ID, Reason: out.Error}
+	in := FinishInput{DeliveryID: t.DeliveryID, TargetType: t.Type, TargetID: t.ID, Reason: out.Error, CountFailure: !stopped(cause)}
 	if err := workflow.ExecuteLocalActivity(lctx, FinishActivityName, in).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("could not mark delivery failed", "delivery_id", t.DeliveryID, "error", err)
 	}
@@ -107,10 +107,16 @@ func finish(ctx workflow.Context, out DeliveryOutcome, t Target, cause error) De
 func retryable(err error) bool {
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {
-		return !app.NonRetryable() && app.Type() != ErrPermanent
+		return !app.NonRetryable() && app.Type() != ErrPermanent && app.Type() != ErrStopped
 	}
 	var timeout *temporal.TimeoutError
 	return errors.As(err, &timeout)
+}
+
+// stopped reports whether the delivery ended because its target went away.
+func stopped(err error) bool {
+	var app *temporal.ApplicationError
+	return errors.As(err, &app) && app.Type() == ErrStopped
 }
 
 func nextRetryDelay(err error) time.Duration {

@@ -191,7 +191,7 @@ func TestEventWorkflowPermanentFailureOnLocalAttempt(t *testing.T) {
 	})
 
 	checkCalls(t, f.calls("whk_a"), []deliverCall{local()})
-	wantFin := []workflows.FinishInput{{DeliveryID: "dlv_whk_a", TargetType: herald.TargetWebhook, TargetID: "whk_a", Reason: "HTTP 404"}}
+	wantFin := []workflows.FinishInput{{DeliveryID: "dlv_whk_a", TargetType: herald.TargetWebhook, TargetID: "whk_a", Reason: "HTTP 404", CountFailure: true}}
 	if fin := f.finished(); !slices.Equal(fin, wantFin) {
 		t.Errorf("Finish calls = %+v, want %+v", fin, wantFin)
 	}
@@ -280,7 +280,7 @@ func TestEventWorkflowMaxAttempts(t *testing.T) {
 			res, f := runEvent(t, oneTarget(tg), always)
 
 			checkCalls(t, f.calls("whk_a"), tt.want)
-			wantFin := []workflows.FinishInput{{DeliveryID: "dlv_whk_a", TargetType: herald.TargetWebhook, TargetID: "whk_a", Reason: "HTTP 500"}}
+			wantFin := []workflows.FinishInput{{DeliveryID: "dlv_whk_a", TargetType: herald.TargetWebhook, TargetID: "whk_a", Reason: "HTTP 500", CountFailure: true}}
 			if fin := f.finished(); !slices.Equal(fin, wantFin) {
 				t.Errorf("Finish calls = %+v, want %+v", fin, wantFin)
 			}
@@ -353,7 +353,7 @@ func TestEventWorkflowFansOut(t *testing.T) {
 			}
 		}
 	}
-	wantFin := []workflows.FinishInput{{DeliveryID: "dlv_whk_b", TargetType: herald.TargetWebhook, TargetID: "whk_b", Reason: "HTTP 410: receiver is gone"}}
+	wantFin := []workflows.FinishInput{{DeliveryID: "dlv_whk_b", TargetType: herald.TargetWebhook, TargetID: "whk_b", Reason: "HTTP 410: receiver is gone", CountFailure: true}}
 	if fin := f.finished(); !slices.Equal(fin, wantFin) {
 		t.Errorf("Finish calls = %+v, want %+v", fin, wantFin)
 	}
@@ -384,5 +384,21 @@ func checkGaps(t *testing.T, calls []deliverCall, want []time.Duration) {
 		if got := calls[i+1].At.Sub(calls[i].At); got != w {
 			t.Errorf("wait before attempt %d = %v, want %v", i+2, got, w)
 		}
+	}
+}
+
+// A target deleted or disabled meanwhile ends its delivery without retries
+// and without counting towards the webhook's auto-disable.
+func TestEventWorkflowStoppedTargetDoesNotCountAsFailure(t *testing.T) {
+	tg := target("whk_a", fastRetry)
+	_, f := runEvent(t, oneTarget(tg), map[string][]func() error{
+		"whk_a": {func() error {
+			return temporal.NewApplicationErrorWithOptions("webhook is disabled", workflows.ErrStopped, temporal.ApplicationErrorOptions{NonRetryable: true})
+		}},
+	})
+	checkCalls(t, f.calls("whk_a"), []deliverCall{local()})
+	wantFin := []workflows.FinishInput{{DeliveryID: "dlv_whk_a", TargetType: herald.TargetWebhook, TargetID: "whk_a", Reason: "webhook is disabled", CountFailure: false}}
+	if fin := f.finished(); !slices.Equal(fin, wantFin) {
+		t.Errorf("Finish calls = %+v, want %+v", fin, wantFin)
 	}
 }

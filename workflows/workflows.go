@@ -69,11 +69,14 @@ type DeliverResult struct {
 }
 
 // FinishInput marks a delivery failed once every attempt is spent.
+// CountFailure is false when the delivery stopped because its target was
+// deleted or disabled, which must not count towards auto-disabling.
 type FinishInput struct {
-	DeliveryID string
-	TargetType string
-	TargetID   string
-	Reason     string
+	DeliveryID   string
+	TargetType   string
+	TargetID     string
+	Reason       string
+	CountFailure bool
 }
 
 // EventResult summarises the workflow.
@@ -89,10 +92,12 @@ type DeliveryOutcome struct {
 	Error      string `json:",omitempty"`
 }
 
-// Error types activities return; the retry policy never retries ErrPermanent.
+// Error types activities return; the retry policy never retries
+// ErrPermanent or ErrStopped (a target deleted or disabled meanwhile).
 const (
 	ErrRetryable = "HeraldRetryable"
 	ErrPermanent = "HeraldPermanent"
+	ErrStopped   = "HeraldStopped"
 )
 
 // RetryPolicy builds the Temporal retry policy of the regular (fallback)
@@ -103,7 +108,7 @@ func RetryPolicy(s RetrySettings) *temporal.RetryPolicy {
 		InitialInterval:        s.InitialInterval,
 		BackoffCoefficient:     s.BackoffCoefficient,
 		MaximumInterval:        s.MaxInterval,
-		NonRetryableErrorTypes: []string{ErrPermanent},
+		NonRetryableErrorTypes: []string{ErrPermanent, ErrStopped},
 	}
 	if p.BackoffCoefficient < 1 {
 		p.BackoffCoefficient = 1

@@ -105,7 +105,7 @@ func (m *Main) Start(ctx context.Context) (err error) {
 	}
 	sender := delivery.NewSender(delivery.NewHTTPClient(m.cfg.AllowPrivateTargets), nil)
 	if m.runs("dev", "serve", "worker", "bench") {
-		acts := activities.New(m.db, sender, m.log.With("component", "activities"))
+		acts := activities.New(m.db, sender, m.log.With("component", "activities"), m.cfg.DisableAfterFailures)
 		m.worker = worker.New(m.client, m.cfg.TaskQueue, acts, worker.Options{StopTimeout: m.cfg.WorkerStopTimeout})
 		if err := m.worker.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)

@@ -47,9 +47,14 @@ func (db *DB) ListDeliveries(ctx context.Context, eventID string) ([]*herald.Del
 }
 
 // RecordAttempt writes the outcome of one attempt of delivery deliveryID in
-// one transaction: it sets the delivery's status, last status code, last
-// error and updated_at and, when rec.Log is not nil, increments its attempt
-// count and inserts the log entry.
+// one transaction: it sets the delivery's status and updated_at and, when
+// rec.Log is not nil, increments its attempt count and inserts the log
+// entry.
+//
+// With a log, the last status code and last error are set to rec.StatusCode
+// and rec.Error (nil clears them). Without one (a state-only update, such as
+// marking the delivery failed after its last attempt), a nil StatusCode or
+// Error leaves the stored value as it is and a non-nil one replaces it.
 //
 // Empty fields of rec.Log are filled in and written back: ID, DeliveryID,
 // EventID, Event, TargetType and TargetID from the delivery and its event,
@@ -71,12 +76,16 @@ func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, rec store.At
 		}
 		inc = 1
 	}
+	last := `last_status_code = ?, last_error = ?`
+	if l == nil {
+		last = `last_status_code = COALESCE(?, last_status_code), last_error = COALESCE(?, last_error)`
+	}
 	t := now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		var eventID, targetType, targetID string
 		var attempts int
 		err := tx.QueryRowContext(ctx, `UPDATE deliveries SET status = ?, attempts = attempts + ?,
-			last_status_code = ?, last_error = ?, updated_at = ? WHERE id = ?
+			`+last+`, updated_at = ? WHERE id = ?
 			RETURNING event_id, target_type, target_id, attempts`,
 			rec.Status, inc, rec.StatusCode, rec.Error, formatTime(t), deliveryID,
 		).Scan(&eventID, &targetType, &targetID, &attempts)

@@ -126,3 +126,49 @@ func testAttemptErrors(t *testing.T, s store.Store) {
 	must(t, err)
 	checkDelivery(t, got, ds[0])
 }
+
+// testAttemptStateOnlyKeepsLast checks which updates keep the delivery's
+// last status code and error: a state-only update (no log) keeps them unless
+// it gives new ones; an attempt with a log sets them as given.
+func testAttemptStateOnlyKeepsLast(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	_, ds := createEvent(t, s, newEvent("user.created", t0, herald.NewID(herald.PrefixWebhook)))
+	d := ds[0]
+	for _, st := range []struct {
+		name     string
+		status   int // response status of the log entry; 0 for none
+		noLog    bool
+		rec      store.AttemptRecord
+		wantCode *int
+		wantErr  *string
+	}{
+		{name: "503 with a log", status: 503,
+			rec:      store.AttemptRecord{Status: herald.StatusPending, StatusCode: intp(503), Error: strp("HTTP 503")},
+			wantCode: intp(503), wantErr: strp("HTTP 503")},
+		{name: "state only, nothing given", noLog: true,
+			rec:      store.AttemptRecord{Status: herald.StatusFailed},
+			wantCode: intp(503), wantErr: strp("HTTP 503")},
+		{name: "state only, new error", noLog: true,
+			rec:      store.AttemptRecord{Status: herald.StatusFailed, Error: strp("gave up after 5 attempts")},
+			wantCode: intp(503), wantErr: strp("gave up after 5 attempts")},
+		{name: "state only, new code", noLog: true,
+			rec:      store.AttemptRecord{Status: herald.StatusFailed, StatusCode: intp(410)},
+			wantCode: intp(410), wantErr: strp("gave up after 5 attempts")},
+		{name: "timeout with a log clears the code",
+			rec:      store.AttemptRecord{Status: herald.StatusPending, Error: strp("timeout")},
+			wantCode: nil, wantErr: strp("timeout")},
+		{name: "200 with a log clears the error", status: 200,
+			rec:      store.AttemptRecord{Status: herald.StatusSucceeded, StatusCode: intp(200)},
+			wantCode: intp(200), wantErr: nil},
+	} {
+		if !st.noLog {
+			st.rec.Log = newLog(d, "user.created", st.status, "", t0)
+		}
+		must(t, s.RecordAttempt(ctx, d.ID, st.rec))
+		got, err := s.GetDelivery(ctx, d.ID)
+		must(t, err)
+		equal(t, st.name+": status", got.Status, st.rec.Status)
+		equal(t, st.name+": last status code", got.LastStatusCode, st.wantCode)
+		equal(t, st.name+": last error", got.LastError, st.wantErr)
+	}
+}

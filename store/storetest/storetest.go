@@ -13,11 +13,13 @@
 //		})
 //	}
 //
-// Beyond store.go's comments, the suite pins down what callers rely on:
-// empty IDs and zero times are filled in and written back, UpdateWebhook
-// sets UpdatedAt, RecordAttempt fills empty log fields from the delivery,
-// malformed cursors and unknown filters are invalid, and times survive a
-// round trip to at least the microsecond.
+// The contract is in store.go's comments; the suite checks it, including
+// what callers rely on beyond the method signatures: empty IDs and zero
+// times are filled in and written back, UpdateWebhook sets UpdatedAt and
+// keeps CreatedAt, RecordAttempt fills empty log fields from the delivery,
+// malformed cursors and unknown filters are invalid, ListLogs with AfterID
+// follows recording order, not ID order, and times survive a round trip to
+// at least the microsecond.
 package storetest
 
 import (
@@ -50,6 +52,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Webhook/DeleteKeepsHistory", testWebhookDeleteKeepsHistory},
 		{"Webhook/ListPages", testWebhookListPages},
 		{"Webhook/ListEnabled", testWebhookListEnabled},
+		{"Webhook/Disable", testWebhookDisable},
+		{"Webhook/ResultCounts", testWebhookResultCounts},
+		{"Webhook/ResultDisablesAtThreshold", testWebhookResultDisables},
+		{"Webhook/ResultRace", testWebhookResultRace},
 		{"Event/CreateGet", testEventCreateGet},
 		{"Event/FillsIDsAndTimes", testEventFills},
 		{"Event/ClientIDIdempotent", testEventIdempotent},
@@ -63,10 +69,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Attempt/CountsAndStatuses", testAttemptCounts},
 		{"Attempt/FillsLogFields", testAttemptFills},
 		{"Attempt/Errors", testAttemptErrors},
+		{"Attempt/StateOnlyKeepsLast", testAttemptStateOnlyKeepsLast},
 		{"Log/GetRoundTrip", testLogRoundTrip},
 		{"Log/Filters", testLogFilters},
 		{"Log/ListPages", testLogPages},
 		{"Log/AfterID", testLogAfterID},
+		{"Log/AfterIDRecordingOrder", testLogAfterIDRecordingOrder},
 		{"APIKey/CreateGetByHash", testKeyCreateGet},
 		{"APIKey/Conflicts", testKeyConflicts},
 		{"APIKey/ListDeleteCount", testKeyListDeleteCount},
