@@ -38,9 +38,9 @@ const keyContext = "herald.api_key"
 // authenticate resolves the bearer key: the configured admin key (compared
 // in constant time) or a stored key. No key or an unknown key is a 401.
 func (s *Server) authenticate(c *gin.Context) {
-	raw, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	scheme, raw, _ := strings.Cut(strings.TrimSpace(c.GetHeader("Authorization")), " ")
 	raw = strings.TrimSpace(raw)
-	if !ok || raw == "" {
+	if !strings.EqualFold(scheme, "Bearer") || raw == "" {
 		c.Header("WWW-Authenticate", `Bearer realm="herald"`)
 		writeProblem(c, http.StatusUnauthorized, "an API key is required: Authorization: Bearer <key>", nil)
 		return

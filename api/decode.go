@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -18,10 +21,12 @@ import (
 // MaxBodyBytes limits every JSON request body (SPEC §2).
 const MaxBodyBytes = 1 << 20
 
-// decode reads a JSON request body into dst. It answers 415 for a content
-// type other than JSON, 413 above MaxBodyBytes, 400 for malformed JSON, and
-// 422 (with the field's JSON path) for wrong types and unknown fields. When
-// optional is true an empty body leaves dst as it is.
+// decode reads a JSON object request body into dst, a pointer to a struct
+// whose fields carry json tags. It answers 415 for a content type other
+// than JSON, 413 above MaxBodyBytes, 400 for malformed JSON or a body that
+// is not an object, and 422 with one entry per bad field (its JSON path)
+// for unknown fields and wrong types. When optional is true an empty body
+// leaves dst as it is.
 func decode(c *gin.Context, dst any, optional bool) error {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes))
 	if err != nil {
@@ -31,65 +36,102 @@ func decode(c *gin.Context, dst any, optional bool) error {
 		}
 		return &httpError{http.StatusBadRequest, "could not read request body"}
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
 		if optional {
 			return nil
 		}
 		return &httpError{http.StatusBadRequest, "request body is empty; a JSON object is required"}
 	}
-	if ct := c.GetHeader("Content-Type"); ct != "" || !optional {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return &httpError{http.StatusUnsupportedMediaType, "Content-Type must be application/json"}
-		}
+	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return &httpError{http.StatusUnsupportedMediaType, "Content-Type must be application/json"}
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		return decodeError(err)
+	if !json.Valid(body) {
+		var v any
+		err := json.Unmarshal(body, &v)
+		return &httpError{http.StatusBadRequest, "malformed JSON: " + err.Error()}
 	}
-	if dec.More() {
-		return &httpError{http.StatusBadRequest, "malformed JSON: unexpected data after the object"}
+	if body[0] != '{' {
+		return &httpError{http.StatusBadRequest, "the body must be a JSON object"}
+	}
+	if errs := decodeObject(body, reflect.ValueOf(dst), ""); len(errs) > 0 {
+		return invalid(errs...)
 	}
 	return nil
 }
 
-func decodeError(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr):
-		name := typeErr.Field
-		if name == "" {
-			return &httpError{http.StatusBadRequest, "malformed JSON: the body must be a JSON object"}
+// decodeObject fills the struct dst points to from the JSON object raw,
+// field by field, so that every unknown field and every type error gets
+// its own entry, named by its path below prefix. Pointer-to-struct fields
+// are decoded the same way, one level down.
+func decodeObject(raw []byte, dst reflect.Value, prefix string) []herald.FieldError {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return []herald.FieldError{field(strings.TrimSuffix(prefix, "."), "must be an object")}
+	}
+	sv := dst.Elem()
+	index := map[string]int{}
+	for i := range sv.NumField() {
+		name, _, _ := strings.Cut(sv.Type().Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			index[name] = i
 		}
-		return invalid(field(name, "must be "+typeName(typeErr.Type.Kind().String())))
-	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
-		return &httpError{http.StatusBadRequest, "malformed JSON: " + err.Error()}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return invalid(field(name, "is not a known field"))
 	}
-	var he *herald.Error
-	if errors.As(err, &he) {
-		return err
+	var errs []herald.FieldError
+	for _, key := range slices.Sorted(maps.Keys(obj)) {
+		i, ok := index[key]
+		if !ok {
+			errs = append(errs, field(prefix+key, "is not a known field"))
+			continue
+		}
+		fv := sv.Field(i)
+		value := obj[key]
+		if isNested(fv.Type()) {
+			if string(value) == "null" {
+				continue
+			}
+			fv.Set(reflect.New(fv.Type().Elem()))
+			errs = append(errs, decodeObject(value, fv, prefix+key+".")...)
+			continue
+		}
+		if err := json.Unmarshal(value, fv.Addr().Interface()); err != nil {
+			errs = append(errs, typeError(prefix+key, err))
+		}
 	}
-	return &httpError{http.StatusBadRequest, "malformed JSON: " + err.Error()}
+	return errs
 }
 
-func typeName(kind string) string {
+// isNested reports whether t is a pointer to one of the API's own input
+// structs (decoded field by field).
+func isNested(t reflect.Type) bool {
+	return t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct && t.Elem().PkgPath() == reflect.TypeFor[webhookInput]().PkgPath()
+}
+
+func typeError(path string, err error) herald.FieldError {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		if te.Field != "" {
+			path += "." + te.Field
+		}
+		return field(path, "must be "+typeName(te.Type.Kind()))
+	}
+	return field(path, "is not valid")
+}
+
+func typeName(kind reflect.Kind) string {
 	switch kind {
-	case "int", "int32", "int64", "uint", "uint32", "uint64":
+	case reflect.Int, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint32, reflect.Uint64:
 		return "an integer"
-	case "float32", "float64":
+	case reflect.Float32, reflect.Float64:
 		return "a number"
-	case "string":
+	case reflect.String:
 		return "a string"
-	case "bool":
+	case reflect.Bool:
 		return "a boolean"
-	case "slice", "array":
+	case reflect.Slice, reflect.Array:
 		return "an array"
-	case "map", "struct":
+	case reflect.Map, reflect.Struct:
 		return "an object"
 	}
 	return "of another type"

@@ -91,13 +91,8 @@ func checkEvent(in *eventInput) (publish.Request, error) {
 		r.Event = *in.Event
 	}
 	data := bytes.TrimSpace(in.Data)
-	switch {
-	case len(data) == 0:
-		errs = append(errs, field("data", "is required"))
-	case data[0] != '{':
-		errs = append(errs, field("data", "must be a JSON object"))
-	case len(data) > maxDataBytes:
-		errs = append(errs, field("data", fmt.Sprintf("must be at most %d bytes", maxDataBytes)))
+	if msg := checkData(data); msg != "" {
+		errs = append(errs, field("data", msg))
 	}
 	r.Data = data
 	changes := bytes.TrimSpace(in.Changes)
@@ -175,19 +170,32 @@ func (s *Server) eventTypes(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"data": catalog.All()})
 }
 
-// testData picks the data of a test request: the caller's, else the
-// catalog example of the event.
+// checkData says what is wrong with an event's data, or "".
+func checkData(data []byte) string {
+	switch {
+	case len(data) == 0:
+		return "is required"
+	case data[0] != '{':
+		return "must be a JSON object"
+	case len(data) > maxDataBytes:
+		return fmt.Sprintf("must be at most %d bytes", maxDataBytes)
+	}
+	return ""
+}
+
+// testData picks the data of a test request: the caller's, as sent, else
+// the catalog example of the event.
 func testData(in testInput) ([]byte, error) {
 	et, ok := catalog.Lookup(in.Event)
 	if !ok {
 		return nil, invalid(field("event", fmt.Sprintf("%q is not a catalog event", in.Event)))
 	}
-	if in.Data == nil {
+	data := bytes.TrimSpace(in.Data)
+	if len(data) == 0 || string(data) == "null" {
 		return et.Example, nil
 	}
-	b, err := json.Marshal(in.Data)
-	if err != nil {
-		return nil, invalid(field("data", "must be a JSON object"))
+	if msg := checkData(data); msg != "" {
+		return nil, invalid(field("data", msg))
 	}
-	return b, nil
+	return data, nil
 }

@@ -6,9 +6,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/heraldhub/herald"
@@ -162,10 +164,14 @@ func checkHeaders(h map[string]string) []herald.FieldError {
 	if len(h) > maxHeaders {
 		errs = append(errs, field("headers", fmt.Sprintf("must have at most %d entries", maxHeaders)))
 	}
-	for name, value := range h {
+	seen := map[string]bool{}
+	for _, name := range slices.Sorted(maps.Keys(h)) {
+		value := h[name]
 		f := "headers." + name
 		canon := textproto.CanonicalMIMEHeaderKey(name)
 		switch {
+		case seen[canon]:
+			errs = append(errs, field(f, "repeats another header name (names are case-insensitive)"))
 		case !validHeaderName(name):
 			errs = append(errs, field(f, "is not a valid header name"))
 		case reservedHeaders[canon] || strings.HasPrefix(canon, "Webhook-"):
@@ -173,6 +179,7 @@ func checkHeaders(h map[string]string) []herald.FieldError {
 		case len(value) > maxHeaderValue || strings.ContainsAny(value, "\r\n\x00"):
 			errs = append(errs, field(f, fmt.Sprintf("value must be one line of at most %d characters", maxHeaderValue)))
 		}
+		seen[canon] = true
 	}
 	return errs
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -131,8 +132,8 @@ func (s *Server) revealSecret(c *gin.Context) {
 }
 
 type testInput struct {
-	Event string         `json:"event"`
-	Data  map[string]any `json:"data"`
+	Event string          `json:"event"`
+	Data  json.RawMessage `json:"data"`
 }
 
 func (s *Server) testWebhook(c *gin.Context) {

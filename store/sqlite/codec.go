@@ -113,7 +113,7 @@ func decodeCursor(cursor string) (string, error) {
 	}
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil || len(b) == 0 || strings.ContainsRune(string(b), 0) {
-		return "", herald.Errorf(herald.EInvalid, "invalid cursor")
+		return "", invalidCursor()
 	}
 	return string(b), nil
 }
@@ -180,4 +180,10 @@ func (w *where) String() string {
 		return ""
 	}
 	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// invalidCursor is the error of a cursor this store did not make.
+func invalidCursor() error {
+	return &herald.Error{Code: herald.EInvalid, Message: "invalid cursor",
+		Fields: []herald.FieldError{{Field: "cursor", Message: "is not a valid cursor"}}}
 }

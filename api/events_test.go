@@ -1,0 +1,177 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+type acceptedJSON struct {
+	ID         string    `json:"id"`
+	Event      string    `json:"event"`
+	Created    time.Time `json:"created"`
+	WorkflowID string    `json:"workflow_id"`
+}
+
+func TestPublishEventValidation(t *testing.T) {
+	bigData := `{"blob": "` + strings.Repeat("x", 300<<10) + `"}`
+	tests := []struct {
+		name   string
+		body   string
+		fields []string
+	}{
+		{"unknown event", `{"event": "nope.created", "data": {}}`, []string{"event"}},
+		{"event missing", `{"data": {}}`, []string{"event"}},
+		{"test event", `{"event": "webhook.test", "data": {}}`, []string{"event"}},
+		{"pattern as event", `{"event": "user.*", "data": {}}`, []string{"event"}},
+		{"data missing", `{"event": "user.created"}`, []string{"data"}},
+		{"data null", `{"event": "user.created", "data": null}`, []string{"data"}},
+		{"data array", `{"event": "user.created", "data": [1, 2]}`, []string{"data"}},
+		{"data string", `{"event": "user.created", "data": "hi"}`, []string{"data"}},
+		{"data number", `{"event": "user.created", "data": 7}`, []string{"data"}},
+		{"data over 256 KiB", `{"event": "user.created", "data": ` + bigData + `}`, []string{"data"}},
+		{"changes number", `{"event": "user.updated", "data": {}, "changes": 5}`, []string{"changes"}},
+		{"changes string", `{"event": "user.updated", "data": {}, "changes": "x"}`, []string{"changes"}},
+		{"empty id", `{"id": "", "event": "user.created", "data": {}}`, []string{"id"}},
+		{"id too long", `{"id": "` + strings.Repeat("i", 201) + `", "event": "user.created", "data": {}}`, []string{"id"}},
+		{"id wrong type", `{"id": 5, "event": "user.created", "data": {}}`, []string{"id"}},
+		{"event and data bad", `{"event": "nope", "data": []}`, []string{"event", "data"}},
+		{"unknown field", `{"event": "user.created", "data": {}, "name": "x"}`, []string{"name"}},
+	}
+	e := newEnv(t)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			wantProblem(t, e.do(t, "POST", "/v1/events", adminKey, tc.body), http.StatusUnprocessableEntity, tc.fields...)
+		})
+	}
+	t.Run("malformed", func(t *testing.T) {
+		wantProblem(t, e.do(t, "POST", "/v1/events", adminKey, `{"event": "user.created", "data": {`), http.StatusBadRequest)
+	})
+	t.Run("text/plain", func(t *testing.T) {
+		wantProblem(t, e.send(t, "POST", "/v1/events", adminKey, "text/plain", `{"event": "user.created", "data": {}}`), http.StatusUnsupportedMediaType)
+	})
+	if n := len(e.pub.requests()); n != 0 {
+		t.Errorf("publisher called %d times for invalid events, want 0", n)
+	}
+}
+
+func TestPublishEvent(t *testing.T) {
+	e := newEnv(t)
+	data := `{"id": 42, "name": "Jane <Doe>"}`
+
+	r := e.do(t, "POST", "/v1/events", adminKey, `{"event": "user.created", "data": `+data+`}`)
+	wantStatus(t, r, http.StatusAccepted)
+	acc := decodeAs[acceptedJSON](t, r)
+	if !strings.HasPrefix(acc.ID, "evt_") || acc.Event != "user.created" || acc.Created.IsZero() || acc.WorkflowID == "" {
+		t.Errorf("202 body = %s, want id evt_..., event, created, workflow_id", r.body)
+	}
+	reqs := e.pub.requests()
+	if len(reqs) != 1 || reqs[0].Event != "user.created" || reqs[0].ClientID != "" {
+		t.Fatalf("publisher got %+v, want one user.created without id", reqs)
+	}
+	var got, want any
+	_ = json.Unmarshal(reqs[0].Data, &got)
+	_ = json.Unmarshal([]byte(data), &want)
+	if b1, b2 := mustJSON(got), mustJSON(want); b1 != b2 {
+		t.Errorf("published data = %s, want %s", b1, b2)
+	}
+
+	t.Run("data of exactly 256 KiB", func(t *testing.T) {
+		prefix, suffix := `{"blob": "`, `"}`
+		d := prefix + strings.Repeat("x", 256<<10-len(prefix)-len(suffix)) + suffix
+		wantStatus(t, e.do(t, "POST", "/v1/events", adminKey, `{"event": "user.created", "data": `+d+`}`), http.StatusAccepted)
+	})
+
+	t.Run("changes forms", func(t *testing.T) {
+		for _, changes := range []string{`{"name": "x"}`, `[]`, `null`} {
+			r := e.do(t, "POST", "/v1/events", adminKey, `{"event": "user.updated", "data": {}, "changes": `+changes+`}`)
+			wantStatus(t, r, http.StatusAccepted)
+		}
+	})
+
+	t.Run("traceparent", func(t *testing.T) {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/v1/events", strings.NewReader(`{"event": "user.deleted", "data": {}}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+adminKey)
+		req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+		wantStatus(t, e.request(t, req), http.StatusAccepted)
+		reqs := e.pub.requests()
+		if last := reqs[len(reqs)-1]; last.TraceID != "4bf92f3577b34da6a3ce929d0e0e4736" {
+			t.Errorf("trace id = %q, want the traceparent's", last.TraceID)
+		}
+	})
+
+	t.Run("same id twice", func(t *testing.T) {
+		body := `{"id": "perscom-123", "event": "rankrecord.created", "data": {"id": 1}}`
+		first := e.do(t, "POST", "/v1/events", adminKey, body)
+		wantStatus(t, first, http.StatusAccepted)
+		again := e.do(t, "POST", "/v1/events", adminKey, body)
+		wantStatus(t, again, http.StatusOK)
+		if a, b := decodeAs[acceptedJSON](t, first), decodeAs[acceptedJSON](t, again); a != b {
+			t.Errorf("second response = %+v, want the first's %+v", b, a)
+		}
+	})
+
+	t.Run("read back", func(t *testing.T) {
+		r := e.do(t, "GET", "/v1/events/"+acc.ID, adminKey, "")
+		wantStatus(t, r, http.StatusOK)
+		ev := decodeAs[map[string]any](t, r)
+		if ev["id"] != acc.ID || ev["event"] != "user.created" {
+			t.Errorf("GET event = %s", r.body)
+		}
+		if ds, ok := ev["deliveries"].([]any); !ok || len(ds) != 0 {
+			t.Errorf("deliveries = %v, want []", ev["deliveries"])
+		}
+		wantProblem(t, e.do(t, "GET", "/v1/events/evt_missing", adminKey, ""), http.StatusNotFound)
+		r = e.do(t, "GET", "/v1/events?event=rankrecord.created", adminKey, "")
+		wantStatus(t, r, http.StatusOK)
+		if list := decodeAs[listPage[acceptedJSON]](t, r); len(list.Data) != 1 {
+			t.Errorf("events filtered by name = %s, want the one rankrecord.created", r.body)
+		}
+		wantProblem(t, e.do(t, "GET", "/v1/events?since=yesterday", adminKey, ""), http.StatusUnprocessableEntity, "since")
+		wantProblem(t, e.do(t, "GET", "/v1/events?limit=0", adminKey, ""), http.StatusUnprocessableEntity, "limit")
+	})
+}
+
+func TestEventTypes(t *testing.T) {
+	e := newEnv(t)
+	r := e.do(t, "GET", "/v1/event-types", adminKey, "")
+	wantStatus(t, r, http.StatusOK)
+	var body struct {
+		Data []map[string]json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(r.body, &body); err != nil {
+		t.Fatal(err)
+	}
+	if len(body.Data) != 34 {
+		t.Fatalf("got %d event types, want 34 (33 PERSCOM events and webhook.test)", len(body.Data))
+	}
+	names := map[string]bool{}
+	for _, et := range body.Data {
+		var name, resource, action, description string
+		for key, dst := range map[string]*string{"name": &name, "resource": &resource, "action": &action, "description": &description} {
+			if err := json.Unmarshal(et[key], dst); err != nil || *dst == "" {
+				t.Errorf("event type %s: %s is missing or not a string", et["name"], key)
+			}
+		}
+		if name != resource+"."+action {
+			t.Errorf("name %q is not resource.action (%q.%q)", name, resource, action)
+		}
+		if ex := strings.TrimSpace(string(et["example"])); !strings.HasPrefix(ex, "{") {
+			t.Errorf("%s example = %.40s, want an object", name, ex)
+		}
+		names[name] = true
+	}
+	for _, want := range []string{"user.created", "rankrecord.updated", "submission.deleted", "webhook.test"} {
+		if !names[want] {
+			t.Errorf("event types lack %s", want)
+		}
+	}
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

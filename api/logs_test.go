@@ -1,0 +1,181 @@
+package api_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/api"
+	"github.com/heraldhub/herald/store"
+)
+
+// addLog stores an event named event with one delivery to webhook whID and
+// one attempt answered with status (0 for a network error). It returns the
+// log entry's ID.
+func (e *testEnv) addLog(t *testing.T, whID, event string, status int) string {
+	t.Helper()
+	ctx := context.Background()
+	d := &herald.Delivery{TargetType: herald.TargetWebhook, TargetID: whID}
+	_, _, err := e.db.CreateEvent(ctx, store.CreateEventRequest{
+		Event:      &herald.Event{Name: event, Data: json.RawMessage(`{"id": 1}`)},
+		Deliveries: []*herald.Delivery{d},
+	})
+	if err != nil {
+		t.Fatalf("create event: %v", err)
+	}
+	entry := &herald.LogEntry{
+		Request:    herald.LogRequest{Method: "POST", URL: "https://hooks.example.com/in", Body: `{"id": 1}`},
+		DurationMS: 12,
+	}
+	rec := store.AttemptRecord{Log: entry, Status: herald.StatusSucceeded}
+	if status == 0 {
+		msg := "connection refused"
+		entry.Error, rec.Error, rec.Status = &msg, &msg, herald.StatusFailed
+	} else {
+		entry.Response = &herald.LogResponse{Status: status, Body: "ok"}
+		rec.StatusCode = &status
+		if status >= 300 {
+			rec.Status = herald.StatusFailed
+		}
+	}
+	if err := e.db.RecordAttempt(ctx, d.ID, rec); err != nil {
+		t.Fatalf("record attempt: %v", err)
+	}
+	return entry.ID
+}
+
+func TestWebhookLogs(t *testing.T) {
+	e := newEnv(t)
+	w := e.createWebhook(t, hookBody(nil))
+	other := e.createWebhook(t, hookBody(nil))
+	ok1 := e.addLog(t, w.ID, "user.created", 200)
+	bad1 := e.addLog(t, w.ID, "user.created", 500)
+	bad2 := e.addLog(t, w.ID, "rankrecord.created", 0)
+	ok2 := e.addLog(t, w.ID, "rankrecord.created", 204)
+	e.addLog(t, other.ID, "user.created", 200)
+
+	future := url.QueryEscape(time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+	past := url.QueryEscape(time.Now().Add(-time.Hour).UTC().Format(time.RFC3339))
+	tests := []struct {
+		query string
+		want  []string
+	}{
+		{"", []string{ok1, bad1, bad2, ok2}},
+		{"status=success", []string{ok1, ok2}},
+		{"status=failure", []string{bad1, bad2}},
+		{"event=user.created", []string{ok1, bad1}},
+		{"event=rankrecord.created&status=failure", []string{bad2}},
+		{"event=calendar.created", nil},
+		{"since=" + past, []string{ok1, bad1, bad2, ok2}},
+		{"since=" + future, nil},
+	}
+	for _, tc := range tests {
+		t.Run("filter "+tc.query, func(t *testing.T) {
+			r := e.do(t, "GET", "/v1/webhooks/"+w.ID+"/logs?"+tc.query, adminKey, "")
+			wantStatus(t, r, http.StatusOK)
+			var got []string
+			for _, l := range decodeAs[listPage[herald.LogEntry]](t, r).Data {
+				got = append(got, l.ID)
+				if l.TargetID != w.ID {
+					t.Errorf("entry %s belongs to %s", l.ID, l.TargetID)
+				}
+			}
+			slices.Sort(got)
+			want := slices.Clone(tc.want)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("logs = %v, want %v", got, want)
+			}
+		})
+	}
+
+	bad := []struct {
+		query string
+		field string
+	}{
+		{"status=bogus", "status"},
+		{"status=succeeded", "status"},
+		{"since=not-a-time", "since"},
+		{"since=2026-05-17", "since"},
+		{"limit=0", "limit"},
+		{"limit=201", "limit"},
+	}
+	for _, tc := range bad {
+		t.Run("bad "+tc.query, func(t *testing.T) {
+			wantProblem(t, e.do(t, "GET", "/v1/webhooks/"+w.ID+"/logs?"+tc.query, adminKey, ""), http.StatusUnprocessableEntity, tc.field)
+		})
+	}
+
+	t.Run("pages", func(t *testing.T) {
+		r := e.do(t, "GET", "/v1/webhooks/"+w.ID+"/logs?limit=3", adminKey, "")
+		wantStatus(t, r, http.StatusOK)
+		first := decodeAs[listPage[herald.LogEntry]](t, r)
+		if len(first.Data) != 3 || first.NextCursor == nil {
+			t.Fatalf("first page = %s, want 3 entries and a cursor", r.body)
+		}
+		r = e.do(t, "GET", "/v1/webhooks/"+w.ID+"/logs?limit=3&cursor="+url.QueryEscape(*first.NextCursor), adminKey, "")
+		wantStatus(t, r, http.StatusOK)
+		if second := decodeAs[listPage[herald.LogEntry]](t, r); len(second.Data) != 1 || second.NextCursor != nil {
+			t.Errorf("second page = %s, want 1 entry and no cursor", r.body)
+		}
+	})
+
+	t.Run("get one", func(t *testing.T) {
+		r := e.do(t, "GET", "/v1/logs/"+bad1, adminKey, "")
+		wantStatus(t, r, http.StatusOK)
+		l := decodeAs[herald.LogEntry](t, r)
+		if l.ID != bad1 || l.Event != "user.created" || l.Response == nil || l.Response.Status != 500 ||
+			l.TargetType != herald.TargetWebhook || l.Attempt != 1 || !strings.HasPrefix(l.DeliveryID, "del_") {
+			t.Errorf("log = %s", r.body)
+		}
+		wantProblem(t, e.do(t, "GET", "/v1/logs/log_missing", adminKey, ""), http.StatusNotFound)
+		wantProblem(t, e.do(t, "GET", "/v1/webhooks/wh_missing/logs", adminKey, ""), http.StatusNotFound)
+	})
+}
+
+func TestLogStream(t *testing.T) {
+	e := newEnv(t, func(d *api.Deps) { d.StreamPoll = 10 * time.Millisecond })
+	w := e.createWebhook(t, hookBody(nil))
+	old := e.addLog(t, w.ID, "user.created", 200)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/v1/webhooks/"+w.ID+"/logs/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+adminKey)
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatalf("open stream: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("stream: status %d, Content-Type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	lines := bufio.NewScanner(resp.Body)
+	lines.Buffer(nil, 1<<20)
+	if !lines.Scan() || !strings.HasPrefix(lines.Text(), ":") {
+		t.Fatalf("stream did not open with a comment: %q", lines.Text())
+	}
+
+	start := time.Now()
+	fresh := e.addLog(t, w.ID, "user.updated", 200)
+	for lines.Scan() {
+		line := lines.Text()
+		if line == "id: "+old {
+			t.Errorf("stream replayed an entry older than the connection")
+		}
+		if line == "id: "+fresh {
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("entry streamed after %v, want within 1 s", d)
+			}
+			return
+		}
+	}
+	t.Fatalf("stream ended without the new entry: %v", lines.Err())
+}

@@ -1,0 +1,151 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/heraldhub/herald/api"
+)
+
+// omit removes a key from the base webhook body in hookBody.
+type omitted struct{}
+
+var omit = omitted{}
+
+// hookBody is a valid create body with over applied on top.
+func hookBody(over map[string]any) string {
+	m := map[string]any{"url": "https://hooks.example.com/in", "events": []any{"user.created"}}
+	for k, v := range over {
+		if v == omit {
+			delete(m, k)
+			continue
+		}
+		m[k] = v
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func TestCreateWebhookValidation(t *testing.T) {
+	longURL := func(n int) string {
+		p := "https://hooks.example.com/"
+		return p + strings.Repeat("a", n-len(p))
+	}
+	tests := []struct {
+		name   string
+		body   string
+		status int
+		fields []string
+	}{
+		{name: "url and events missing", body: `{}`, status: 422, fields: []string{"url", "events"}},
+		{name: "relative url", body: hookBody(map[string]any{"url": "/hooks/in"}), status: 422, fields: []string{"url"}},
+		{name: "ftp url", body: hookBody(map[string]any{"url": "ftp://files.example.com/in"}), status: 422, fields: []string{"url"}},
+		{name: "url of 2049 chars", body: hookBody(map[string]any{"url": longURL(2049)}), status: 422, fields: []string{"url"}},
+		{name: "url of 2048 chars", body: hookBody(map[string]any{"url": longURL(2048)}), status: 201},
+		{name: "url with credentials", body: hookBody(map[string]any{"url": "https://user:pass@hooks.example.com/in"}), status: 422, fields: []string{"url"}},
+		{name: "blocked host", body: hookBody(map[string]any{"url": "https://blocked.example/in"}), status: 422, fields: []string{"url"}},
+		{name: "method PUT", body: hookBody(map[string]any{"method": "PUT"}), status: 422, fields: []string{"method"}},
+		{name: "events empty", body: hookBody(map[string]any{"events": []any{}}), status: 422, fields: []string{"events"}},
+		{name: "events bad entries", body: hookBody(map[string]any{"events": []any{"nope.created", 5, "user.*"}}), status: 422, fields: []string{"events[0]", "events[1]"}},
+		{name: "events not an array", body: hookBody(map[string]any{"events": "user.created"}), status: 422, fields: []string{"events"}},
+		{name: "patterns accepted", body: hookBody(map[string]any{"events": []any{"user.created", "rankrecord.*", "*.deleted", "*"}}), status: 201},
+		{name: "secret of 15", body: hookBody(map[string]any{"secret": strings.Repeat("s", 15)}), status: 422, fields: []string{"secret"}},
+		{name: "secret of 256", body: hookBody(map[string]any{"secret": strings.Repeat("s", 256)}), status: 422, fields: []string{"secret"}},
+		{name: "secret of 16", body: hookBody(map[string]any{"secret": strings.Repeat("s", 16)}), status: 201},
+		{name: "secret of 255", body: hookBody(map[string]any{"secret": strings.Repeat("s", 255)}), status: 201},
+		{name: "timeout 0", body: hookBody(map[string]any{"timeout_seconds": 0}), status: 422, fields: []string{"timeout_seconds"}},
+		{name: "timeout 61", body: hookBody(map[string]any{"timeout_seconds": 61}), status: 422, fields: []string{"timeout_seconds"}},
+		{name: "timeout 60", body: hookBody(map[string]any{"timeout_seconds": 60}), status: 201},
+		{name: "backoff 0.5", body: hookBody(map[string]any{"retry": map[string]any{"backoff_coefficient": 0.5}}), status: 422, fields: []string{"retry.backoff_coefficient"}},
+		{name: "max interval below initial", body: hookBody(map[string]any{"retry": map[string]any{"initial_interval_seconds": 60, "max_interval_seconds": 30}}), status: 422, fields: []string{"retry.max_interval_seconds"}},
+		{name: "max age 0", body: hookBody(map[string]any{"retry": map[string]any{"max_age_seconds": 0}}), status: 422, fields: []string{"retry.max_age_seconds"}},
+		{name: "max attempts -1", body: hookBody(map[string]any{"retry": map[string]any{"max_attempts": -1}}), status: 422, fields: []string{"retry.max_attempts"}},
+		{name: "several retry fields", body: hookBody(map[string]any{"retry": map[string]any{"backoff_coefficient": 0.5, "max_attempts": -1}}), status: 422, fields: []string{"retry.backoff_coefficient", "retry.max_attempts"}},
+		{name: "rate limit -1", body: hookBody(map[string]any{"rate_limit_per_second": -1}), status: 422, fields: []string{"rate_limit_per_second"}},
+		{name: "bad headers", body: hookBody(map[string]any{"headers": map[string]any{
+			"Signature": "x", "webhook-id": "x", "Host": "x", "Bad Header": "x", "X-Split": "a\r\nb", "X-Team": "ops",
+		}}), status: 422, fields: []string{"headers.Signature", "headers.webhook-id", "headers.Host", "headers.Bad Header", "headers.X-Split"}},
+		{name: "header names equal but for case", body: hookBody(map[string]any{"headers": map[string]any{"x-team": "a", "X-TEAM": "b"}}), status: 422, fields: []string{"headers.x-team"}},
+		{name: "every field bad at once", body: hookBody(map[string]any{
+			"url": "ftp://x", "method": "PUT", "events": []any{}, "secret": "short", "timeout_seconds": 0, "rate_limit_per_second": -1,
+		}), status: 422, fields: []string{"url", "method", "events", "secret", "timeout_seconds", "rate_limit_per_second"}},
+		{name: "unknown field", body: `{"urll": "https://hooks.example.com/in", "events": ["user.created"]}`, status: 422, fields: []string{"urll"}},
+		{name: "string for integer", body: hookBody(map[string]any{"timeout_seconds": "10"}), status: 422, fields: []string{"timeout_seconds"}},
+		{name: "nested wrong type", body: hookBody(map[string]any{"retry": map[string]any{"max_attempts": "x"}}), status: 422, fields: []string{"retry.max_attempts"}},
+		{name: "nested unknown field", body: hookBody(map[string]any{"retry": map[string]any{"max_attemps": 3}}), status: 422, fields: []string{"retry.max_attemps"}},
+		{name: "two wrong types", body: hookBody(map[string]any{"url": 5, "timeout_seconds": "10"}), status: 422, fields: []string{"url", "timeout_seconds"}},
+	}
+	e := newEnv(t)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(t, "POST", "/v1/webhooks", adminKey, tc.body)
+			if tc.status == http.StatusCreated {
+				wantStatus(t, r, http.StatusCreated)
+				e.do(t, "DELETE", "/v1/webhooks/"+decodeAs[webhookJSON](t, r).ID, adminKey, "")
+				return
+			}
+			wantProblem(t, r, tc.status, tc.fields...)
+		})
+	}
+	t.Run("nothing was stored", func(t *testing.T) {
+		r := e.do(t, "GET", "/v1/webhooks", adminKey, "")
+		wantStatus(t, r, http.StatusOK)
+		if list := decodeAs[listPage[webhookJSON]](t, r); len(list.Data) != 0 {
+			t.Errorf("list = %d webhooks after failed creates, want 0: %s", len(list.Data), r.body)
+		}
+	})
+}
+
+func TestPrivateTargetsAllowed(t *testing.T) {
+	e := newEnv(t, func(d *api.Deps) { d.AllowPrivateTargets = true })
+	r := e.do(t, "POST", "/v1/webhooks", adminKey, hookBody(map[string]any{"url": "https://blocked.example/in"}))
+	wantStatus(t, r, http.StatusCreated)
+}
+
+func TestRequestBodyProblems(t *testing.T) {
+	big := `{"url": "https://hooks.example.com/in", "events": ["user.created"], "description": "` +
+		strings.Repeat("x", 1<<20) + `"}`
+	tests := []struct {
+		name        string
+		contentType string
+		body        string
+		status      int
+	}{
+		{"malformed JSON", "application/json", `{"url": "https://hooks.example.com/in",`, 400},
+		{"not JSON at all", "application/json", `url=https://hooks.example.com`, 400},
+		{"array body", "application/json", `[]`, 400},
+		{"string body", "application/json", `"hello"`, 400},
+		{"two objects", "application/json", hookBody(nil) + hookBody(nil), 400},
+		{"empty body", "application/json", "", 400},
+		{"whitespace body", "application/json", " \n\t", 400},
+		{"text/plain", "text/plain", hookBody(nil), 415},
+		{"form content type", "application/x-www-form-urlencoded", hookBody(nil), 415},
+		{"no content type", "", hookBody(nil), 415},
+		{"body over 1 MiB", "application/json", big, 413},
+		{"null body", "application/json", "null", 400},
+	}
+	e := newEnv(t)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.send(t, "POST", "/v1/webhooks", adminKey, tc.contentType, tc.body)
+			wantProblem(t, r, tc.status)
+			// The server keeps serving and stored nothing.
+			r = e.do(t, "GET", "/v1/webhooks", adminKey, "")
+			wantStatus(t, r, http.StatusOK)
+			if list := decodeAs[listPage[webhookJSON]](t, r); len(list.Data) != 0 {
+				t.Errorf("list = %s after a failed create, want empty", r.body)
+			}
+		})
+	}
+	t.Run("JSON with charset", func(t *testing.T) {
+		r := e.send(t, "POST", "/v1/webhooks", adminKey, "application/json; charset=utf-8", hookBody(nil))
+		wantStatus(t, r, http.StatusCreated)
+	})
+	t.Run("PATCH body over 1 MiB", func(t *testing.T) {
+		w := e.createWebhook(t, hookBody(nil))
+		r := e.do(t, "PATCH", "/v1/webhooks/"+w.ID, adminKey, big)
+		wantProblem(t, r, http.StatusRequestEntityTooLarge)
+	})
+}
