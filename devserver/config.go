@@ -17,6 +17,8 @@ import (
 const (
 	clusterName = "active"
 	storeName   = "sqlite-default"
+	// visibilityStoreName is the optional second file for visibility.
+	visibilityStoreName = "sqlite-visibility"
 	// historyShards is fixed when the database is created; Temporal keeps
 	// the persisted value if this ever changes. One shard is plenty for a
 	// single SQLite connection.
@@ -121,7 +123,7 @@ func hostPort(ip string, port int) string {
 
 // serverConfig is the static configuration of a single-node cluster with all
 // four services in this process and SQLite for both stores.
-func serverConfig(cfg Config, sql *config.SQL, p ports) *config.Config {
+func serverConfig(cfg Config, sql, visSQL *config.SQL, p ports) *config.Config {
 	frontendAddr := hostPort(dialIP(cfg.IP), p.frontend)
 	var c config.Config
 	c.Global.Membership.MaxJoinDuration = 30 * time.Second
@@ -131,6 +133,10 @@ func serverConfig(cfg Config, sql *config.SQL, p ports) *config.Config {
 		VisibilityStore:  storeName,
 		NumHistoryShards: historyShards,
 		DataStores:       map[string]config.DataStore{storeName: {SQL: sql}},
+	}
+	if visSQL != nil {
+		c.Persistence.VisibilityStore = visibilityStoreName
+		c.Persistence.DataStores[visibilityStoreName] = config.DataStore{SQL: visSQL}
 	}
 	c.ClusterMetadata = &cluster.Config{
 		EnableGlobalNamespace:    false,

@@ -17,6 +17,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/temporal"
 )
 
@@ -26,6 +27,11 @@ type Config struct {
 	// DBPath is the SQLite file for Temporal's persistence. It and its
 	// directory are created if absent.
 	DBPath string
+	// VisibilityDBPath, when set, keeps Temporal's visibility records (what
+	// the UI lists and searches) in a second SQLite file. Each file has its
+	// own connection, so visibility writes no longer queue behind history
+	// writes. Empty keeps everything in DBPath.
+	VisibilityDBPath string
 	// IP is the address the frontend and UI bind to. Default 127.0.0.1.
 	IP string
 	// FrontendPort is the gRPC port clients dial; 0 picks a free port.
@@ -49,7 +55,7 @@ type Config struct {
 const (
 	defaultRetention = 7 * 24 * time.Hour
 	minRetention     = time.Hour
-	// setupTimeout bounds the namespace setup after the server is up.
+	// setupTimeout bounds the namespace and UI steps after the services are up.
 	setupTimeout = 30 * time.Second
 )
 
@@ -118,10 +124,17 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := prepareDB(cfg, sql); err != nil {
 		return nil, fmt.Errorf("devserver: %w", err)
 	}
+	var visSQL *config.SQL
+	if cfg.VisibilityDBPath != "" {
+		visSQL = sqlConfig(cfg.VisibilityDBPath)
+		if err := prepareSchema(cfg.VisibilityDBPath, visSQL); err != nil {
+			return nil, fmt.Errorf("devserver: %w", err)
+		}
+	}
 
 	logger := newWarnLogger(cfg.Logger)
 	ts, err := temporal.NewServer(
-		temporal.WithConfig(serverConfig(cfg, sql, p)),
+		temporal.WithConfig(serverConfig(cfg, sql, visSQL, p)),
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithStaticHosts(staticHosts(cfg, p)),
 		temporal.WithLogger(logger),

@@ -25,20 +25,8 @@ import (
 // already has cfg.Retention and cfg.SearchAttributes, so a fresh database
 // needs no catching up after start.
 func prepareDB(cfg Config, sql *config.SQL) error {
-	if err := os.MkdirAll(filepath.Dir(cfg.DBPath), 0o700); err != nil {
-		return fmt.Errorf("create directory for %s: %w", cfg.DBPath, err)
-	}
-	_, err := os.Stat(cfg.DBPath)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		if err := sqliteschema.SetupSchema(sql); err != nil {
-			// Leave no half-built file behind: the next start would take
-			// it for a complete database.
-			removeDB(cfg.DBPath)
-			return fmt.Errorf("create temporal schema in %s: %w", cfg.DBPath, err)
-		}
-	case err != nil:
-		return fmt.Errorf("stat %s: %w", cfg.DBPath, err)
+	if err := prepareSchema(cfg.DBPath, sql); err != nil {
+		return err
 	}
 
 	ns, err := sqliteschema.NewNamespaceConfig(clusterName, cfg.Namespace, false, cfg.SearchAttributes)
@@ -50,6 +38,26 @@ func prepareDB(cfg Config, sql *config.SQL) error {
 	// createNamespaceIfNotExists); ensureNamespace settles the rest.
 	if err := sqliteschema.CreateNamespaces(sql, ns); err != nil {
 		return fmt.Errorf("create namespace %q: %w", cfg.Namespace, err)
+	}
+	return nil
+}
+
+// prepareSchema creates Temporal's schema when the file at path is new.
+func prepareSchema(path string, sql *config.SQL) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("create directory for %s: %w", path, err)
+	}
+	_, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if err := sqliteschema.SetupSchema(sql); err != nil {
+			// Leave no half-built file behind: the next start would take
+			// it for a complete database.
+			removeDB(path)
+			return fmt.Errorf("create temporal schema in %s: %w", path, err)
+		}
+	case err != nil:
+		return fmt.Errorf("stat %s: %w", path, err)
 	}
 	return nil
 }

@@ -129,6 +129,7 @@ func (m *Main) startTemporal(ctx context.Context) error {
 	}
 	srv, err := devserver.Start(ctx, devserver.Config{
 		DBPath:           filepath.Join(m.cfg.DataDir, "temporal.db"),
+		VisibilityDBPath: filepath.Join(m.cfg.DataDir, "temporal-visibility.db"),
 		FrontendPort:     m.cfg.TemporalPort,
 		UIPort:           m.cfg.UIPort,
 		Namespace:        m.cfg.TemporalNamespace,

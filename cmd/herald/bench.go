@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -25,6 +26,8 @@ type benchOptions struct {
 	concurrency int
 	pacedRate   int
 	pacedFor    time.Duration
+	only        string
+	cpuProfile  string
 }
 
 func (o *benchOptions) flags(fs *flag.FlagSet) {
@@ -32,6 +35,8 @@ func (o *benchOptions) flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.concurrency, "concurrency", 32, "concurrent publishers")
 	fs.IntVar(&o.pacedRate, "rate", 100, "events per second in the paced scenario")
 	fs.DurationVar(&o.pacedFor, "paced-for", 10*time.Second, "length of the paced scenario")
+	fs.StringVar(&o.only, "only", "", "run one scenario: fanout1, fanout10 or paced")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 }
 
 // runBench starts Herald on the embedded default in a fresh data dir, a
@@ -63,17 +68,32 @@ func runBench(ctx context.Context, cfg Config) error {
 	}
 	defer rcv.close()
 	b := &bench{url: m.HTTPURL, key: cfg.AdminKey, rcv: rcv, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	fmt.Printf("herald bench: %d events per burst, %d concurrent publishers\n", o.events, o.concurrency)
 	for _, sc := range []struct {
+		key    string
 		name   string
 		event  string
 		fanout int
 		paced  bool
 	}{
-		{"fan-out 1", "user.created", 1, false},
-		{"fan-out 10", "rankrecord.created", 10, false},
-		{fmt.Sprintf("paced %d/s, fan-out 1", o.pacedRate), "awardrecord.created", 1, true},
+		{"fanout1", "fan-out 1", "user.created", 1, false},
+		{"fanout10", "fan-out 10", "rankrecord.created", 10, false},
+		{"paced", fmt.Sprintf("paced %d/s, fan-out 1", o.pacedRate), "awardrecord.created", 1, true},
 	} {
+		if o.only != "" && o.only != sc.key {
+			continue
+		}
 		if err := b.subscribe(ctx, sc.event, sc.fanout); err != nil {
 			return err
 		}

@@ -33,8 +33,9 @@ var _ store.Store = (*DB)(nil)
 // DB is a Herald store backed by one SQLite file. It is safe for concurrent
 // use. Close it when done.
 type DB struct {
-	write *sql.DB // one connection: every write and transaction
-	read  *sql.DB // several query-only connections
+	write  *sql.DB // one connection: every write and transaction
+	read   *sql.DB // several query-only connections
+	commit *committer
 }
 
 // Open opens (creating if needed) the SQLite database at path, a file system
@@ -80,7 +81,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &DB{write: write, read: read}, nil
+	return &DB{write: write, read: read, commit: newCommitter(write)}, nil
 }
 
 // dsn builds a file: URI for path. Characters SQLite's URI parser treats
@@ -103,25 +104,17 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes both pools, waiting for queries in progress to finish.
 func (db *DB) Close() error {
+	db.commit.close()
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
 // inTx runs fn in a write transaction (BEGIN IMMEDIATE) and commits it when
-// fn returns nil; otherwise it rolls back and returns fn's error unchanged.
-// fn must not use db.write itself: the single connection is taken.
+// fn returns nil; otherwise its writes are rolled back and fn's error is
+// returned unchanged. Transactions from concurrent callers share commits
+// (see committer). fn must not use db.write itself: the single connection
+// is taken.
 func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return db.commit.do(ctx, fn)
 }
 
 // notFound is the error of every lookup of a missing row.
