@@ -130,6 +130,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		if err := prepareSchema(cfg.VisibilityDBPath, visSQL); err != nil {
 			return nil, fmt.Errorf("devserver: %w", err)
 		}
+		if err := trimVisibilityIndexes(cfg.VisibilityDBPath); err != nil {
+			return nil, fmt.Errorf("devserver: %w", err)
+		}
 	}
 
 	logger := newWarnLogger(cfg.Logger)

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 )
 
@@ -198,7 +200,7 @@ func TestDuplicateEventIDDeliversOnce(t *testing.T) {
 func TestWorkflowHistoryHoldsNoSecret(t *testing.T) {
 	rcv := newReceiver(t)
 	const secret = "history-must-not-see-this-secret"
-	createWebhook(t, shared, map[string]any{"url": rcv.URL, "events": []string{"submission.created"}, "secret": secret})
+	id, _ := createWebhook(t, shared, map[string]any{"url": rcv.URL, "events": []string{"submission.created"}, "secret": secret})
 	_, ev := publishEvent(t, shared, map[string]any{"event": "submission.created", "data": map[string]any{"id": 3}})
 	got := rcv.wait(t, 1, 10*time.Second)[0]
 	c, err := client.Dial(client.Options{HostPort: shared.cfg.TemporalAddress})
@@ -231,6 +233,17 @@ func TestWorkflowHistoryHoldsNoSecret(t *testing.T) {
 	}
 	if _, ok := desc.WorkflowExecutionInfo.GetSearchAttributes().GetIndexedFields()["HeraldEvent"]; !ok {
 		t.Error("search attribute HeraldEvent not set")
+	}
+	// What an operator types into Temporal UI's search box, on the separate
+	// (index-trimmed) visibility database.
+	for _, query := range []string{
+		fmt.Sprintf(`HeraldEvent = "submission.created" AND WorkflowId = %q`, ev["workflow_id"]),
+		fmt.Sprintf(`HeraldTarget = %q`, id),
+	} {
+		eventually(t, 10*time.Second, "visibility lists "+query, func() bool {
+			resp, err := c.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{Query: query})
+			return err == nil && len(resp.Executions) == 1 && resp.Executions[0].Execution.WorkflowId == ev["workflow_id"]
+		})
 	}
 }
 
