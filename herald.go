@@ -150,3 +150,20 @@ func (k *APIKey) Allows(scope string) bool {
 	}
 	return false
 }
+
+// Connector is a chat target (SPEC §8). Config holds the service's tokens
+// or webhook URL and is never serialised by this type; the API shows a
+// masked copy.
+type Connector struct {
+	ID                  string            `json:"id"`
+	Kind                string            `json:"kind"`
+	Name                string            `json:"name"`
+	Events              []string          `json:"events"`
+	Enabled             bool              `json:"enabled"`
+	Config              json.RawMessage   `json:"-"`
+	Templates           map[string]string `json:"templates"`
+	DisabledReason      *string           `json:"disabled_reason"`
+	ConsecutiveFailures int               `json:"-"`
+	CreatedAt           time.Time         `json:"created_at"`
+	UpdatedAt           time.Time         `json:"updated_at"`
+}

@@ -114,6 +114,20 @@ type Store interface {
 	// kept.
 	DeleteWebhook(ctx context.Context, id string) error
 
+	CreateConnector(ctx context.Context, c *herald.Connector) error
+	GetConnector(ctx context.Context, id string) (*herald.Connector, error)
+	// ListConnectors returns connectors by ascending ID and the next cursor.
+	ListConnectors(ctx context.Context, p Page) ([]*herald.Connector, string, error)
+	// ListEnabledConnectors returns every enabled connector by ascending ID.
+	ListEnabledConnectors(ctx context.Context) ([]*herald.Connector, error)
+	// UpdateConnector replaces every stored field of c.ID except CreatedAt.
+	UpdateConnector(ctx context.Context, c *herald.Connector) error
+	DeleteConnector(ctx context.Context, id string) error
+	// DisableConnector and RecordConnectorResult mirror their webhook
+	// counterparts.
+	DisableConnector(ctx context.Context, id, reason string) error
+	RecordConnectorResult(ctx context.Context, id string, success bool, disableAfter int) (disabled bool, err error)
+
 	// CreateEvent stores an event and its deliveries atomically, setting
 	// each delivery's EventID and defaulting its Status to pending. If an
 	// event with the same non-empty ClientID exists, nothing is written and

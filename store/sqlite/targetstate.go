@@ -11,17 +11,26 @@ import (
 // updated_at to now for webhook id, leaving every other field as stored. A
 // missing webhook is not_found.
 func (db *DB) DisableWebhook(ctx context.Context, id, reason string) error {
-	res, err := db.write.ExecContext(ctx, `UPDATE webhooks SET enabled = ?, disabled_reason = ?,
+	return db.disable(ctx, "webhooks", "webhook", id, reason)
+}
+
+// DisableConnector is DisableWebhook for connector id.
+func (db *DB) DisableConnector(ctx context.Context, id, reason string) error {
+	return db.disable(ctx, "connectors", "connector", id, reason)
+}
+
+func (db *DB) disable(ctx context.Context, table, what, id, reason string) error {
+	res, err := db.write.ExecContext(ctx, `UPDATE `+table+` SET enabled = ?, disabled_reason = ?,
 		updated_at = ? WHERE id = ?`, false, reason, formatTime(now()), id)
 	if err != nil {
-		return dbError("disable webhook", "webhook", err)
+		return dbError("disable "+what, what, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return dbError("disable webhook", "webhook", err)
+		return dbError("disable "+what, what, err)
 	}
 	if n == 0 {
-		return notFound("webhook")
+		return notFound(what)
 	}
 	return nil
 }
@@ -33,11 +42,20 @@ func (db *DB) DisableWebhook(ctx context.Context, id, reason string) error {
 // naming the count (updated_at is set then, and only then). It reports
 // whether this call disabled the webhook. A missing webhook is not an error.
 func (db *DB) RecordWebhookResult(ctx context.Context, id string, success bool, disableAfter int) (bool, error) {
+	return db.recordResult(ctx, "webhooks", "webhook", id, success, disableAfter)
+}
+
+// RecordConnectorResult is RecordWebhookResult for connector id.
+func (db *DB) RecordConnectorResult(ctx context.Context, id string, success bool, disableAfter int) (bool, error) {
+	return db.recordResult(ctx, "connectors", "connector", id, success, disableAfter)
+}
+
+func (db *DB) recordResult(ctx context.Context, table, what, id string, success bool, disableAfter int) (bool, error) {
 	if success {
-		_, err := db.write.ExecContext(ctx, `UPDATE webhooks SET consecutive_failures = 0
+		_, err := db.write.ExecContext(ctx, `UPDATE `+table+` SET consecutive_failures = 0
 			WHERE id = ? AND consecutive_failures <> 0`, id)
 		if err != nil {
-			return false, dbError("record webhook result", "webhook", err)
+			return false, dbError("record "+what+" result", what, err)
 		}
 		return false, nil
 	}
@@ -45,7 +63,7 @@ func (db *DB) RecordWebhookResult(ctx context.Context, id string, success bool, 
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		var enabled bool
 		var failures int
-		err := tx.QueryRowContext(ctx, `UPDATE webhooks SET consecutive_failures = consecutive_failures + 1
+		err := tx.QueryRowContext(ctx, `UPDATE `+table+` SET consecutive_failures = consecutive_failures + 1
 			WHERE id = ? RETURNING enabled, consecutive_failures`, id).Scan(&enabled, &failures)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
@@ -57,13 +75,13 @@ func (db *DB) RecordWebhookResult(ctx context.Context, id string, success bool, 
 			return nil
 		}
 		reason := fmt.Sprintf("disabled after %d consecutive failed deliveries", failures)
-		_, err = tx.ExecContext(ctx, `UPDATE webhooks SET enabled = ?, disabled_reason = ?, updated_at = ?
+		_, err = tx.ExecContext(ctx, `UPDATE `+table+` SET enabled = ?, disabled_reason = ?, updated_at = ?
 			WHERE id = ?`, false, reason, formatTime(now()), id)
 		disabled = err == nil
 		return err
 	})
 	if err != nil {
-		return false, dbError("record webhook result", "webhook", err)
+		return false, dbError("record "+what+" result", what, err)
 	}
 	return disabled, nil
 }

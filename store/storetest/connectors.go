@@ -1,0 +1,121 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/store"
+)
+
+func newConnector(name string) *herald.Connector {
+	return &herald.Connector{
+		Kind: "slack", Name: name, Events: []string{"rankrecord.*"}, Enabled: true,
+		Config:    json.RawMessage(`{"webhook_url":"https://hooks.slack.example/services/T/B/secret"}`),
+		Templates: map[string]string{"rankrecord.created": "{{.Event}}"},
+	}
+}
+
+func testConnectorCRUD(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c := newConnector("ops")
+	if err := s.CreateConnector(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if c.ID == "" || c.CreatedAt.IsZero() {
+		t.Fatalf("create did not fill ID and times: %+v", c)
+	}
+	got, err := s.GetConnector(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Kind != "slack" || got.Name != "ops" || string(got.Config) != string(c.Config) ||
+		got.Templates["rankrecord.created"] != "{{.Event}}" || len(got.Events) != 1 || !got.Enabled {
+		t.Errorf("got %+v", got)
+	}
+	got.Name, got.Enabled = "renamed", false
+	if err := s.UpdateConnector(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := s.GetConnector(ctx, c.ID)
+	if again.Name != "renamed" || again.Enabled || !again.CreatedAt.Equal(got.CreatedAt) {
+		t.Errorf("after update %+v", again)
+	}
+	enabled, err := s.ListEnabledConnectors(ctx)
+	if err != nil || len(enabled) != 0 {
+		t.Errorf("enabled list %v %v, want empty", enabled, err)
+	}
+	if err := s.DeleteConnector(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetConnector(ctx, c.ID); herald.ErrorCode(err) != herald.ENotFound {
+		t.Errorf("get after delete: %v", err)
+	}
+	if err := s.DeleteConnector(ctx, c.ID); herald.ErrorCode(err) != herald.ENotFound {
+		t.Errorf("second delete: %v", err)
+	}
+	if err := s.UpdateConnector(ctx, c); herald.ErrorCode(err) != herald.ENotFound {
+		t.Errorf("update of missing: %v", err)
+	}
+}
+
+func testConnectorListPages(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	want := map[string]bool{}
+	for range 5 {
+		c := newConnector("c")
+		if err := s.CreateConnector(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		want[c.ID] = true
+	}
+	seen := map[string]bool{}
+	cursor := ""
+	for pages := 0; ; pages++ {
+		list, next, err := s.ListConnectors(ctx, store.Page{Limit: 2, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range list {
+			if seen[c.ID] {
+				t.Fatalf("%s listed twice", c.ID)
+			}
+			seen[c.ID] = true
+		}
+		if next == "" {
+			break
+		}
+		if pages > 5 {
+			t.Fatal("too many pages")
+		}
+		cursor = next
+	}
+	if len(seen) != len(want) {
+		t.Errorf("listed %d connectors, want %d", len(seen), len(want))
+	}
+}
+
+func testConnectorResult(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c := newConnector("flaky")
+	if err := s.CreateConnector(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 3; i++ {
+		disabled, err := s.RecordConnectorResult(ctx, c.ID, false, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if disabled != (i == 3) {
+			t.Errorf("failure %d: disabled=%v", i, disabled)
+		}
+	}
+	got, _ := s.GetConnector(ctx, c.ID)
+	if got.Enabled || got.DisabledReason == nil || got.ConsecutiveFailures != 3 {
+		t.Errorf("after 3 failures: %+v", got)
+	}
+	if err := s.DisableConnector(ctx, "con_missing", "x"); herald.ErrorCode(err) != herald.ENotFound {
+		t.Errorf("disable missing: %v", err)
+	}
+}
