@@ -36,6 +36,12 @@ type Deps struct {
 	Keys      KeyStore
 	Publisher Publisher
 	Tester    Tester
+	// Connectors, Kinds (by kind name), ConnectorTester and CheckTemplates
+	// serve /v1/connectors.
+	Connectors      ConnectorStore
+	Kinds           map[string]ConnectorKind
+	ConnectorTester ConnectorTester
+	CheckTemplates  TemplateChecker
 	// AdminKey, when set, is accepted as a key with the admin scope.
 	AdminKey string
 	// Ready lists the checks of /readyz by name.
@@ -95,6 +101,12 @@ func (s *Server) routes() *gin.Engine {
 	manage.DELETE("/webhooks/:id", s.deleteWebhook)
 	manage.GET("/webhooks/:id/secret", s.revealSecret)
 	manage.POST("/webhooks/:id/test", s.testWebhook)
+	manage.POST("/connectors", s.createConnector)
+	manage.GET("/connectors", s.listConnectors)
+	manage.GET("/connectors/:id", s.getConnector)
+	manage.PATCH("/connectors/:id", s.patchConnector)
+	manage.DELETE("/connectors/:id", s.deleteConnector)
+	manage.POST("/connectors/:id/test", s.testConnector)
 
 	v1.POST("/events", require("publish:event"), s.publishEvent)
 
@@ -104,6 +116,7 @@ func (s *Server) routes() *gin.Engine {
 	view.GET("/events/:id", s.getEvent)
 	view.GET("/webhooks/:id/logs", s.webhookLogs)
 	view.GET("/webhooks/:id/logs/stream", s.streamLogs)
+	view.GET("/connectors/:id/logs", s.connectorLogs)
 	view.GET("/logs/:id", s.getLog)
 
 	admin := v1.Group("", require("admin"))

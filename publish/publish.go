@@ -31,6 +31,8 @@ const startTimeout = 10 * time.Second
 type Store interface {
 	ListEnabledWebhooks(ctx context.Context) ([]*herald.Webhook, error)
 	GetWebhook(ctx context.Context, id string) (*herald.Webhook, error)
+	ListEnabledConnectors(ctx context.Context) ([]*herald.Connector, error)
+	GetConnector(ctx context.Context, id string) (*herald.Connector, error)
 	CreateEvent(ctx context.Context, r store.CreateEventRequest) (*herald.Event, bool, error)
 	DeleteEvent(ctx context.Context, id string) error
 	ListDeliveries(ctx context.Context, eventID string) ([]*herald.Delivery, error)
@@ -84,17 +86,13 @@ func (p *Publisher) Publish(ctx context.Context, r Request) (*herald.Event, bool
 	}
 	ev.WorkflowID = workflows.WorkflowID(ev.ID)
 
-	hooks, err := p.store.ListEnabledWebhooks(ctx)
+	targets, err := p.matching(ctx, r.Event)
 	if err != nil {
-		return nil, false, fmt.Errorf("list webhooks: %w", err)
+		return nil, false, err
 	}
-	var deliveries []*herald.Delivery
-	var targets []*herald.Webhook
-	for _, w := range hooks {
-		if catalog.MatchAny(w.Events, r.Event) {
-			targets = append(targets, w)
-			deliveries = append(deliveries, newDelivery(ev, w.ID, now))
-		}
+	deliveries := make([]*herald.Delivery, len(targets))
+	for i, t := range targets {
+		deliveries[i] = newDelivery(ev, t.Type, t.ID, now)
 	}
 	stored, existed, err := p.store.CreateEvent(ctx, store.CreateEventRequest{Event: ev, Deliveries: deliveries})
 	if err != nil {
@@ -117,6 +115,31 @@ func (p *Publisher) Publish(ctx context.Context, r Request) (*herald.Event, bool
 	return ev, false, nil
 }
 
+// matching returns the event's targets: matching enabled webhooks, then
+// matching enabled connectors, each by ascending ID.
+func (p *Publisher) matching(ctx context.Context, event string) ([]workflows.Target, error) {
+	hooks, err := p.store.ListEnabledWebhooks(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list webhooks: %w", err)
+	}
+	cons, err := p.store.ListEnabledConnectors(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list connectors: %w", err)
+	}
+	var targets []workflows.Target
+	for _, w := range hooks {
+		if catalog.MatchAny(w.Events, event) {
+			targets = append(targets, webhookTarget(w))
+		}
+	}
+	for _, c := range cons {
+		if catalog.MatchAny(c.Events, event) {
+			targets = append(targets, connectorTarget(c))
+		}
+	}
+	return targets, nil
+}
+
 // restart starts the workflow of an event stored earlier whose start may
 // have failed; for an event whose workflow runs or ran it does nothing.
 func (p *Publisher) restart(ctx context.Context, ev *herald.Event) error {
@@ -124,35 +147,62 @@ func (p *Publisher) restart(ctx context.Context, ev *herald.Event) error {
 	if err != nil {
 		return fmt.Errorf("list deliveries: %w", err)
 	}
-	hooks := make([]*herald.Webhook, 0, len(ds))
+	targets := make([]workflows.Target, 0, len(ds))
 	kept := ds[:0]
 	for _, d := range ds {
-		w, err := p.store.GetWebhook(ctx, d.TargetID)
+		var t workflows.Target
+		switch d.TargetType {
+		case herald.TargetWebhook:
+			var w *herald.Webhook
+			if w, err = p.store.GetWebhook(ctx, d.TargetID); err == nil {
+				t = webhookTarget(w)
+			}
+		case herald.TargetConnector:
+			var c *herald.Connector
+			if c, err = p.store.GetConnector(ctx, d.TargetID); err == nil {
+				t = connectorTarget(c)
+			}
+		}
 		if herald.IsNotFound(err) {
 			continue // deleted since: its delivery stays pending, never sent
 		}
 		if err != nil {
-			return fmt.Errorf("load webhook: %w", err)
+			return fmt.Errorf("load target: %w", err)
 		}
-		hooks = append(hooks, w)
+		targets = append(targets, t)
 		kept = append(kept, d)
 	}
-	return p.start(ctx, ev, kept, hooks)
+	return p.start(ctx, ev, kept, targets)
 }
 
-// start starts the event workflow; deliveries[i] goes to hooks[i].
-func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*herald.Delivery, hooks []*herald.Webhook) error {
+func webhookTarget(w *herald.Webhook) workflows.Target {
+	return workflows.Target{
+		Type:    herald.TargetWebhook,
+		ID:      w.ID,
+		Retry:   retrySettings(w.Retry),
+		Timeout: time.Duration(w.TimeoutSeconds) * time.Second,
+	}
+}
+
+// connectorTarget: chat services get the default retry policy and request
+// timeout (SPEC §8 gives connectors no settings of their own).
+func connectorTarget(c *herald.Connector) workflows.Target {
+	return workflows.Target{
+		Type:    herald.TargetConnector,
+		ID:      c.ID,
+		Retry:   retrySettings(herald.DefaultRetry),
+		Timeout: 10 * time.Second,
+	}
+}
+
+// start starts the event workflow; deliveries[i] goes to targets[i].
+func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*herald.Delivery, targets []workflows.Target) error {
 	in := workflows.EventInput{EventID: ev.ID, Event: ev.Name}
-	ids := make([]string, len(hooks))
-	for i, w := range hooks {
-		ids[i] = w.ID
-		in.Targets = append(in.Targets, workflows.Target{
-			DeliveryID: deliveries[i].ID,
-			Type:       herald.TargetWebhook,
-			ID:         w.ID,
-			Retry:      retrySettings(w.Retry),
-			Timeout:    time.Duration(w.TimeoutSeconds) * time.Second,
-		})
+	ids := make([]string, len(targets))
+	for i, t := range targets {
+		ids[i] = t.ID
+		t.DeliveryID = deliveries[i].ID
+		in.Targets = append(in.Targets, t)
 	}
 	attrs := []temporal.SearchAttributeUpdate{workflows.SearchEvent.ValueSet(ev.Name)}
 	if len(ids) > 0 {
@@ -165,7 +215,7 @@ func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*h
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		EnableEagerStart:                         true,
 		TypedSearchAttributes:                    temporal.NewSearchAttributes(attrs...),
-		StaticSummary:                            fmt.Sprintf("%s to %d target(s)", ev.Name, len(hooks)),
+		StaticSummary:                            fmt.Sprintf("%s to %d target(s)", ev.Name, len(targets)),
 	}
 	// The start must not be cut short by a publisher that hangs up: the
 	// event is stored, and a start the server completed after we stopped
@@ -181,11 +231,11 @@ func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*h
 	return nil
 }
 
-func newDelivery(ev *herald.Event, targetID string, now time.Time) *herald.Delivery {
+func newDelivery(ev *herald.Event, targetType, targetID string, now time.Time) *herald.Delivery {
 	return &herald.Delivery{
 		ID:         herald.NewID(herald.PrefixDelivery),
 		EventID:    ev.ID,
-		TargetType: herald.TargetWebhook,
+		TargetType: targetType,
 		TargetID:   targetID,
 		Status:     herald.StatusPending,
 		CreatedAt:  now,

@@ -41,7 +41,7 @@ func (t *Tester) Test(ctx context.Context, w *herald.Webhook, event string, data
 		ID: herald.NewID(herald.PrefixEvent), Name: event, Created: now,
 		TraceID: newTraceID(), Data: data,
 	}
-	d := newDelivery(ev, w.ID, now)
+	d := newDelivery(ev, herald.TargetWebhook, w.ID, now)
 	if _, _, err := t.store.CreateEvent(ctx, store.CreateEventRequest{Event: ev, Deliveries: []*herald.Delivery{d}}); err != nil {
 		return nil, fmt.Errorf("store test event: %w", err)
 	}
