@@ -25,6 +25,7 @@ import (
 	"github.com/heraldhub/herald/devserver"
 	"github.com/heraldhub/herald/netguard"
 	"github.com/heraldhub/herald/publish"
+	"github.com/heraldhub/herald/secretbox"
 	"github.com/heraldhub/herald/store/sqlite"
 	"github.com/heraldhub/herald/worker"
 )
@@ -150,12 +151,69 @@ func (m *Main) openStore(ctx context.Context) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("create database dir: %w", err)
 	}
-	db, err := sqlite.Open(ctx, path)
+	keys, err := m.keyring()
+	if err != nil {
+		return err
+	}
+	db, err := sqlite.Open(ctx, path, sqlite.WithKeyring(keys))
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
 	m.db = db
+	// Rows in clear (older databases) or under the previous key are
+	// re-encrypted with the current key: a rotation needs only a restart.
+	n, err := db.Reseal(ctx)
+	if err != nil {
+		return fmt.Errorf("re-encrypt secrets: %w", err)
+	}
+	if n > 0 {
+		m.log.Info("re-encrypted secrets with the current key", "rows", n)
+	}
 	return nil
+}
+
+// keyring builds the secrets-at-rest keyring from HERALD_ENCRYPTION_KEY
+// (and HERALD_ENCRYPTION_KEY_PREVIOUS). herald dev creates a key in the
+// data dir when none is given; the other commands refuse to start.
+func (m *Main) keyring() (*secretbox.Keyring, error) {
+	current := m.cfg.EncryptionKey
+	if current == "" && m.runs("dev", "bench") {
+		var err error
+		if current, err = devKey(filepath.Join(m.cfg.DataDir, "encryption.key")); err != nil {
+			return nil, err
+		}
+	}
+	if current == "" {
+		return nil, errors.New("HERALD_ENCRYPTION_KEY is not set: secrets at rest need a key (32 random bytes, base64)")
+	}
+	var keys [][]byte
+	for _, s := range []string{current, m.cfg.PreviousKey} {
+		if s == "" {
+			continue
+		}
+		k, err := secretbox.ParseKey(s)
+		if err != nil {
+			return nil, fmt.Errorf("encryption key: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	return secretbox.New(keys...)
+}
+
+// devKey reads the key file at path, creating it (mode 0600) if absent.
+func devKey(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return string(b), nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read encryption key: %w", err)
+	}
+	key := secretbox.NewKey()
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write encryption key: %w", err)
+	}
+	return key, nil
 }
 
 // registerSearchAttributes adds Herald's search attributes to an external

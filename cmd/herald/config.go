@@ -23,6 +23,8 @@ type Config struct {
 	TaskQueue            string
 	DatabaseURL          string
 	AdminKey             string
+	EncryptionKey        string
+	PreviousKey          string
 	AllowPrivateTargets  bool
 	DisableAfterFailures int
 	WorkerStopTimeout    time.Duration
@@ -55,6 +57,8 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.TaskQueue, "task-queue", "herald", "Temporal task queue")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "sqlite:///path/herald.db (default <data dir>/herald.db)")
 	fs.StringVar(&c.AdminKey, "admin-key", "", "an API key with the admin scope (prefer HERALD_ADMIN_KEY)")
+	fs.StringVar(&c.EncryptionKey, "encryption-key", "", "base64 AES-256 key for secrets at rest (prefer HERALD_ENCRYPTION_KEY; dev creates <data dir>/encryption.key)")
+	fs.StringVar(&c.PreviousKey, "encryption-key-previous", "", "the key before a rotation: still decrypts, while start-up re-encrypts with the new one")
 	fs.BoolVar(&c.AllowPrivateTargets, "allow-private-targets", c.Command == "dev" || c.Command == "bench", "allow webhooks to loopback and private addresses")
 	fs.IntVar(&c.DisableAfterFailures, "disable-after-failures", 20, "disable a webhook after this many consecutive failed deliveries")
 	fs.DurationVar(&c.WorkerStopTimeout, "worker-stop-timeout", 10*time.Second, "how long in-flight deliveries may finish on shutdown")

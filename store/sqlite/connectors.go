@@ -13,10 +13,10 @@ import (
 const connectorColumns = `id, kind, name, events, enabled, config, templates,
 	disabled_reason, consecutive_failures, created_at, updated_at`
 
-func scanConnector(r rowScanner) (*herald.Connector, error) {
+func (db *DB) scanConnector(r rowScanner) (*herald.Connector, error) {
 	var c herald.Connector
 	var config string
-	err := r.Scan(&c.ID, &c.Kind, &c.Name, jsonCol{&c.Events}, &c.Enabled, &config,
+	err := r.Scan(&c.ID, &c.Kind, &c.Name, jsonCol{&c.Events}, &c.Enabled, sealedCol{db.keys, &config},
 		jsonCol{&c.Templates}, &c.DisabledReason, &c.ConsecutiveFailures,
 		timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
 	if err != nil {
@@ -61,7 +61,7 @@ func (db *DB) CreateConnector(ctx context.Context, c *herald.Connector) error {
 	}
 	_, err = db.write.ExecContext(ctx, `INSERT INTO connectors (`+connectorColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.Kind, c.Name, j.events, c.Enabled, string(c.Config), j.templates,
+		c.ID, c.Kind, c.Name, j.events, c.Enabled, db.seal(string(c.Config)), j.templates,
 		c.DisabledReason, c.ConsecutiveFailures, formatTime(c.CreatedAt), formatTime(c.UpdatedAt))
 	if err != nil {
 		return dbError("create connector", "connector", err)
@@ -71,7 +71,7 @@ func (db *DB) CreateConnector(ctx context.Context, c *herald.Connector) error {
 
 // GetConnector returns the connector with id, config included, or not_found.
 func (db *DB) GetConnector(ctx context.Context, id string) (*herald.Connector, error) {
-	c, err := scanConnector(db.read.QueryRowContext(ctx,
+	c, err := db.scanConnector(db.read.QueryRowContext(ctx,
 		`SELECT `+connectorColumns+` FROM connectors WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("connector")
@@ -90,7 +90,7 @@ func (db *DB) ListConnectors(ctx context.Context, p store.Page) ([]*herald.Conne
 		return nil, "", err
 	}
 	limit := limitOf(p.Limit)
-	cs, err := queryAll(ctx, db.read, scanConnector,
+	cs, err := queryAll(ctx, db.read, db.scanConnector,
 		`SELECT `+connectorColumns+` FROM connectors WHERE id > ? ORDER BY id LIMIT ?`, after, limit+1)
 	if err != nil {
 		return nil, "", dbError("list connectors", "connector", err)
@@ -101,7 +101,7 @@ func (db *DB) ListConnectors(ctx context.Context, p store.Page) ([]*herald.Conne
 
 // ListEnabledConnectors returns every enabled connector by ascending ID.
 func (db *DB) ListEnabledConnectors(ctx context.Context) ([]*herald.Connector, error) {
-	cs, err := queryAll(ctx, db.read, scanConnector,
+	cs, err := queryAll(ctx, db.read, db.scanConnector,
 		`SELECT `+connectorColumns+` FROM connectors WHERE enabled ORDER BY id`)
 	if err != nil {
 		return nil, dbError("list enabled connectors", "connector", err)
@@ -121,7 +121,7 @@ func (db *DB) UpdateConnector(ctx context.Context, c *herald.Connector) error {
 	err = db.write.QueryRowContext(ctx, `UPDATE connectors SET kind = ?, name = ?, events = ?,
 		enabled = ?, config = ?, templates = ?, disabled_reason = ?, consecutive_failures = ?,
 		updated_at = ? WHERE id = ? RETURNING created_at`,
-		c.Kind, c.Name, j.events, c.Enabled, string(c.Config), j.templates, c.DisabledReason,
+		c.Kind, c.Name, j.events, c.Enabled, db.seal(string(c.Config)), j.templates, c.DisabledReason,
 		c.ConsecutiveFailures, formatTime(updated), c.ID).Scan(timeCol{&created})
 	if errors.Is(err, sql.ErrNoRows) {
 		return notFound("connector")

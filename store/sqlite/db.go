@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/secretbox"
 	"github.com/heraldhub/herald/store"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -36,18 +37,19 @@ type DB struct {
 	write  *sql.DB // one connection: every write and transaction
 	read   *sql.DB // several query-only connections
 	commit *committer
+	keys   *secretbox.Keyring // nil: secrets in clear
 }
 
 // Open opens (creating if needed) the SQLite database at path, a file system
 // path, and applies any schema migrations it has not seen yet. ctx bounds
 // only the opening and migrating, not the life of the DB. In-memory
 // databases are not supported, since the two pools must share one file.
-func Open(ctx context.Context, path string) (*DB, error) {
+func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("sqlite: open: want a file system path, got %q", path)
 	}
 	write, err := sql.Open("sqlite", dsn(path, url.Values{
-		"_pragma": {"busy_timeout(5000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(ON)"},
+		"_pragma": {"busy_timeout(5000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(ON)", "secure_delete(ON)"},
 		"_txlock": {"immediate"},
 	}))
 	if err != nil {
@@ -81,7 +83,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &DB{write: write, read: read, commit: newCommitter(write)}, nil
+	db := &DB{write: write, read: read, commit: newCommitter(write)}
+	for _, o := range opts {
+		o(db)
+	}
+	return db, nil
 }
 
 // dsn builds a file: URI for path. Characters SQLite's URI parser treats

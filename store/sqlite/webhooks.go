@@ -30,9 +30,9 @@ func encodeWebhookJSON(w *herald.Webhook) (webhookJSON, error) {
 	return j, err
 }
 
-func scanWebhook(r rowScanner) (*herald.Webhook, error) {
+func (db *DB) scanWebhook(r rowScanner) (*herald.Webhook, error) {
 	var w herald.Webhook
-	err := r.Scan(&w.ID, &w.URL, &w.Method, jsonCol{&w.Events}, &w.Secret, &w.Description, &w.Enabled,
+	err := r.Scan(&w.ID, &w.URL, &w.Method, jsonCol{&w.Events}, sealedCol{db.keys, &w.Secret}, &w.Description, &w.Enabled,
 		jsonCol{&w.Headers}, &w.TimeoutSeconds, jsonCol{&w.Retry}, &w.RateLimitPerSecond,
 		&w.DisabledReason, &w.ConsecutiveFailures, timeCol{&w.CreatedAt}, timeCol{&w.UpdatedAt})
 	if err != nil {
@@ -60,7 +60,7 @@ func (db *DB) CreateWebhook(ctx context.Context, w *herald.Webhook) error {
 	}
 	_, err = db.write.ExecContext(ctx, `INSERT INTO webhooks (`+webhookColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		w.ID, w.URL, w.Method, j.events, w.Secret, w.Description, w.Enabled, j.headers,
+		w.ID, w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, j.headers,
 		w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, w.ConsecutiveFailures,
 		formatTime(w.CreatedAt), formatTime(w.UpdatedAt))
 	if err != nil {
@@ -71,7 +71,7 @@ func (db *DB) CreateWebhook(ctx context.Context, w *herald.Webhook) error {
 
 // GetWebhook returns the webhook with id, secret included, or not_found.
 func (db *DB) GetWebhook(ctx context.Context, id string) (*herald.Webhook, error) {
-	w, err := scanWebhook(db.read.QueryRowContext(ctx,
+	w, err := db.scanWebhook(db.read.QueryRowContext(ctx,
 		`SELECT `+webhookColumns+` FROM webhooks WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("webhook")
@@ -90,7 +90,7 @@ func (db *DB) ListWebhooks(ctx context.Context, p store.Page) ([]*herald.Webhook
 		return nil, "", err
 	}
 	limit := limitOf(p.Limit)
-	ws, err := queryAll(ctx, db.read, scanWebhook,
+	ws, err := queryAll(ctx, db.read, db.scanWebhook,
 		`SELECT `+webhookColumns+` FROM webhooks WHERE id > ? ORDER BY id LIMIT ?`, after, limit+1)
 	if err != nil {
 		return nil, "", dbError("list webhooks", "webhook", err)
@@ -101,7 +101,7 @@ func (db *DB) ListWebhooks(ctx context.Context, p store.Page) ([]*herald.Webhook
 
 // ListEnabledWebhooks returns every enabled webhook by ascending ID.
 func (db *DB) ListEnabledWebhooks(ctx context.Context) ([]*herald.Webhook, error) {
-	ws, err := queryAll(ctx, db.read, scanWebhook,
+	ws, err := queryAll(ctx, db.read, db.scanWebhook,
 		`SELECT `+webhookColumns+` FROM webhooks WHERE enabled ORDER BY id`)
 	if err != nil {
 		return nil, dbError("list enabled webhooks", "webhook", err)
@@ -123,7 +123,7 @@ func (db *DB) UpdateWebhook(ctx context.Context, w *herald.Webhook) error {
 		secret = ?, description = ?, enabled = ?, headers = ?, timeout_seconds = ?, retry = ?,
 		rate_limit_per_second = ?, disabled_reason = ?, consecutive_failures = ?, updated_at = ?
 		WHERE id = ? RETURNING created_at`,
-		w.URL, w.Method, j.events, w.Secret, w.Description, w.Enabled, j.headers,
+		w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, j.headers,
 		w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, w.ConsecutiveFailures,
 		formatTime(updated), w.ID).Scan(timeCol{&created})
 	if errors.Is(err, sql.ErrNoRows) {

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestServeRefusesToStartWithoutEncryptionKey(t *testing.T) {
+	for _, cmd := range []string{"serve", "api", "worker"} {
+		cfg := testConfig(t.TempDir())
+		cfg.Command, cfg.EncryptionKey = cmd, ""
+		m := NewMain(cfg, slog.New(slog.DiscardHandler), io.Discard)
+		err := m.Start(context.Background())
+		m.Close()
+		if err == nil || !strings.Contains(err.Error(), "HERALD_ENCRYPTION_KEY") {
+			t.Errorf("%s started without a key: %v", cmd, err)
+		}
+	}
+}
+
+func TestDevCreatesPrivateKeyFiles(t *testing.T) {
+	dir := shared.cfg.DataDir
+	for _, name := range []string{"encryption.key"} {
+		info, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", name, info.Mode().Perm())
+		}
+	}
+}
+
+func TestConfigFromFlagsAndEnvironment(t *testing.T) {
+	env := map[string]string{"HERALD_HTTP_ADDR": "127.0.0.1:9999", "HERALD_TASK_QUEUE": "from-env"}
+	cfg, err := parseConfig([]string{"serve", "--task-queue", "from-flag"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTPAddr != "127.0.0.1:9999" || cfg.TaskQueue != "from-flag" || cfg.AllowPrivateTargets {
+		t.Errorf("config %+v: env fills unset flags, flags win, serve keeps private targets off", cfg)
+	}
+	dev, err := parseConfig([]string{"dev"}, func(string) string { return "" })
+	if err != nil || !dev.AllowPrivateTargets {
+		t.Errorf("dev: %v, allow private %v", err, dev.AllowPrivateTargets)
+	}
+	for _, bad := range [][]string{{}, {"nope"}, {"serve", "--database-url", "mysql://x"}, {"dev", "extra"}} {
+		if _, err := parseConfig(bad, func(string) string { return "" }); err == nil {
+			t.Errorf("parseConfig(%q) accepted", bad)
+		}
+	}
+}
