@@ -1,0 +1,109 @@
+package message
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"text/template"
+	"time"
+)
+
+// funcs are the functions templates may call besides text/template's
+// built-ins. Kept small on purpose:
+//
+//	get OBJECT PATH     the value at a dotted path ("user.rank.name",
+//	                    "statuses.0.name") in .Data or .Changes, or ""
+//	                    when any part is missing or null
+//	default DEF VALUE   VALUE, or DEF when VALUE is missing, null, "" or
+//	                    an empty list or object (0 and false are values)
+//	upper VALUE         VALUE as text in upper case
+//	lower VALUE         VALUE as text in lower case
+//	date [LAYOUT] VALUE a time.Time or RFC 3339 string in UTC, formatted
+//	                    with the Go LAYOUT, by default "2006-01-02 15:04 UTC";
+//	                    "" for an empty value
+//
+// Example: {{get .Data "user.name" | default "Someone"}} made
+// {{get .Data "rank.name"}} on {{date .Created}}.
+func funcs() template.FuncMap {
+	return template.FuncMap{
+		"get":     get,
+		"default": orDefault,
+		"upper":   func(v any) string { return strings.ToUpper(asText(v)) },
+		"lower":   func(v any) string { return strings.ToLower(asText(v)) },
+		"date":    date,
+	}
+}
+
+func get(v any, path string) any {
+	if r := lookup(v, path); r != nil {
+		return r
+	}
+	return ""
+}
+
+func orDefault(def, v any) any {
+	switch x := v.(type) {
+	case nil:
+		return def
+	case string:
+		if x == "" {
+			return def
+		}
+	case []any:
+		if len(x) == 0 {
+			return def
+		}
+	case map[string]any:
+		if len(x) == 0 {
+			return def
+		}
+	}
+	return v
+}
+
+// asText is v as a template would print it, with nil as "".
+func asText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	}
+	return fmt.Sprint(v)
+}
+
+func date(args ...any) (string, error) {
+	layout := TimeLayout
+	switch len(args) {
+	case 1:
+	case 2:
+		l, ok := args[0].(string)
+		if !ok || l == "" {
+			return "", errors.New("layout must be a non-empty string")
+		}
+		layout = l
+	default:
+		return "", errors.New("want a value, or a layout and a value")
+	}
+	switch v := args[len(args)-1].(type) {
+	case nil:
+		return "", nil
+	case time.Time:
+		return v.UTC().Format(layout), nil
+	case string:
+		if v == "" {
+			return "", nil
+		}
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return "", fmt.Errorf("%q is not an RFC 3339 time", cut(v, 40))
+		}
+		return t.UTC().Format(layout), nil
+	default:
+		return "", fmt.Errorf("cannot format a %s as a time", reflect.TypeOf(v))
+	}
+}

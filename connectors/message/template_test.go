@@ -1,0 +1,185 @@
+package message
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldhub/herald/catalog"
+)
+
+func TestParseTemplatesRejectsBadEntries(t *testing.T) {
+	src := map[string]string{
+		"rankrecord.created":  `{{get .Data "user.name"}} is now {{.Data.rank.name}}`,
+		"webhook.test":        `Testing {{.Event}}`,
+		"awardrecord.created": `{{.Data.award.name`,
+		"award.created":       `Award`,
+		"rankrecord.*":        `Rank`,
+		"user.created":        strings.Repeat("x", MaxTemplateBytes+1),
+		"user.deleted":        " \n ",
+		"event.created":       `{{range 1000000000}}{{end}}`,
+		"event.deleted":       `{{if .Data}}{{range (5)}}x{{end}}{{end}}`,
+		"calendar.created":    `{{nosuchfunc .Data}}`,
+	}
+	tmpls, errs := ParseTemplates(src)
+	want := map[string]string{
+		"awardrecord.created": "line 1: unclosed action",
+		"award.created":       "unknown event",
+		"rankrecord.*":        "unknown event",
+		"user.created":        "template is longer than 4096 bytes",
+		"user.deleted":        "template is empty",
+		"event.created":       "range over a number is not allowed",
+		"event.deleted":       "range over a number is not allowed",
+		"calendar.created":    `line 1: function "nosuchfunc" not defined`,
+	}
+	if len(errs) != len(want) {
+		t.Errorf("errors = %q\nwant keys of %q", errs, want)
+	}
+	for event, msg := range want {
+		if errs[event] != msg {
+			t.Errorf("error for %s = %q, want %q", event, errs[event], msg)
+		}
+	}
+	for _, event := range []string{"rankrecord.created", "webhook.test"} {
+		if _, ok := tmpls.byEvent[event]; !ok || errs[event] != "" {
+			t.Errorf("%s: valid template not kept (error %q)", event, errs[event])
+		}
+	}
+	if len(tmpls.byEvent) != 2 {
+		t.Errorf("kept %d templates, want only the 2 valid ones", len(tmpls.byEvent))
+	}
+}
+
+func TestParseTemplatesAllValid(t *testing.T) {
+	src := map[string]string{}
+	for _, et := range catalog.All() {
+		src[et.Name] = `{{.Event}}: {{get .Data "id"}}`
+	}
+	tmpls, errs := ParseTemplates(src)
+	if errs != nil {
+		t.Fatalf("errors = %q, want nil", errs)
+	}
+	for _, et := range catalog.All() {
+		msg := tmpls.Render(exampleEnvelope(t, et))
+		if !strings.HasPrefix(msg.Text, et.Name+":") || msg.Note != "" {
+			t.Errorf("%s: Text, Note = %q, %q", et.Name, msg.Text, msg.Note)
+		}
+	}
+}
+
+func TestRenderUsesTemplate(t *testing.T) {
+	tmpls, errs := ParseTemplates(map[string]string{
+		"rankrecord.created": "  {{get .Data \"user.name\"}} is now {{.Data.rank.name}} ({{.Data.rank.abbreviation}}), {{date .Created}}.\n",
+	})
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	et, _ := catalog.Lookup("rankrecord.created")
+	env := exampleEnvelope(t, et)
+	want := Default(env)
+	want.Text = "Jordan Reyes is now Staff Sergeant (SSG), 2026-05-17 21:04 UTC."
+
+	got := tmpls.Render(env)
+	if got.Text != want.Text || got.Title != want.Title || got.Note != "" || !equalFields(got.Fields, want.Fields) {
+		t.Errorf("Render =\n%+v\nwant\n%+v", got, want)
+	}
+
+	// Events without a template, and a nil *Templates, give the default.
+	other, _ := catalog.Lookup("awardrecord.created")
+	if got, want := tmpls.Render(exampleEnvelope(t, other)), Default(exampleEnvelope(t, other)); got.Text != want.Text || got.Note != "" {
+		t.Errorf("event without template: Text = %q, want default %q", got.Text, want.Text)
+	}
+	var none *Templates
+	if got := none.Render(env); got.Text != Default(env).Text {
+		t.Errorf("nil Templates: Text = %q, want the default", got.Text)
+	}
+}
+
+func TestRenderFallsBackWhenTemplateFails(t *testing.T) {
+	tests := []struct {
+		name, src string
+		note      string // expected in Note
+	}{
+		{"missing key", `{{index .Data.x 5}}`, `map has no entry for key "x"`},
+		{"index out of range", `{{index .Data.user.rank 5}}`, "line 1, column 2: at <index .Data.user.rank 5>"},
+		{"field of a string", `{{.Data.text.first}}`, "text"},
+		{"not a time", `{{date .Data.text}}`, "is not an RFC 3339 time"},
+		{"bad layout argument", `{{date 5 .Created}}`, "layout must be a non-empty string"},
+		{"too much output", `{{printf "%20000s" "x"}}`, "output is longer than 16384 bytes"},
+		{"only whitespace", `{{if false}}x{{end}}   `, "template produced no text"},
+	}
+	et, _ := catalog.Lookup("rankrecord.created")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmpls, errs := ParseTemplates(map[string]string{et.Name: tt.src})
+			if errs != nil {
+				t.Fatal(errs)
+			}
+			env := exampleEnvelope(t, et)
+			msg := tmpls.Render(env)
+			if def := Default(env); msg.Text != def.Text || msg.Title != def.Title {
+				t.Errorf("Text = %q, want the default %q", msg.Text, def.Text)
+			}
+			if !strings.HasPrefix(msg.Note, "template for rankrecord.created failed: ") ||
+				!strings.HasSuffix(msg.Note, "; default text used") || !strings.Contains(msg.Note, tt.note) {
+				t.Errorf("Note = %q, want it to mention %q", msg.Note, tt.note)
+			}
+			if strings.Contains(msg.Note, "template: ") || len(msg.Note) > 400 {
+				t.Errorf("Note = %q is not tidy", msg.Note)
+			}
+		})
+	}
+}
+
+func TestRenderTimesOut(t *testing.T) {
+	tmpls, errs := ParseTemplates(map[string]string{
+		"message.created": `{{range .Data.items}}{{range $.Data.items}}{{end}}{{end}}done`,
+	})
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	tmpls.timeout = time.Millisecond
+	items := make([]any, 3000) // 9 million empty iterations: well over a millisecond
+	env := Envelope{Event: "message.created", Created: created, Data: map[string]any{"message": "Hello", "items": items}}
+
+	start := time.Now()
+	msg := tmpls.Render(env)
+	if elapsed := time.Since(start); elapsed > 500*time.Millisecond {
+		t.Errorf("Render took %s, want it to return soon after the 1ms timeout", elapsed)
+	}
+	if msg.Text != "Hello" || msg.Note != "template for message.created failed: took longer than 1ms; default text used" {
+		t.Errorf("Text, Note = %q, %q", msg.Text, msg.Note)
+	}
+}
+
+func TestTemplateFuncs(t *testing.T) {
+	data := `{"user": {"name": "Casey Morgan", "rank": null}, "statuses": [{"name": "Accepted"}],
+		"start": "2026-05-23T19:00:00.000000Z", "empty": "", "zero": 0, "no": false, "list": []}`
+	tests := []struct{ src, want string }{
+		{`{{get .Data "user.name"}}`, "Casey Morgan"},
+		{`{{get .Data "statuses.0.name"}}`, "Accepted"},
+		{`[{{get .Data "user.rank.name"}}]`, "[]"},
+		{`{{get .Data "user.rank.name" | default "no rank"}}`, "no rank"},
+		{`{{get .Data "nothing.here" | default "none"}}`, "none"},
+		{`{{default "x" .Data.empty}} {{default "x" .Data.list}} {{default "x" .Data.zero}} {{default "x" .Data.no}}`, "x x 0 false"},
+		{`{{upper .Data.user.name}} {{lower .Data.user.name}} {{upper .Data.zero}}`, "CASEY MORGAN casey morgan 0"},
+		{`{{date .Data.start}}`, "2026-05-23 19:00 UTC"},
+		{`{{.Data.start | date "Mon 2 Jan 15:04"}}`, "Sat 23 May 19:00"},
+		{`{{date .Created}}`, "2026-05-17 21:04 UTC"},
+		{`[{{date .Data.empty}}]`, "[]"},
+		{`{{with get .Changes "approved"}}approved{{else}}unchanged{{end}}`, "approved"},
+		{`{{.RequestID}} {{.Event}}`, "evt_01TEST submission.created"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.src, func(t *testing.T) {
+			tmpls, errs := ParseTemplates(map[string]string{"submission.created": tt.src})
+			if errs != nil {
+				t.Fatal(errs)
+			}
+			msg := tmpls.Render(envelope(t, "submission.created", data, `{"approved": true}`))
+			if msg.Text != tt.want || msg.Note != "" {
+				t.Errorf("Text, Note = %q, %q; want %q", msg.Text, msg.Note, tt.want)
+			}
+		})
+	}
+}
