@@ -96,12 +96,15 @@ type Delivery struct {
 	UpdatedAt      time.Time `json:"updated_at"`
 }
 
-// LogRequest is the request half of a log entry.
+// LogRequest is the request half of a log entry. Note, when set, says
+// something about how the request was built (for example that a connector
+// template failed and the default text was sent instead).
 type LogRequest struct {
 	Method  string            `json:"method"`
 	URL     string            `json:"url"`
 	Headers map[string]string `json:"headers"`
 	Body    string            `json:"body"`
+	Note    string            `json:"note,omitempty"`
 }
 
 // LogResponse is the response half of a log entry.

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/connectors/dispatch"
 	"github.com/heraldhub/herald/delivery"
 	"github.com/heraldhub/herald/store"
 	"github.com/heraldhub/herald/workflows"
@@ -25,7 +26,11 @@ type Store interface {
 	GetWebhook(ctx context.Context, id string) (*herald.Webhook, error)
 	DisableWebhook(ctx context.Context, id, reason string) error
 	RecordWebhookResult(ctx context.Context, id string, success bool, disableAfter int) (bool, error)
+	GetConnector(ctx context.Context, id string) (*herald.Connector, error)
+	DisableConnector(ctx context.Context, id, reason string) error
+	RecordConnectorResult(ctx context.Context, id string, success bool, disableAfter int) (bool, error)
 	RecordAttempt(ctx context.Context, deliveryID string, rec store.AttemptRecord) error
+	ReserveSlot(ctx context.Context, targetID string, perSecond int) (time.Duration, error)
 }
 
 // Sender makes one webhook request.
@@ -33,88 +38,209 @@ type Sender interface {
 	Send(ctx context.Context, a delivery.Attempt) (*herald.LogEntry, delivery.Outcome, error)
 }
 
+// ChatSender sends one attempt of a connector delivery.
+type ChatSender interface {
+	Send(ctx context.Context, a dispatch.Attempt) ([]*herald.LogEntry, delivery.Outcome)
+}
+
 // Activities is registered with the worker. Its methods are safe for
 // concurrent use.
 type Activities struct {
 	store        Store
 	sender       Sender
+	chat         ChatSender
 	log          *slog.Logger
 	disableAfter int
 }
 
-// New returns the activities. A webhook is disabled after disableAfter
-// consecutive failed deliveries (0 never disables).
-func New(s Store, sender Sender, log *slog.Logger, disableAfter int) *Activities {
-	return &Activities{store: s, sender: sender, log: log, disableAfter: disableAfter}
+// Config are the dependencies of the activities. Chat may be nil in a
+// worker that only serves webhooks.
+type Config struct {
+	Store  Store
+	Sender Sender
+	Chat   ChatSender
+	Logger *slog.Logger
+	// DisableAfter disables a target after this many consecutive failed
+	// deliveries (0 never disables).
+	DisableAfter int
 }
 
-// Deliver makes one attempt of a delivery. It returns nil on a 2xx answer; a
+// New returns the activities.
+func New(c Config) *Activities {
+	return &Activities{store: c.Store, sender: c.Sender, chat: c.Chat, log: c.Logger, disableAfter: c.DisableAfter}
+}
+
+// Deliver makes one attempt of a delivery. It returns nil on success; a
 // retryable *temporal.ApplicationError (with NextRetryDelay when the
-// receiver sent Retry-After) on network errors, 408, 425, 429 and 5xx; and a
-// non-retryable one for everything else, including a target that was
+// receiver asked for a delay) on network errors, 408, 425, 429 and 5xx; and
+// a non-retryable one for everything else, including a target that was
 // deleted or disabled since the event was published.
 func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (workflows.DeliverResult, error) {
 	number := int(activity.GetInfo(ctx).Attempt) + in.AttemptOffset
-	if in.TargetType != herald.TargetWebhook {
-		return workflows.DeliverResult{}, permanent(fmt.Sprintf("unsupported target type %q", in.TargetType))
-	}
 	ev, err := a.store.GetEvent(ctx, in.EventID)
 	if err != nil {
 		return workflows.DeliverResult{}, a.loadError("event", err)
 	}
+	var t target
+	switch in.TargetType {
+	case herald.TargetWebhook:
+		t, err = a.sendWebhook(ctx, in, ev, number)
+	case herald.TargetConnector:
+		t, err = a.sendConnector(ctx, in, ev, number)
+	default:
+		err = permanent(fmt.Sprintf("unsupported target type %q", in.TargetType))
+	}
+	if err != nil {
+		return workflows.DeliverResult{}, err
+	}
+	return a.conclude(ctx, in, t)
+}
+
+// target is what one attempt did, whatever the kind of target.
+type target struct {
+	entries  []*herald.LogEntry
+	out      delivery.Outcome
+	failures int           // the target's consecutive failures before this attempt
+	maxDelay time.Duration // cap of a requested retry delay (SPEC §6)
+	disable  func(ctx context.Context, reason string) error
+	result   func(ctx context.Context, success bool) (bool, error)
+}
+
+func (a *Activities) sendWebhook(ctx context.Context, in workflows.DeliverInput, ev *herald.Event, number int) (target, error) {
 	wh, err := a.store.GetWebhook(ctx, in.TargetID)
 	if err != nil {
 		if herald.IsNotFound(err) {
-			return workflows.DeliverResult{}, a.stop(ctx, in.DeliveryID, "webhook was deleted")
+			return target{}, a.stop(ctx, in.DeliveryID, "webhook was deleted")
 		}
-		return workflows.DeliverResult{}, a.loadError("webhook", err)
+		return target{}, a.loadError("webhook", err)
 	}
 	if !wh.Enabled {
-		return workflows.DeliverResult{}, a.stop(ctx, in.DeliveryID, "webhook is disabled")
+		return target{}, a.stop(ctx, in.DeliveryID, "webhook is disabled")
 	}
-
+	if err := a.rateLimit(ctx, wh); err != nil {
+		return target{}, err
+	}
 	entry, out, err := a.sender.Send(ctx, delivery.Attempt{Event: ev, Webhook: wh, DeliveryID: in.DeliveryID, Number: number})
 	if err != nil {
 		a.log.Error("build delivery request", "delivery_id", in.DeliveryID, "error", err)
-		return workflows.DeliverResult{}, a.stop(ctx, in.DeliveryID, "request could not be built")
+		return target{}, a.stop(ctx, in.DeliveryID, "request could not be built")
 	}
-	entry.ID = herald.NewID(herald.PrefixLog)
-	rec := store.AttemptRecord{Log: entry, Status: herald.StatusPending}
-	if out.StatusCode != 0 {
-		code := out.StatusCode
-		rec.StatusCode = &code
+	return target{
+		entries:  []*herald.LogEntry{entry},
+		out:      out,
+		failures: wh.ConsecutiveFailures,
+		maxDelay: time.Duration(max(wh.Retry.MaxIntervalSeconds, wh.Retry.InitialIntervalSeconds)) * time.Second,
+		disable:  func(ctx context.Context, reason string) error { return a.store.DisableWebhook(ctx, wh.ID, reason) },
+		result: func(ctx context.Context, ok bool) (bool, error) {
+			return a.store.RecordWebhookResult(ctx, wh.ID, ok, a.disableAfter)
+		},
+	}, nil
+}
+
+func (a *Activities) sendConnector(ctx context.Context, in workflows.DeliverInput, ev *herald.Event, number int) (target, error) {
+	c, err := a.store.GetConnector(ctx, in.TargetID)
+	if err != nil {
+		if herald.IsNotFound(err) {
+			return target{}, a.stop(ctx, in.DeliveryID, "connector was deleted")
+		}
+		return target{}, a.loadError("connector", err)
 	}
-	switch {
-	case out.Success:
-		rec.Status = herald.StatusSucceeded
-	case !out.Retryable:
-		rec.Status = herald.StatusFailed
-		rec.Error = &out.Reason
-	default:
-		rec.Error = &out.Reason
+	if !c.Enabled {
+		return target{}, a.stop(ctx, in.DeliveryID, "connector is disabled")
 	}
-	if err := a.store.RecordAttempt(ctx, in.DeliveryID, rec); err != nil {
-		// The request went out but is not recorded: retry the attempt
-		// rather than lose its log entry (delivery is at least once).
-		a.log.Error("record delivery attempt", "delivery_id", in.DeliveryID, "error", err)
-		return workflows.DeliverResult{}, retryable("could not record attempt", 0)
+	if a.chat == nil {
+		return target{}, permanent("chat connectors are not configured in this worker")
+	}
+	entries, out := a.chat.Send(ctx, dispatch.Attempt{Event: ev, Connector: c, DeliveryID: in.DeliveryID, Number: number})
+	return target{
+		entries:  entries,
+		out:      out,
+		failures: c.ConsecutiveFailures,
+		maxDelay: time.Duration(herald.DefaultRetry.MaxIntervalSeconds) * time.Second,
+		disable:  func(ctx context.Context, reason string) error { return a.store.DisableConnector(ctx, c.ID, reason) },
+		result: func(ctx context.Context, ok bool) (bool, error) {
+			return a.store.RecordConnectorResult(ctx, c.ID, ok, a.disableAfter)
+		},
+	}, nil
+}
+
+// maxInlineWait is the longest a delivery waits for its rate-limit slot
+// inside the activity; a later slot becomes a retry after that delay.
+const maxInlineWait = time.Second
+
+// rateLimit waits for the webhook's next request slot (SPEC §5
+// rate_limit_per_second). Slots live in the store, so the limit holds
+// across every worker sharing it.
+func (a *Activities) rateLimit(ctx context.Context, wh *herald.Webhook) error {
+	wait, err := a.store.ReserveSlot(ctx, wh.ID, wh.RateLimitPerSecond)
+	if err != nil {
+		a.log.Error("reserve rate slot", "webhook_id", wh.ID, "error", err)
+		return retryable("could not reserve a rate-limit slot", 0)
+	}
+	if wait > maxInlineWait {
+		return retryable("rate limit of the webhook reached", wait)
+	}
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return retryable("cancelled while waiting for the rate limit", 0)
+		}
+	}
+	return nil
+}
+
+// conclude records the attempt's log entries and the delivery's new state,
+// then returns the result or the error Temporal's retry policy acts on.
+func (a *Activities) conclude(ctx context.Context, in workflows.DeliverInput, t target) (workflows.DeliverResult, error) {
+	out := t.out
+	for i, entry := range t.entries {
+		entry.ID = herald.NewID(herald.PrefixLog)
+		rec := store.AttemptRecord{Log: entry, Status: herald.StatusPending}
+		if i == len(t.entries)-1 {
+			if out.StatusCode != 0 {
+				code := out.StatusCode
+				rec.StatusCode = &code
+			}
+			switch {
+			case out.Success:
+				rec.Status = herald.StatusSucceeded
+			case !out.Retryable:
+				rec.Status = herald.StatusFailed
+				rec.Error = &out.Reason
+			default:
+				rec.Error = &out.Reason
+			}
+		}
+		if err := a.store.RecordAttempt(ctx, in.DeliveryID, rec); err != nil {
+			// The request went out but is not recorded: retry the attempt
+			// rather than lose its log entry (delivery is at least once).
+			a.log.Error("record delivery attempt", "delivery_id", in.DeliveryID, "error", err)
+			return workflows.DeliverResult{}, retryable("could not record attempt", 0)
+		}
 	}
 	if out.Gone {
-		a.disable(ctx, wh.ID, "receiver answered 410 Gone")
+		reason := "receiver answered 410 Gone"
+		if err := t.disable(ctx, reason); err != nil {
+			a.log.Error("disable target", "target_id", in.TargetID, "error", err)
+		} else {
+			a.log.Warn("target disabled", "target_id", in.TargetID, "reason", reason)
+		}
 	}
 	switch {
 	case out.Success:
-		if wh.ConsecutiveFailures > 0 {
-			if _, err := a.store.RecordWebhookResult(ctx, wh.ID, true, a.disableAfter); err != nil {
-				a.log.Error("reset webhook failure count", "webhook_id", wh.ID, "error", err)
+		if t.failures > 0 {
+			if _, err := t.result(ctx, true); err != nil {
+				a.log.Error("reset failure count", "target_id", in.TargetID, "error", err)
 			}
 		}
 		return workflows.DeliverResult{StatusCode: out.StatusCode}, nil
 	case out.Retryable:
 		// Temporal lets NextRetryDelay exceed the policy's MaximumInterval;
-		// SPEC §6 caps Retry-After at max_interval_seconds.
-		maxDelay := time.Duration(max(wh.Retry.MaxIntervalSeconds, wh.Retry.InitialIntervalSeconds)) * time.Second
-		return workflows.DeliverResult{}, retryable(out.Reason, min(out.Delay, maxDelay))
+		// SPEC §6 caps a requested delay at max_interval_seconds.
+		return workflows.DeliverResult{}, retryable(out.Reason, min(out.Delay, t.maxDelay))
 	default:
 		return workflows.DeliverResult{}, permanent(out.Reason)
 	}
@@ -128,15 +254,21 @@ func (a *Activities) FinishDelivery(ctx context.Context, in workflows.FinishInpu
 	if err != nil && !herald.IsNotFound(err) {
 		return fmt.Errorf("mark delivery %s failed: %w", in.DeliveryID, err)
 	}
-	if !in.CountFailure || in.TargetType != herald.TargetWebhook {
+	if !in.CountFailure {
 		return nil
 	}
-	disabled, err := a.store.RecordWebhookResult(ctx, in.TargetID, false, a.disableAfter)
+	var disabled bool
+	switch in.TargetType {
+	case herald.TargetWebhook:
+		disabled, err = a.store.RecordWebhookResult(ctx, in.TargetID, false, a.disableAfter)
+	case herald.TargetConnector:
+		disabled, err = a.store.RecordConnectorResult(ctx, in.TargetID, false, a.disableAfter)
+	}
 	if err != nil {
-		return fmt.Errorf("count failure of webhook %s: %w", in.TargetID, err)
+		return fmt.Errorf("count failure of %s %s: %w", in.TargetType, in.TargetID, err)
 	}
 	if disabled {
-		a.log.Warn("webhook disabled after consecutive failed deliveries", "webhook_id", in.TargetID, "failures", a.disableAfter)
+		a.log.Warn("target disabled after consecutive failed deliveries", "target_id", in.TargetID, "failures", a.disableAfter)
 	}
 	return nil
 }
@@ -148,14 +280,6 @@ func (a *Activities) stop(ctx context.Context, deliveryID, reason string) error 
 		a.log.Error("mark delivery failed", "delivery_id", deliveryID, "error", err)
 	}
 	return temporal.NewApplicationErrorWithOptions(reason, workflows.ErrStopped, temporal.ApplicationErrorOptions{NonRetryable: true})
-}
-
-func (a *Activities) disable(ctx context.Context, id, reason string) {
-	if err := a.store.DisableWebhook(ctx, id, reason); err != nil {
-		a.log.Error("disable webhook", "webhook_id", id, "error", err)
-		return
-	}
-	a.log.Warn("webhook disabled", "webhook_id", id, "reason", reason)
 }
 
 // loadError turns a store failure into an activity error: a missing row is

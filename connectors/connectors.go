@@ -229,10 +229,14 @@ func (c *ConfigObject) Fail(field, message string) {
 	c.errs = append(c.errs, ConfigError{Field: field, Message: message})
 }
 
-// Errors returns the recorded errors ordered by field, nil when there are none.
+// Errors returns the recorded errors ordered by field, nil when there are
+// none. A config that is not an object gets that one error only.
 func (c *ConfigObject) Errors() []ConfigError {
 	if len(c.errs) == 0 {
 		return nil
+	}
+	if c.fields == nil {
+		return c.errs[:1]
 	}
 	slices.SortStableFunc(c.errs, func(a, b ConfigError) int { return strings.Compare(a.Field, b.Field) })
 	return c.errs

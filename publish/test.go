@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/connectors/dispatch"
 	"github.com/heraldhub/herald/delivery"
 	"github.com/heraldhub/herald/store"
 )
@@ -21,34 +22,70 @@ type Sender interface {
 	Send(ctx context.Context, a delivery.Attempt) (*herald.LogEntry, delivery.Outcome, error)
 }
 
-// Tester sends a single test request to one webhook, outside any workflow:
-// no retries, and the answer is the log entry of that one request.
+// ChatSender sends one attempt of a connector delivery.
+type ChatSender interface {
+	Send(ctx context.Context, a dispatch.Attempt) ([]*herald.LogEntry, delivery.Outcome)
+}
+
+// Tester sends a single test request to one webhook or connector, outside
+// any workflow: no retries, and the answer is the log entry of that one
+// request.
 type Tester struct {
 	store  TestStore
 	sender Sender
+	chat   ChatSender
 }
 
 // NewTester returns a Tester.
-func NewTester(s TestStore, sender Sender) *Tester {
-	return &Tester{store: s, sender: sender}
+func NewTester(s TestStore, sender Sender, chat ChatSender) *Tester {
+	return &Tester{store: s, sender: sender, chat: chat}
 }
 
 // Test stores a test event with one delivery to w, sends it now, records
 // the attempt, and returns its log entry (whatever the receiver answered).
 func (t *Tester) Test(ctx context.Context, w *herald.Webhook, event string, data []byte) (*herald.LogEntry, error) {
-	now := time.Now().UTC()
-	ev := &herald.Event{
-		ID: herald.NewID(herald.PrefixEvent), Name: event, Created: now,
-		TraceID: newTraceID(), Data: data,
-	}
-	d := newDelivery(ev, herald.TargetWebhook, w.ID, now)
-	if _, _, err := t.store.CreateEvent(ctx, store.CreateEventRequest{Event: ev, Deliveries: []*herald.Delivery{d}}); err != nil {
-		return nil, fmt.Errorf("store test event: %w", err)
+	ev, d, err := t.prepare(ctx, herald.TargetWebhook, w.ID, event, data)
+	if err != nil {
+		return nil, err
 	}
 	entry, out, err := t.sender.Send(ctx, delivery.Attempt{Event: ev, Webhook: w, DeliveryID: d.ID, Number: 1})
 	if err != nil {
 		return nil, fmt.Errorf("build test request: %w", err)
 	}
+	return t.record(ctx, d, entry, out)
+}
+
+// TestConnector is Test for a chat connector.
+func (t *Tester) TestConnector(ctx context.Context, c *herald.Connector, event string, data []byte) (*herald.LogEntry, error) {
+	ev, d, err := t.prepare(ctx, herald.TargetConnector, c.ID, event, data)
+	if err != nil {
+		return nil, err
+	}
+	entries, out := t.chat.Send(ctx, dispatch.Attempt{Event: ev, Connector: c, DeliveryID: d.ID, Number: 1})
+	for _, e := range entries[:len(entries)-1] {
+		if _, err := t.record(ctx, d, e, delivery.Outcome{Reason: "superseded by a later request"}); err != nil {
+			return nil, err
+		}
+	}
+	return t.record(ctx, d, entries[len(entries)-1], out)
+}
+
+// prepare stores a test event with one delivery to the target.
+func (t *Tester) prepare(ctx context.Context, targetType, targetID, event string, data []byte) (*herald.Event, *herald.Delivery, error) {
+	now := time.Now().UTC()
+	ev := &herald.Event{
+		ID: herald.NewID(herald.PrefixEvent), Name: event, Created: now,
+		TraceID: newTraceID(), Data: data,
+	}
+	d := newDelivery(ev, targetType, targetID, now)
+	if _, _, err := t.store.CreateEvent(ctx, store.CreateEventRequest{Event: ev, Deliveries: []*herald.Delivery{d}}); err != nil {
+		return nil, nil, fmt.Errorf("store test event: %w", err)
+	}
+	return ev, d, nil
+}
+
+// record stores one request of a test send with the delivery's new state.
+func (t *Tester) record(ctx context.Context, d *herald.Delivery, entry *herald.LogEntry, out delivery.Outcome) (*herald.LogEntry, error) {
 	entry.ID = herald.NewID(herald.PrefixLog)
 	rec := store.AttemptRecord{Log: entry, Status: herald.StatusFailed}
 	if out.Success {

@@ -173,6 +173,11 @@ type Store interface {
 	// CountAPIKeys tells whether any key exists (for bootstrap).
 	CountAPIKeys(ctx context.Context) (int, error)
 
+	// ReserveSlot books the next request slot of a target limited to
+	// perSecond requests a second and returns how long to wait before
+	// sending; perSecond <= 0 means no limit.
+	ReserveSlot(ctx context.Context, targetID string, perSecond int) (time.Duration, error)
+
 	Ping(ctx context.Context) error
 	Close() error
 }

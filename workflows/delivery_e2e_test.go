@@ -94,6 +94,20 @@ func (s *memStore) RecordWebhookResult(_ context.Context, id string, success boo
 	return false, nil
 }
 
+func (s *memStore) GetConnector(context.Context, string) (*herald.Connector, error) {
+	return nil, herald.Errorf(herald.ENotFound, "connector not found")
+}
+
+func (s *memStore) DisableConnector(context.Context, string, string) error {
+	return herald.Errorf(herald.ENotFound, "connector not found")
+}
+
+func (s *memStore) RecordConnectorResult(context.Context, string, bool, int) (bool, error) {
+	return false, nil
+}
+
+func (s *memStore) ReserveSlot(context.Context, string, int) (time.Duration, error) { return 0, nil }
+
 func (s *memStore) RecordAttempt(_ context.Context, _ string, rec store.AttemptRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -171,7 +185,7 @@ func runE2E(t *testing.T, retry workflows.RetrySettings, replies ...reply) (*e2e
 				MaxAttempts:            retry.MaxAttempts,
 			}},
 	}
-	acts := activities.New(st, delivery.NewSender(delivery.NewHTTPClient(true), nil), logger, 20)
+	acts := activities.New(activities.Config{Store: st, Sender: delivery.NewSender(delivery.NewHTTPClient(true), nil), Logger: logger, DisableAfter: 20})
 	worker.Register(env, acts)
 
 	env.ExecuteWorkflow(workflows.EventWorkflowName, oneTarget(target("whk_a", retry)))

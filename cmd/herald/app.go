@@ -21,6 +21,9 @@ import (
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/activities"
 	"github.com/heraldhub/herald/api"
+	"github.com/heraldhub/herald/connectors/dispatch"
+	"github.com/heraldhub/herald/connectors/kinds"
+	"github.com/heraldhub/herald/connectors/message"
 	"github.com/heraldhub/herald/delivery"
 	"github.com/heraldhub/herald/devserver"
 	"github.com/heraldhub/herald/netguard"
@@ -104,16 +107,26 @@ func (m *Main) Start(ctx context.Context) (err error) {
 	if m.temporal == nil {
 		m.registerSearchAttributes(ctx)
 	}
-	sender := delivery.NewSender(delivery.NewHTTPClient(m.cfg.AllowPrivateTargets), nil)
+	httpClient := delivery.NewHTTPClient(m.cfg.AllowPrivateTargets)
+	sender := delivery.NewSender(httpClient, nil)
+	chat := dispatch.New(kinds.New(kinds.Options{
+		HTTPClient:     httpClient,
+		SlackAPIURL:    m.cfg.SlackAPIURL,
+		DiscordAPIURL:  m.cfg.DiscordAPIURL,
+		TelegramAPIURL: m.cfg.TelegramAPIURL,
+	}))
 	if m.runs("dev", "serve", "worker", "bench") {
-		acts := activities.New(m.db, sender, m.log.With("component", "activities"), m.cfg.DisableAfterFailures)
+		acts := activities.New(activities.Config{
+			Store: m.db, Sender: sender, Chat: chat,
+			Logger: m.log.With("component", "activities"), DisableAfter: m.cfg.DisableAfterFailures,
+		})
 		m.worker = worker.New(m.client, m.cfg.TaskQueue, acts, worker.Options{StopTimeout: m.cfg.WorkerStopTimeout})
 		if err := m.worker.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
 	}
 	if m.runs("dev", "serve", "api", "bench") {
-		if err := m.startHTTP(ctx, sender); err != nil {
+		if err := m.startHTTP(ctx, sender, chat); err != nil {
 			return err
 		}
 	}
@@ -227,7 +240,7 @@ func (m *Main) registerSearchAttributes(ctx context.Context) {
 	}
 }
 
-func (m *Main) startHTTP(ctx context.Context, sender *delivery.Sender) error {
+func (m *Main) startHTTP(ctx context.Context, sender *delivery.Sender, chat *dispatch.Dispatcher) error {
 	adminKey := m.cfg.AdminKey
 	if adminKey == "" && m.cfg.Command == "dev" {
 		key, err := m.bootstrapKey(ctx)
@@ -236,13 +249,18 @@ func (m *Main) startHTTP(ctx context.Context, sender *delivery.Sender) error {
 		}
 		m.AdminKey = key
 	}
+	tester := publish.NewTester(m.db, sender, chat)
 	handler := api.New(api.Deps{
 		Webhooks:            m.db,
 		Events:              m.db,
 		Logs:                m.db,
 		Keys:                m.db,
 		Publisher:           publish.New(m.db, m.client, m.cfg.TaskQueue, m.log.With("component", "publish")),
-		Tester:              publish.NewTester(m.db, sender),
+		Tester:              tester,
+		Connectors:          m.db,
+		Kinds:               apiKinds(),
+		ConnectorTester:     tester,
+		CheckTemplates:      checkTemplates,
 		AdminKey:            adminKey,
 		Guard:               &netguard.Guard{},
 		AllowPrivateTargets: m.cfg.AllowPrivateTargets,
@@ -346,4 +364,20 @@ func (m *Main) Close() {
 		}
 		m.db = nil
 	}
+}
+
+// apiKinds are the connector kinds as the API sees them: validation and
+// masking only, so no client is needed.
+func apiKinds() map[string]api.ConnectorKind {
+	out := map[string]api.ConnectorKind{}
+	for name, k := range kinds.New(kinds.Options{}) {
+		out[name] = k
+	}
+	return out
+}
+
+// checkTemplates reports the templates that do not parse, by event name.
+func checkTemplates(t map[string]string) map[string]string {
+	_, bad := message.ParseTemplates(t)
+	return bad
 }

@@ -29,6 +29,9 @@ type Config struct {
 	DisableAfterFailures int
 	WorkerStopTimeout    time.Duration
 	LogLevel             string
+	SlackAPIURL          string
+	DiscordAPIURL        string
+	TelegramAPIURL       string
 	Bench                benchOptions // herald bench only
 }
 
@@ -63,6 +66,9 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.IntVar(&c.DisableAfterFailures, "disable-after-failures", 20, "disable a webhook after this many consecutive failed deliveries")
 	fs.DurationVar(&c.WorkerStopTimeout, "worker-stop-timeout", 10*time.Second, "how long in-flight deliveries may finish on shutdown")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.SlackAPIURL, "slack-api-url", "", "Slack Web API base URL (default https://slack.com/api/)")
+	fs.StringVar(&c.DiscordAPIURL, "discord-api-url", "", "Discord API base URL (default https://discord.com/api/v9/)")
+	fs.StringVar(&c.TelegramAPIURL, "telegram-api-url", "", "Telegram Bot API base URL (default https://api.telegram.org)")
 	if c.Command == "bench" {
 		c.Bench.flags(fs)
 	}

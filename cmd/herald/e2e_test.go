@@ -212,20 +212,14 @@ func TestWorkflowHistoryHoldsNoSecret(t *testing.T) {
 	if err := run.Get(context.Background(), nil); err != nil {
 		t.Fatalf("workflow: %v", err)
 	}
-	iter := c.GetWorkflowHistory(context.Background(), ev["workflow_id"].(string), "", false, 0)
-	var history bytes.Buffer
-	for iter.HasNext() {
-		e, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := json.Marshal(e)
-		history.Write(b)
-	}
+	history := historyBytes(t, c, ev["workflow_id"].(string))
 	for _, s := range []string{secret, got.Header.Get("Signature"), got.Header.Get("webhook-signature")} {
-		if s != "" && bytes.Contains(history.Bytes(), []byte(s)) {
+		if s != "" && bytes.Contains(history, []byte(s)) {
 			t.Errorf("history contains %q", s)
 		}
+	}
+	if !bytes.Contains(history, []byte(id)) {
+		t.Error("history does not even name the webhook: the search above proves nothing")
 	}
 	desc, err := c.DescribeWorkflowExecution(context.Background(), ev["workflow_id"].(string), "")
 	if err != nil {
@@ -295,5 +289,26 @@ func TestTestEndpointReturnsLogEntry(t *testing.T) {
 	}
 	if status, got := call(t, shared, "GET", "/v1/logs/"+entry["id"].(string), nil); status != http.StatusOK || got["id"] != entry["id"] {
 		t.Errorf("GET log: %d %v", status, got)
+	}
+}
+
+func TestRateLimitSpacesDeliveries(t *testing.T) {
+	rcv := newReceiver(t)
+	createWebhook(t, shared, map[string]any{
+		"url": rcv.URL, "events": []string{"event.created"}, "rate_limit_per_second": 4,
+		"retry": map[string]any{"initial_interval_seconds": 1, "max_interval_seconds": 2},
+	})
+	const n = 8
+	for i := range n {
+		if status, out := publishEvent(t, shared, map[string]any{"event": "event.created", "data": map[string]any{"id": i}}); status != http.StatusAccepted {
+			t.Fatalf("publish: %d %v", status, out)
+		}
+	}
+	got := rcv.wait(t, n, 30*time.Second)
+	for i := 1; i < len(got); i++ {
+		// 4/s is one slot per 250 ms; allow a little scheduling jitter.
+		if gap := got[i].At.Sub(got[i-1].At); gap < 200*time.Millisecond {
+			t.Errorf("requests %d and %d arrived %s apart, want ≥ 250ms", i-1, i, gap)
+		}
 	}
 }

@@ -14,6 +14,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/proto"
 )
 
 const testAdminKey = "test-admin-key-0123456789"
@@ -27,6 +30,8 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
+	chat = newChatFake()
+	defer chat.Close()
 	h, err := startHerald(dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start herald:", err)
@@ -44,6 +49,11 @@ func testConfig(dir string) Config {
 		Command: "dev", DataDir: dir, HTTPAddr: "127.0.0.1:0", TemporalPort: 0, UIPort: -1,
 		TemporalNamespace: "default", TaskQueue: "herald", AdminKey: testAdminKey,
 		AllowPrivateTargets: true, DisableAfterFailures: 20, WorkerStopTimeout: 5 * time.Second,
+	}
+	if chat != nil {
+		cfg.SlackAPIURL = chat.URL + "/slack/api/"
+		cfg.DiscordAPIURL = chat.URL + "/discord/api/v9/"
+		cfg.TelegramAPIURL = chat.URL + "/telegram"
 	}
 	if err := cfg.Validate(); err != nil {
 		panic(err)
@@ -200,4 +210,25 @@ func deliveryOf(t *testing.T, h *Main, eventID, target string) map[string]any {
 	}
 	t.Fatalf("event %s has no delivery to %s: %v", eventID, target, ev)
 	return nil
+}
+
+// historyBytes returns a workflow's whole history in protobuf wire form,
+// where payloads appear as the bytes they hold (JSON would base64 them and
+// hide what a search should find).
+func historyBytes(t *testing.T, c client.Client, workflowID string) []byte {
+	t.Helper()
+	var out []byte
+	iter := c.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
+	for iter.HasNext() {
+		e, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := proto.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b...)
+	}
+	return out
 }

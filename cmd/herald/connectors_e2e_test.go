@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+)
+
+const (
+	slackToken    = "xoxb-1111-slack-secret-token"
+	discordToken  = "discord-secret-token-abcdef"
+	telegramToken = "123456:telegram-secret-token-XYZ"
+)
+
+// One event reaches a webhook and all three chat services, each with a log
+// entry, and no token enters the workflow history or the API's answers.
+func TestEventReachesWebhookAndEveryChatService(t *testing.T) {
+	rcv := newReceiver(t)
+	createWebhook(t, shared, map[string]any{"url": rcv.URL, "events": []string{"rankrecord.updated"}})
+	ids := map[string]string{}
+	for kind, config := range map[string]map[string]any{
+		"slack":    {"token": slackToken, "channel": "C0123"},
+		"discord":  {"webhook_url": "https://discord.com/api/webhooks/424242/" + discordToken},
+		"telegram": {"token": telegramToken, "chat_id": "-100123"},
+	} {
+		status, out := call(t, shared, "POST", "/v1/connectors", map[string]any{
+			"kind": kind, "name": kind + " ops", "events": []string{"rankrecord.*"}, "config": config,
+		})
+		if status != http.StatusCreated {
+			t.Fatalf("create %s connector: %d %v", kind, status, out)
+		}
+		raw, _ := json.Marshal(out)
+		for _, tok := range []string{slackToken, discordToken, telegramToken} {
+			if bytes.Contains(raw, []byte(tok)) {
+				t.Errorf("create response of %s shows its token: %s", kind, raw)
+			}
+		}
+		ids[kind] = out["id"].(string)
+	}
+
+	status, ev := publishEvent(t, shared, map[string]any{
+		"event": "rankrecord.updated",
+		"data":  map[string]any{"id": 3, "user": map[string]any{"name": "Jordan Reyes"}, "text": "@everyone promoted"},
+	})
+	if status != http.StatusAccepted {
+		t.Fatalf("publish: %d %v", status, ev)
+	}
+	rcv.wait(t, 1, 10*time.Second)
+	for _, service := range []string{"slack", "discord", "telegram"} {
+		eventually(t, 10*time.Second, service+" message", func() bool { return len(chat.requests(service)) == 1 })
+	}
+	if req := chat.requests("discord")[0]; !strings.Contains(req, "424242") {
+		t.Errorf("discord request did not use the webhook id: %s", req)
+	}
+	for kind, id := range ids {
+		eventually(t, 10*time.Second, kind+" delivery succeeded", func() bool {
+			return deliveryOf(t, shared, ev["id"].(string), id)["status"] == "succeeded"
+		})
+		status, logs := call(t, shared, "GET", "/v1/connectors/"+id+"/logs", nil)
+		if status != http.StatusOK || len(logs["data"].([]any)) != 1 {
+			t.Fatalf("%s logs: %d %v", kind, status, logs)
+		}
+		raw, _ := json.Marshal(logs)
+		for _, tok := range []string{slackToken, discordToken, telegramToken} {
+			if bytes.Contains(raw, []byte(tok)) {
+				t.Errorf("%s log shows a token: %s", kind, raw)
+			}
+		}
+	}
+
+	c, err := client.Dial(client.Options{HostPort: shared.cfg.TemporalAddress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	wid := ev["workflow_id"].(string)
+	if err := c.GetWorkflow(context.Background(), wid, "").Get(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	history := historyBytes(t, c, wid)
+	for _, tok := range []string{slackToken, discordToken, telegramToken, "xoxb-", "telegram-secret"} {
+		if bytes.Contains(history, []byte(tok)) {
+			t.Errorf("workflow history contains %q", tok)
+		}
+	}
+	if !bytes.Contains(history, []byte(ids["slack"])) {
+		t.Error("history does not even name the slack connector: the search above proves nothing")
+	}
+}

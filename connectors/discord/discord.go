@@ -1,0 +1,128 @@
+// Package discord sends Herald messages to Discord webhooks with
+// github.com/bwmarrin/discordgo, as one embed that pings nobody.
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/connectors"
+)
+
+// userAgent follows Discord's required "DiscordBot (url, version)" form.
+const userAgent = "DiscordBot (https://github.com/heraldhub/herald, " + herald.Version + ")"
+
+// Kind is the Discord connector kind. It is safe for concurrent use.
+type Kind struct {
+	client  *http.Client
+	baseURL string
+}
+
+var _ connectors.Kind = (*Kind)(nil)
+
+// New returns the Discord kind. Requests go through client, wrapped so
+// that they are recorded (see connectors.RecordingClient), to baseURL, the
+// API root (HERALD_DISCORD_API_URL, e.g. "https://discord.com/api/v9/").
+//
+// The URL is built here rather than by discordgo.WebhookExecute, whose
+// endpoint comes from package variables (discordgo.EndpointWebhooks):
+// changing those would redirect every discordgo user in the process and
+// race with concurrent sends. The request itself still goes through
+// discordgo (Session.RequestWithBucketID, the call WebhookExecute makes),
+// with its JSON encoding, error types and 429 parsing.
+func New(client *http.Client, baseURL string) *Kind {
+	if !strings.HasSuffix(baseURL, "/") {
+		baseURL += "/"
+	}
+	return &Kind{client: connectors.RecordingClient(client), baseURL: baseURL}
+}
+
+// session returns a discordgo session that makes exactly one request per
+// call and never sleeps. It is new for every send, so its rate limiter has
+// no buckets: discordgo's RateLimiter sleeps before a request only when an
+// earlier answer in the same session exhausted the bucket.
+func (k *Kind) session() *discordgo.Session {
+	s, _ := discordgo.New("") // cannot fail; no token, webhooks carry their own
+	s.Client = k.client
+	s.UserAgent = userAgent
+	s.ShouldRetryOnRateLimit = false // a 429 returns *RateLimitError instead of time.Sleep and a retry
+	s.MaxRestRetries = 0             // a 502 is returned, not sent again
+	// Below LogError: discordgo logs through the standard logger, some
+	// lines with the request URL and so the webhook token. Herald logs
+	// the classified error instead.
+	s.LogLevel = discordgo.LogError - 1
+	return s
+}
+
+// Send executes the connector's webhook with msg as an embed. It makes one
+// request and never sleeps or retries: a rate limit comes back as a
+// retryable *connectors.Error with Discord's retry_after. Cancelling ctx
+// aborts the request.
+func (k *Kind) Send(ctx context.Context, raw json.RawMessage, msg connectors.Message) ([]connectors.Exchange, error) {
+	cfg, errs := parseConfig(raw)
+	if errs != nil {
+		return nil, connectors.Permanent(0, "invalid discord config: "+errs[0].Error())
+	}
+	ctx, rec := connectors.Record(ctx)
+	hook := k.baseURL + "webhooks/" + url.PathEscape(cfg.ID) + "/" + url.PathEscape(cfg.Token)
+	_, err := k.session().RequestWithBucketID(http.MethodPost, hook+"?wait=true", params(msg), hook,
+		discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false), discordgo.WithRestRetries(0))
+	exchanges := rec.Exchanges(cfg.Token)
+	if err == nil {
+		return exchanges, nil
+	}
+	e := classify(ctx, err, exchanges)
+	if e == nil {
+		return exchanges, nil
+	}
+	e.Reason = connectors.Redact(e.Reason, cfg.Token)
+	return exchanges, e
+}
+
+// classify turns a discordgo error into a *connectors.Error, falling back
+// on the recorded answer where discordgo returns a plain error (a 502, a
+// 429 whose body is not Discord's JSON). It returns nil when the answer
+// was a 2xx and only discordgo's reading of rate-limit headers failed: the
+// message was posted.
+func classify(ctx context.Context, err error, exchanges []connectors.Exchange) *connectors.Error {
+	if len(exchanges) == 0 || exchanges[len(exchanges)-1].Response == nil {
+		return connectors.TransportError(ctx, err)
+	}
+	resp := exchanges[len(exchanges)-1].Response
+	var limited *discordgo.RateLimitError
+	if errors.As(err, &limited) && limited.RateLimit != nil && limited.TooManyRequests != nil {
+		return connectors.Retryable(resp.Status, limited.RetryAfter, "discord: rate limited")
+	}
+	if resp.Status >= 200 && resp.Status < 300 {
+		return nil
+	}
+	reason := "discord answered " + strconv.Itoa(resp.Status)
+	var rest *discordgo.RESTError
+	if errors.As(err, &rest) && rest.Message != nil && rest.Message.Message != "" {
+		reason += fmt.Sprintf(": %s (code %d)", connectors.Truncate(rest.Message.Message, 200), rest.Message.Code)
+	}
+	return connectors.StatusError(resp.Status, retryAfterHeader(resp.Headers), reason)
+}
+
+// retryAfterHeader reads a Retry-After header in seconds, for a 429 whose
+// JSON body could not be read.
+func retryAfterHeader(h map[string]string) time.Duration {
+	for name, v := range h {
+		if strings.EqualFold(name, "Retry-After") {
+			if n, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && n > 0 {
+				return time.Duration(n * float64(time.Second))
+			}
+		}
+	}
+	return 0
+}

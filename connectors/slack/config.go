@@ -1,0 +1,120 @@
+package slack
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+
+	"github.com/heraldhub/herald/connectors"
+)
+
+// config is a Slack connector's configuration: an incoming webhook URL, or
+// a bot token and a channel (SPEC §8).
+type config struct {
+	WebhookURL string
+	Token      string
+	Channel    string
+}
+
+// parseConfig decodes and checks raw, returning one error per bad field.
+func parseConfig(raw json.RawMessage) (config, []connectors.ConfigError) {
+	obj := connectors.ParseConfig(raw, "webhook_url", "token", "channel")
+	c := config{
+		WebhookURL: obj.String("webhook_url", false),
+		Token:      obj.String("token", false),
+		Channel:    obj.String("channel", false),
+	}
+	hook, token, channel := obj.Has("webhook_url"), obj.Has("token"), obj.Has("channel")
+	switch {
+	case hook && (token || channel):
+		for name, set := range map[string]bool{"token": token, "channel": channel} {
+			if set {
+				obj.Fail(name, "not allowed together with webhook_url")
+			}
+		}
+	case !hook && !token && !channel:
+		obj.Fail("webhook_url", "is required unless token and channel are given")
+	case token && !channel:
+		obj.Fail("channel", "is required with token")
+	case channel && !token:
+		obj.Fail("token", "is required with channel")
+	}
+	if c.WebhookURL != "" && !validWebhookURL(c.WebhookURL) {
+		obj.Fail("webhook_url", "must be an absolute http(s) URL of at most 2048 characters")
+	}
+	if c.Token != "" && (!strings.HasPrefix(c.Token, "xox") || strings.ContainsAny(c.Token, " \t\r\n")) {
+		obj.Fail("token", "must be a Slack token (xoxb-…)")
+	}
+	if c.Channel != "" && strings.ContainsAny(c.Channel, " \t\r\n") {
+		obj.Fail("channel", "must be a channel ID or name without spaces")
+	}
+	return c, obj.Errors()
+}
+
+func validWebhookURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && len(s) <= 2048 && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.User == nil
+}
+
+// secrets are the parts of c that must never be logged: the token, or the
+// webhook URL's path below its first segment and its query.
+func (c config) secrets() []string {
+	if c.Token != "" {
+		return []string{c.Token}
+	}
+	u, err := url.Parse(c.WebhookURL)
+	if err != nil {
+		return []string{c.WebhookURL}
+	}
+	return []string{webhookSecret(u), u.RawQuery}
+}
+
+// webhookSecret is the part of a webhook path that authorises posting:
+// "T000/B000/XXXX" of "/services/T000/B000/XXXX", or the whole path when
+// it has a single segment.
+func webhookSecret(u *url.URL) string {
+	p := strings.Trim(u.EscapedPath(), "/")
+	if first, rest, ok := strings.Cut(p, "/"); ok && first != "" && rest != "" {
+		return rest
+	}
+	return p
+}
+
+// Validate implements connectors.Kind.
+func (k *Kind) Validate(raw json.RawMessage) []connectors.ConfigError {
+	_, errs := parseConfig(raw)
+	return errs
+}
+
+// Mask implements connectors.Kind: "xoxb-****" for a token and
+// "https://hooks.slack.com/services/****" for a webhook URL.
+func (k *Kind) Mask(raw json.RawMessage) json.RawMessage {
+	return connectors.MaskFields(raw, map[string]func(string) string{
+		"token":       maskToken,
+		"webhook_url": maskWebhookURL,
+	})
+}
+
+func maskToken(t string) string {
+	if prefix, _, ok := strings.Cut(t, "-"); ok && len(prefix) <= 5 {
+		return prefix + "-" + connectors.Masked
+	}
+	return connectors.Masked
+}
+
+func maskWebhookURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return connectors.Masked
+	}
+	p := strings.Trim(u.EscapedPath(), "/")
+	first, _, ok := strings.Cut(p, "/")
+	if !ok {
+		first = ""
+	}
+	out := u.Scheme + "://" + u.Host + "/"
+	if first != "" {
+		out += first + "/"
+	}
+	return out + connectors.Masked
+}

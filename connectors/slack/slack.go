@@ -1,0 +1,144 @@
+// Package slack sends Herald messages to Slack with github.com/slack-go/slack,
+// either through an incoming webhook or with a bot token (chat.postMessage).
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/heraldhub/herald/connectors"
+)
+
+// Kind is the Slack connector kind. It is safe for concurrent use.
+type Kind struct {
+	client  *http.Client
+	baseURL string
+}
+
+var _ connectors.Kind = (*Kind)(nil)
+
+// New returns the Slack kind. Requests go through client, wrapped so that
+// they are recorded (see connectors.RecordingClient); baseURL is the Web
+// API root for token connectors (HERALD_SLACK_API_URL, e.g.
+// "https://slack.com/api/"). Webhook connectors post to their own URL.
+func New(client *http.Client, baseURL string) *Kind {
+	if !strings.HasSuffix(baseURL, "/") {
+		baseURL += "/"
+	}
+	return &Kind{client: connectors.RecordingClient(client), baseURL: baseURL}
+}
+
+// Send posts msg as Block Kit blocks. It makes one request and never
+// sleeps or retries: a rate limit comes back as a retryable *connectors.Error
+// with the Retry-After delay. Cancelling ctx aborts the request.
+func (k *Kind) Send(ctx context.Context, raw json.RawMessage, msg connectors.Message) ([]connectors.Exchange, error) {
+	cfg, errs := parseConfig(raw)
+	if errs != nil {
+		return nil, connectors.Permanent(0, "invalid slack config: "+errs[0].Error())
+	}
+	ctx, rec := connectors.Record(ctx)
+	var err error
+	if cfg.WebhookURL != "" {
+		err = slack.PostWebhookCustomHTTPContext(ctx, cfg.WebhookURL, k.client, &slack.WebhookMessage{
+			Text:        fallback(msg),
+			Blocks:      &slack.Blocks{BlockSet: blocks(msg)},
+			Parse:       "none",
+			UnfurlLinks: new(false),
+			UnfurlMedia: new(false),
+		})
+	} else {
+		// A client per send: slack.Client holds only the token and the
+		// endpoint. Its retries stay off (no OptionRetry), so Temporal
+		// owns waiting.
+		api := slack.New(cfg.Token, slack.OptionAPIURL(k.baseURL), slack.OptionHTTPClient(k.client))
+		_, _, err = api.PostMessageContext(ctx, cfg.Channel,
+			slack.MsgOptionText(fallback(msg), false), // already escaped
+			slack.MsgOptionBlocks(blocks(msg)...),
+			slack.MsgOptionParse(false),
+			slack.MsgOptionDisableLinkUnfurl(),
+			slack.MsgOptionDisableMediaUnfurl(),
+		)
+	}
+	secrets := cfg.secrets()
+	exchanges := rec.Exchanges(secrets...)
+	if err == nil {
+		return exchanges, nil
+	}
+	e := classify(ctx, err, exchanges)
+	e.Reason = connectors.Redact(e.Reason, secrets...)
+	return exchanges, e
+}
+
+// transientCodes are Web API error codes that a later attempt may not get.
+var transientCodes = map[string]bool{
+	"ratelimited": true, "rate_limited": true, "internal_error": true,
+	"fatal_error": true, "service_unavailable": true, "request_timeout": true,
+}
+
+// errorCode matches the short error codes Slack answers with
+// ("invalid_auth", "no_service"); anything else in a body is not repeated.
+var errorCode = regexp.MustCompile(`^[a-z][a-z0-9_]{1,63}$`)
+
+// classify turns a slack-go error into a *connectors.Error, using the
+// recorded answer where the library drops it (webhook bodies, a
+// Retry-After it could not parse).
+func classify(ctx context.Context, err error, exchanges []connectors.Exchange) *connectors.Error {
+	var last *connectors.Exchange
+	if n := len(exchanges); n > 0 {
+		last = &exchanges[n-1]
+	}
+	if last == nil || last.Response == nil {
+		return connectors.TransportError(ctx, err)
+	}
+	status := last.Response.Status
+	var limited *slack.RateLimitedError
+	if errors.As(err, &limited) {
+		return connectors.Retryable(status, limited.RetryAfter, "slack: rate limited")
+	}
+	var apiErr slack.SlackErrorResponse
+	if errors.As(err, &apiErr) {
+		reason := "slack: " + codeOr(apiErr.Err, "error")
+		if transientCodes[apiErr.Err] {
+			return connectors.Retryable(status, retryAfter(last), reason)
+		}
+		return connectors.Permanent(status, reason)
+	}
+	reason := "slack answered " + strconv.Itoa(status)
+	if code := strings.TrimSpace(last.Response.Body); errorCode.MatchString(code) {
+		reason += ": " + code
+	}
+	if status >= 200 && status < 300 {
+		// A 2xx the library could not read: the message went out, but
+		// Herald cannot tell; retrying may post it twice, which at-least-
+		// once delivery allows.
+		return connectors.Retryable(status, 0, reason+" (unreadable answer)")
+	}
+	return connectors.StatusError(status, retryAfter(last), reason)
+}
+
+func codeOr(code, def string) string {
+	if errorCode.MatchString(code) {
+		return code
+	}
+	return def
+}
+
+// retryAfter reads the Retry-After header (whole seconds) of a 429 or 503.
+func retryAfter(x *connectors.Exchange) time.Duration {
+	for name, v := range x.Response.Headers {
+		if strings.EqualFold(name, "Retry-After") {
+			if n, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && n > 0 {
+				return time.Duration(n * float64(time.Second))
+			}
+		}
+	}
+	return 0
+}
