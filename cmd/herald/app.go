@@ -279,9 +279,10 @@ func (m *Main) startHTTP(ctx context.Context, sender *delivery.Sender, chat *dis
 	}
 	m.httpLn = ln
 	m.HTTPURL = "http://" + ln.Addr().String()
-	m.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	m.http = srv
 	go func() {
-		if err := m.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.log.Error("http server stopped", "error", err)
 		}
 	}()

@@ -21,6 +21,7 @@ const (
 // One event reaches a webhook and all three chat services, each with a log
 // entry, and no token enters the workflow history or the API's answers.
 func TestEventReachesWebhookAndEveryChatService(t *testing.T) {
+	rememberSecret(slackToken, discordToken, telegramToken)
 	rcv := newReceiver(t)
 	createWebhook(t, shared, map[string]any{"url": rcv.URL, "events": []string{"rankrecord.updated"}})
 	ids := map[string]string{}
@@ -91,5 +92,49 @@ func TestEventReachesWebhookAndEveryChatService(t *testing.T) {
 	}
 	if !bytes.Contains(history, []byte(ids["slack"])) {
 		t.Error("history does not even name the slack connector: the search above proves nothing")
+	}
+}
+
+// Secrets never come back in list answers, single reads or problem details.
+func TestSecretsStayOutOfAnswers(t *testing.T) {
+	const secret = "answers-must-not-show-this-secret"
+	const token = "xoxb-9999-answer-leak-token"
+	rememberSecret(secret, token)
+	id, _ := createWebhook(t, shared, map[string]any{"url": "http://127.0.0.1:9/x", "events": []string{"user.deleted"}, "secret": secret})
+	status, con := call(t, shared, "POST", "/v1/connectors", map[string]any{
+		"kind": "slack", "name": "leaks", "events": []string{"user.deleted"}, "config": map[string]any{"token": token, "channel": "C1"},
+	})
+	if status != http.StatusCreated {
+		t.Fatalf("create connector: %d %v", status, con)
+	}
+	var answers [][]byte
+	for _, path := range []string{"/v1/webhooks", "/v1/webhooks/" + id, "/v1/connectors", "/v1/connectors/" + con["id"].(string)} {
+		_, out := call(t, shared, "GET", path, nil)
+		raw, _ := json.Marshal(out)
+		answers = append(answers, raw)
+	}
+	// Bad input that carries a secret: the problem must not echo it.
+	for _, body := range []map[string]any{
+		{"kind": "discord", "name": "x", "events": []string{"*"}, "config": map[string]any{"webhook_url": "not a url " + token}},
+		{"kind": "slack", "name": "x", "events": []string{"*"}, "config": map[string]any{"token": token, "channel": 5}},
+		{"url": "ftp://" + secret, "events": []string{"*"}, "secret": secret},
+	} {
+		path := "/v1/connectors"
+		if _, ok := body["url"]; ok {
+			path = "/v1/webhooks"
+		}
+		status, out := call(t, shared, "POST", path, body)
+		if status != http.StatusUnprocessableEntity {
+			t.Errorf("POST %s: %d %v, want 422", path, status, out)
+		}
+		raw, _ := json.Marshal(out)
+		answers = append(answers, raw)
+	}
+	for _, raw := range answers {
+		for _, s := range []string{secret, token} {
+			if bytes.Contains(raw, []byte(s)) {
+				t.Errorf("answer shows %q: %s", s, raw)
+			}
+		}
 	}
 }

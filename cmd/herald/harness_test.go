@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -41,7 +42,67 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	h.Close()
 	_ = os.RemoveAll(dir)
+	rememberSecret(testAdminKey)
+	fullRun := flag.Lookup("test.run").Value.String() == ""
+	if n := len(secrets.list); code == 0 && fullRun && n < 10 {
+		fmt.Fprintf(os.Stderr, "leak check saw only %d secrets: the tests no longer feed it\n", n)
+		code = 1
+	}
+	if leaks := leakedSecrets(); len(leaks) > 0 {
+		fmt.Fprintf(os.Stderr, "secrets found in Herald's log output: %q\n", leaks)
+		code = 1
+	}
 	os.Exit(code)
+}
+
+// logs collects everything Herald logged during the tests, for the leak
+// check in TestMain.
+var logs syncBuffer
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) contains(s string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Contains(b.buf.Bytes(), []byte(s))
+}
+
+// secrets are the secret values tests handed to Herald or saw on the wire
+// (webhook secrets, tokens, signatures, keys).
+var secrets struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func rememberSecret(s ...string) {
+	secrets.mu.Lock()
+	defer secrets.mu.Unlock()
+	for _, v := range s {
+		if len(v) >= 8 {
+			secrets.list = append(secrets.list, v)
+		}
+	}
+}
+
+func leakedSecrets() []string {
+	secrets.mu.Lock()
+	defer secrets.mu.Unlock()
+	var leaks []string
+	for _, s := range secrets.list {
+		if logs.contains(s) {
+			leaks = append(leaks, s)
+		}
+	}
+	return leaks
 }
 
 func testConfig(dir string) Config {
@@ -62,11 +123,22 @@ func testConfig(dir string) Config {
 }
 
 func startHerald(dir string) (*Main, error) {
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// Debug level: the leak check should see everything Herald can log.
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(&logs, filteredStderr{}), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	m := NewMain(testConfig(dir), log, io.Discard)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	return m, m.Start(ctx)
+}
+
+// filteredStderr shows warnings and errors only, to keep test output short.
+type filteredStderr struct{}
+
+func (filteredStderr) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("level=WARN")) || bytes.Contains(p, []byte("level=ERROR")) {
+		return os.Stderr.Write(p)
+	}
+	return len(p), nil
 }
 
 // call makes an API request with the admin key and decodes the JSON answer.
@@ -130,6 +202,7 @@ func newReceiver(t *testing.T, statuses ...int) *receiver {
 	r := &receiver{statuses: statuses, arrived: make(chan struct{}, 1000)}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
+		rememberSecret(req.Header.Get("Signature"), req.Header.Get("webhook-signature"))
 		r.mu.Lock()
 		n := len(r.got)
 		r.got = append(r.got, received{req.Method, req.Header.Clone(), body, req.URL.RawQuery, time.Now()})
@@ -185,6 +258,7 @@ func createWebhook(t *testing.T, h *Main, body map[string]any) (string, string) 
 	if status != http.StatusCreated {
 		t.Fatalf("create webhook: %d %v", status, out)
 	}
+	rememberSecret(out["secret"].(string))
 	return out["id"].(string), out["secret"].(string)
 }
 
