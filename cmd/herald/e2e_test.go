@@ -312,3 +312,39 @@ func TestRateLimitSpacesDeliveries(t *testing.T) {
 		}
 	}
 }
+
+// SPEC §6: consecutive failed deliveries disable the webhook with a reason;
+// enabling it again resets the count.
+func TestConsecutiveFailuresDisableWebhook(t *testing.T) {
+	rcv := newReceiver(t, 400)
+	id, _ := createWebhook(t, shared, map[string]any{"url": rcv.URL, "events": []string{"message.deleted"}})
+	limit := shared.cfg.DisableAfterFailures
+	for i := range limit {
+		publishEvent(t, shared, map[string]any{"event": "message.deleted", "data": map[string]any{"id": i}})
+	}
+	eventually(t, 20*time.Second, "webhook disabled", func() bool {
+		_, w := call(t, shared, "GET", "/v1/webhooks/"+id, nil)
+		return w["enabled"] == false
+	})
+	_, w := call(t, shared, "GET", "/v1/webhooks/"+id, nil)
+	if reason, _ := w["disabled_reason"].(string); !strings.Contains(reason, fmt.Sprint(limit)) {
+		t.Errorf("disabled_reason %q does not name the %d failures", reason, limit)
+	}
+	// Disabled: a new event is not delivered to it.
+	before := len(rcv.requests())
+	publishEvent(t, shared, map[string]any{"event": "message.deleted", "data": map[string]any{"id": "late"}})
+	time.Sleep(time.Second)
+	if n := len(rcv.requests()); n != before {
+		t.Errorf("disabled webhook got %d more requests", n-before)
+	}
+	// Enabled again: the count starts over, so one failure does not disable it.
+	if status, out := call(t, shared, "PATCH", "/v1/webhooks/"+id, map[string]any{"enabled": true}); status != http.StatusOK || out["disabled_reason"] != nil {
+		t.Fatalf("re-enable: %d %v", status, out)
+	}
+	publishEvent(t, shared, map[string]any{"event": "message.deleted", "data": map[string]any{"id": "again"}})
+	rcv.wait(t, before+1, 10*time.Second)
+	time.Sleep(500 * time.Millisecond)
+	if _, w := call(t, shared, "GET", "/v1/webhooks/"+id, nil); w["enabled"] != true {
+		t.Errorf("one failure after re-enabling disabled the webhook again: %v", w)
+	}
+}
