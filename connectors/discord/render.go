@@ -45,7 +45,7 @@ func params(msg connectors.Message) *discordgo.WebhookParams {
 // footer first, then the description, then fields while they fit.
 func embed(msg connectors.Message) *discordgo.MessageEmbed {
 	e := &discordgo.MessageEmbed{
-		Title: connectors.Truncate(orDefault(msg.Title, orDefault(msg.Event, "Herald event")), maxTitle),
+		Title: connectors.Truncate(escape(orDefault(msg.Title, orDefault(msg.Event, "Herald event"))), maxTitle),
 		Color: colour(msg.Action),
 	}
 	if !msg.Time.IsZero() {
@@ -60,14 +60,14 @@ func embed(msg connectors.Message) *discordgo.MessageEmbed {
 	for _, f := range msg.Fields[:min(len(msg.Fields), maxFields)] {
 		need += min(count(f.Name), maxFieldName) + min(count(f.Value), maxFieldValue)
 	}
-	e.Description = connectors.Truncate(msg.Text, min(maxDescription, max(budget-need, budget/2)))
+	e.Description = connectors.Truncate(escape(msg.Text), min(maxDescription, max(budget-need, budget/2)))
 	budget -= count(e.Description)
 	for _, f := range msg.Fields {
 		if len(e.Fields) == maxFields {
 			break
 		}
-		name := connectors.Truncate(orDefault(f.Name, "—"), maxFieldName)
-		value := connectors.Truncate(orDefault(f.Value, "—"), maxFieldValue)
+		name := connectors.Truncate(escape(orDefault(f.Name, "—")), maxFieldName)
+		value := connectors.Truncate(escape(orDefault(f.Value, "—")), maxFieldValue)
 		if count(name)+count(value) > budget {
 			value = connectors.Truncate(value, budget-count(name))
 			if count(value) < 20 {
@@ -75,7 +75,7 @@ func embed(msg connectors.Message) *discordgo.MessageEmbed {
 			}
 		}
 		budget -= count(name) + count(value)
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: value, Inline: len(value) <= 40})
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: value, Inline: count(value) <= 40})
 	}
 	if hidden := len(msg.Fields) - len(e.Fields); hidden > 0 {
 		footer = strings.TrimPrefix(footer+fmt.Sprintf(" · %d more fields not shown", hidden), " · ")
@@ -99,6 +99,23 @@ func colour(action string) int {
 }
 
 func count(s string) int { return utf8.RuneCountInString(s) }
+
+// escape keeps event text literal in Discord markdown: emphasis, code,
+// spoiler and masked-link characters get a backslash, and so do quote,
+// heading and list markers at the start of a line.
+func escape(s string) string {
+	var b strings.Builder
+	lineStart := true
+	for _, r := range s {
+		switch {
+		case strings.ContainsRune("\\*_~`|[]", r), lineStart && strings.ContainsRune(">#-", r):
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+		lineStart = r == '\n'
+	}
+	return b.String()
+}
 
 func orDefault(s, def string) string {
 	if strings.TrimSpace(s) == "" {
