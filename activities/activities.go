@@ -16,6 +16,7 @@ import (
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/connectors/dispatch"
 	"github.com/heraldhub/herald/delivery"
+	"github.com/heraldhub/herald/metrics"
 	"github.com/heraldhub/herald/store"
 	"github.com/heraldhub/herald/workflows"
 )
@@ -50,6 +51,7 @@ type Activities struct {
 	sender       Sender
 	chat         ChatSender
 	log          *slog.Logger
+	metrics      *metrics.Metrics
 	disableAfter int
 }
 
@@ -60,6 +62,8 @@ type Config struct {
 	Sender Sender
 	Chat   ChatSender
 	Logger *slog.Logger
+	// Metrics counts attempts; nil counts nothing.
+	Metrics *metrics.Metrics
 	// DisableAfter disables a target after this many consecutive failed
 	// deliveries (0 never disables).
 	DisableAfter int
@@ -67,7 +71,7 @@ type Config struct {
 
 // New returns the activities.
 func New(c Config) *Activities {
-	return &Activities{store: c.Store, sender: c.Sender, chat: c.Chat, log: c.Logger, disableAfter: c.DisableAfter}
+	return &Activities{store: c.Store, sender: c.Sender, chat: c.Chat, log: c.Logger, metrics: c.Metrics, disableAfter: c.DisableAfter}
 }
 
 // Deliver makes one attempt of a delivery. It returns nil on success; a
@@ -196,6 +200,18 @@ func (a *Activities) rateLimit(ctx context.Context, wh *herald.Webhook) error {
 // then returns the result or the error Temporal's retry policy acts on.
 func (a *Activities) conclude(ctx context.Context, in workflows.DeliverInput, t target) (workflows.DeliverResult, error) {
 	out := t.out
+	outcome := "permanent"
+	switch {
+	case out.Success:
+		outcome = "success"
+	case out.Retryable:
+		outcome = "retryable"
+	}
+	var took time.Duration
+	for _, e := range t.entries {
+		took += time.Duration(e.DurationMS) * time.Millisecond
+	}
+	a.metrics.Attempt(in.TargetType, outcome, took)
 	for i, entry := range t.entries {
 		entry.ID = herald.NewID(herald.PrefixLog)
 		rec := store.AttemptRecord{Log: entry, Status: herald.StatusPending}

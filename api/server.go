@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/heraldhub/herald/metrics"
 )
 
 // Checker reports whether a dependency is reachable (for /readyz).
@@ -50,6 +52,8 @@ type Deps struct {
 	// AllowPrivateTargets is set.
 	Guard               HostChecker
 	AllowPrivateTargets bool
+	// Metrics, when set, counts requests and serves GET /metrics.
+	Metrics *metrics.Metrics
 	// StreamPoll is how often the live log stream looks for new entries
 	// (default 200ms).
 	StreamPoll time.Duration
@@ -83,7 +87,7 @@ func (s *Server) routes() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(s.recover)
+	r.Use(s.recover, s.count)
 	r.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "no such route", nil) })
 	r.NoMethod(func(c *gin.Context) {
 		writeProblem(c, http.StatusMethodNotAllowed, "method not allowed on this route", nil)
@@ -91,6 +95,9 @@ func (s *Server) routes() *gin.Engine {
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
+	if s.Metrics != nil {
+		r.GET("/metrics", gin.WrapH(s.Metrics.Handler()))
+	}
 
 	v1 := r.Group("/v1", s.authenticate)
 	manage := v1.Group("", require("manage:webhook"))
@@ -135,6 +142,12 @@ func (s *Server) recover(c *gin.Context) {
 		}
 	}()
 	c.Next()
+}
+
+// count records each request by route template once it is answered.
+func (s *Server) count(c *gin.Context) {
+	c.Next()
+	s.Metrics.Request(c.FullPath(), c.Request.Method, c.Writer.Status())
 }
 
 func (s *Server) readyz(c *gin.Context) {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/catalog"
+	"github.com/heraldhub/herald/metrics"
 	"github.com/heraldhub/herald/store"
 	"github.com/heraldhub/herald/workflows"
 )
@@ -58,11 +59,12 @@ type Publisher struct {
 	starter   Starter
 	taskQueue string
 	log       *slog.Logger
+	metrics   *metrics.Metrics
 }
 
-// New returns a Publisher starting workflows on taskQueue.
-func New(s Store, starter Starter, taskQueue string, log *slog.Logger) *Publisher {
-	return &Publisher{store: s, starter: starter, taskQueue: taskQueue, log: log}
+// New returns a Publisher starting workflows on taskQueue; m may be nil.
+func New(s Store, starter Starter, taskQueue string, log *slog.Logger, m *metrics.Metrics) *Publisher {
+	return &Publisher{store: s, starter: starter, taskQueue: taskQueue, log: log, metrics: m}
 }
 
 // Publish stores the event and its deliveries, then starts its workflow.
@@ -112,6 +114,7 @@ func (p *Publisher) Publish(ctx context.Context, r Request) (*herald.Event, bool
 		}
 		return nil, false, err
 	}
+	p.metrics.Published(ev.Name)
 	return ev, false, nil
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/heraldhub/herald/connectors/message"
 	"github.com/heraldhub/herald/delivery"
 	"github.com/heraldhub/herald/devserver"
+	"github.com/heraldhub/herald/metrics"
 	"github.com/heraldhub/herald/netguard"
 	"github.com/heraldhub/herald/publish"
 	"github.com/heraldhub/herald/secretbox"
@@ -53,6 +54,7 @@ type Main struct {
 	worker   sdkworker.Worker
 	http     *http.Server
 	httpLn   net.Listener
+	metrics  *metrics.Metrics
 
 	// HTTPURL and UIURL are where the API and Temporal UI listen, once
 	// Start returned.
@@ -107,6 +109,7 @@ func (m *Main) Start(ctx context.Context) (err error) {
 	if m.temporal == nil {
 		m.registerSearchAttributes(ctx)
 	}
+	m.metrics = metrics.New()
 	httpClient := delivery.NewHTTPClient(m.cfg.AllowPrivateTargets)
 	sender := delivery.NewSender(httpClient, nil)
 	chat := dispatch.New(kinds.New(kinds.Options{
@@ -118,7 +121,7 @@ func (m *Main) Start(ctx context.Context) (err error) {
 	if m.runs("dev", "serve", "worker", "bench") {
 		acts := activities.New(activities.Config{
 			Store: m.db, Sender: sender, Chat: chat,
-			Logger: m.log.With("component", "activities"), DisableAfter: m.cfg.DisableAfterFailures,
+			Logger: m.log.With("component", "activities"), Metrics: m.metrics, DisableAfter: m.cfg.DisableAfterFailures,
 		})
 		m.worker = worker.New(m.client, m.cfg.TaskQueue, acts, worker.Options{StopTimeout: m.cfg.WorkerStopTimeout})
 		if err := m.worker.Start(); err != nil {
@@ -255,7 +258,8 @@ func (m *Main) startHTTP(ctx context.Context, sender *delivery.Sender, chat *dis
 		Events:              m.db,
 		Logs:                m.db,
 		Keys:                m.db,
-		Publisher:           publish.New(m.db, m.client, m.cfg.TaskQueue, m.log.With("component", "publish")),
+		Publisher:           publish.New(m.db, m.client, m.cfg.TaskQueue, m.log.With("component", "publish"), m.metrics),
+		Metrics:             m.metrics,
 		Tester:              tester,
 		Connectors:          m.db,
 		Kinds:               apiKinds(),

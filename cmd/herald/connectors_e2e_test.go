@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -130,6 +131,25 @@ func TestSecretsStayOutOfAnswers(t *testing.T) {
 		raw, _ := json.Marshal(out)
 		answers = append(answers, raw)
 	}
+	resp, err := http.Get(shared.HTTPURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsText, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Contains(metricsText, []byte(`herald_delivery_attempts_total{outcome="success",target_type="webhook"}`)) {
+		t.Errorf("/metrics lacks the delivery counter:\n%.2000s", metricsText)
+	}
+	if bytes.Contains(metricsText, []byte("wh_")) || bytes.Contains(metricsText, []byte("con_")) {
+		t.Error("/metrics labels carry target IDs")
+	}
+	secrets.mu.Lock()
+	for _, s := range secrets.list {
+		if bytes.Contains(metricsText, []byte(s)) {
+			t.Errorf("/metrics shows a secret %q", s)
+		}
+	}
+	secrets.mu.Unlock()
 	for _, raw := range answers {
 		for _, s := range []string{secret, token} {
 			if bytes.Contains(raw, []byte(s)) {
