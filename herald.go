@@ -52,21 +52,35 @@ var DefaultRetry = RetrySettings{
 // Webhook is a registered receiver. Secret is never serialised by this type;
 // the API adds it to the one response that may show it.
 type Webhook struct {
-	ID                  string            `json:"id"`
-	URL                 string            `json:"url"`
-	Method              string            `json:"method"`
-	Events              []string          `json:"events"`
-	Secret              string            `json:"-"`
-	Description         string            `json:"description"`
-	Enabled             bool              `json:"enabled"`
-	Headers             map[string]string `json:"headers"`
-	TimeoutSeconds      int               `json:"timeout_seconds"`
-	Retry               RetrySettings     `json:"retry"`
-	RateLimitPerSecond  int               `json:"rate_limit_per_second"`
-	DisabledReason      *string           `json:"disabled_reason"`
-	ConsecutiveFailures int               `json:"-"`
-	CreatedAt           time.Time         `json:"created_at"`
-	UpdatedAt           time.Time         `json:"updated_at"`
+	ID     string   `json:"id"`
+	URL    string   `json:"url"`
+	Method string   `json:"method"`
+	Events []string `json:"events"`
+	Secret string   `json:"-"`
+	// PreviousSecret is the secret a rotation replaced; it keeps signing
+	// webhook-signature until PreviousSecretExpiresAt.
+	PreviousSecret          string            `json:"-"`
+	PreviousSecretExpiresAt *time.Time        `json:"-"`
+	Description             string            `json:"description"`
+	Enabled                 bool              `json:"enabled"`
+	Headers                 map[string]string `json:"headers"`
+	TimeoutSeconds          int               `json:"timeout_seconds"`
+	Retry                   RetrySettings     `json:"retry"`
+	RateLimitPerSecond      int               `json:"rate_limit_per_second"`
+	DisabledReason          *string           `json:"disabled_reason"`
+	ConsecutiveFailures     int               `json:"-"`
+	CreatedAt               time.Time         `json:"created_at"`
+	UpdatedAt               time.Time         `json:"updated_at"`
+}
+
+// SigningSecrets returns the secrets that sign a request at now: the
+// current one first, then the previous one while it has not expired.
+func (w *Webhook) SigningSecrets(now time.Time) []string {
+	secrets := []string{w.Secret}
+	if w.PreviousSecret != "" && w.PreviousSecretExpiresAt != nil && now.Before(*w.PreviousSecretExpiresAt) {
+		secrets = append(secrets, w.PreviousSecret)
+	}
+	return secrets
 }
 
 // Event is one published change. ClientID is the idempotency key the

@@ -107,6 +107,7 @@ func (s *Server) routes() *gin.Engine {
 	manage.PATCH("/webhooks/:id", s.patchWebhook)
 	manage.DELETE("/webhooks/:id", s.deleteWebhook)
 	manage.GET("/webhooks/:id/secret", s.revealSecret)
+	manage.POST("/webhooks/:id/rotate-secret", s.rotateSecret)
 	manage.POST("/webhooks/:id/test", s.testWebhook)
 	manage.POST("/connectors", s.createConnector)
 	manage.GET("/connectors", s.listConnectors)

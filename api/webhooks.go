@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -129,6 +130,43 @@ func (s *Server) revealSecret(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"secret": w.Secret})
+}
+
+// rotationOverlap is how long a replaced secret keeps signing (SPEC §5).
+const rotationOverlap = 24 * time.Hour
+
+type rotateInput struct {
+	Secret *string `json:"secret"`
+}
+
+// rotateSecret replaces the secret (with the given one or a generated
+// whsec_ secret); the old one keeps signing webhook-signature for 24 h.
+func (s *Server) rotateSecret(c *gin.Context) {
+	w, err := s.Webhooks.GetWebhook(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var in rotateInput
+	if err := decode(c, &in, true); err != nil {
+		s.fail(c, err)
+		return
+	}
+	next := newSecret()
+	if in.Secret != nil {
+		if n := len(*in.Secret); n < minSecret || n > maxSecret {
+			s.fail(c, invalid(field("secret", fmt.Sprintf("must be %d to %d characters", minSecret, maxSecret))))
+			return
+		}
+		next = *in.Secret
+	}
+	expires := time.Now().UTC().Add(rotationOverlap)
+	w.PreviousSecret, w.PreviousSecretExpiresAt, w.Secret = w.Secret, &expires, next
+	if err := s.Webhooks.UpdateWebhook(c.Request.Context(), w); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, webhookWithSecret{w, w.Secret})
 }
 
 type testInput struct {

@@ -158,7 +158,7 @@ func (s *Sender) build(ctx context.Context, a Attempt) (*http.Request, []byte, e
 		signed, sent = []byte(q), nil
 	}
 	sig, err := signature.Sign(signature.Input{
-		Secrets:       []string{a.Webhook.Secret},
+		Secrets:       a.Webhook.SigningSecrets(s.now()),
 		MsgID:         a.DeliveryID,
 		Timestamp:     s.now(),
 		Body:          body,

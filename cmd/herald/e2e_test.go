@@ -348,3 +348,40 @@ func TestConsecutiveFailuresDisableWebhook(t *testing.T) {
 		t.Errorf("one failure after re-enabling disabled the webhook again: %v", w)
 	}
 }
+
+// SPEC §5: after a rotation both the new and the old secret sign
+// webhook-signature, so receivers verify with either during the overlap;
+// Signature (PERSCOM's) uses the new one.
+func TestRotatedSecretSignsWithBothKeys(t *testing.T) {
+	rcv := newReceiver(t)
+	id, oldSecret := createWebhook(t, shared, map[string]any{"url": rcv.URL, "events": []string{"submission.deleted"}})
+	status, out := call(t, shared, "POST", "/v1/webhooks/"+id+"/rotate-secret", nil)
+	if status != http.StatusOK {
+		t.Fatalf("rotate: %d %v", status, out)
+	}
+	newSecret := out["secret"].(string)
+	rememberSecret(newSecret)
+	if newSecret == oldSecret {
+		t.Fatal("rotation kept the secret")
+	}
+	if _, got := call(t, shared, "GET", "/v1/webhooks/"+id+"/secret", nil); got["secret"] != newSecret {
+		t.Errorf("revealed secret %v, want the new one", got["secret"])
+	}
+	publishEvent(t, shared, map[string]any{"event": "submission.deleted", "data": map[string]any{"id": 1}})
+	got := rcv.wait(t, 1, 10*time.Second)[0]
+	if n := len(strings.Fields(got.Header.Get("webhook-signature"))); n != 2 {
+		t.Errorf("webhook-signature has %d entries, want 2", n)
+	}
+	for _, secret := range []string{oldSecret, newSecret} {
+		wh, err := standardwebhooks.NewWebhook(secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := wh.Verify(got.Body, got.Header); err != nil {
+			t.Errorf("verify with %s secret: %v", map[bool]string{true: "old", false: "new"}[secret == oldSecret], err)
+		}
+	}
+	if want := perscomHMAC(newSecret, got.Body); got.Header.Get("Signature") != want {
+		t.Error("Signature is not the HMAC under the new secret")
+	}
+}

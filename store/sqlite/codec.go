@@ -187,3 +187,27 @@ func invalidCursor() error {
 	return &herald.Error{Code: herald.EInvalid, Message: "invalid cursor",
 		Fields: []herald.FieldError{{Field: "cursor", Message: "is not a valid cursor"}}}
 }
+
+// nullTimeCol scans a nullable timestamp column into a *time.Time.
+type nullTimeCol struct{ t **time.Time }
+
+func (c nullTimeCol) Scan(src any) error {
+	if src == nil {
+		*c.t = nil
+		return nil
+	}
+	var t time.Time
+	if err := (timeCol{&t}).Scan(src); err != nil {
+		return err
+	}
+	*c.t = &t
+	return nil
+}
+
+// nullTime binds a *time.Time as text, nil as NULL.
+func nullTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return formatTime(*t)
+}

@@ -27,6 +27,14 @@ func (db *DB) seal(plain string) string {
 	return db.keys.Seal([]byte(plain))
 }
 
+// sealOptional is seal, keeping an empty value empty.
+func (db *DB) sealOptional(plain string) string {
+	if plain == "" {
+		return ""
+	}
+	return db.seal(plain)
+}
+
 // sealedCol scans a secret column, opening it with keys when set.
 type sealedCol struct {
 	keys *secretbox.Keyring
@@ -43,7 +51,7 @@ func (c sealedCol) Scan(src any) error {
 	default:
 		return fmt.Errorf("secret column holds %T", src)
 	}
-	if c.keys == nil {
+	if c.keys == nil || s == "" {
 		*c.dst = s
 		return nil
 	}
@@ -58,6 +66,7 @@ func (c sealedCol) Scan(src any) error {
 // secretColumns are the columns sealed at rest, by table.
 var secretColumns = []struct{ table, column string }{
 	{"webhooks", "secret"},
+	{"webhooks", "previous_secret"},
 	{"connectors", "config"},
 }
 
@@ -83,7 +92,7 @@ func (db *DB) Reseal(ctx context.Context) (int, error) {
 					rows.Close()
 					return err
 				}
-				if !db.keys.IsCurrent(r.value) {
+				if r.value != "" && !db.keys.IsCurrent(r.value) {
 					stale = append(stale, r)
 				}
 			}

@@ -12,7 +12,7 @@ import (
 
 const webhookColumns = `id, url, method, events, secret, description, enabled, headers,
 	timeout_seconds, retry, rate_limit_per_second, disabled_reason, consecutive_failures,
-	created_at, updated_at`
+	created_at, updated_at, previous_secret, previous_secret_expires_at`
 
 // webhookJSON is the JSON text columns of a webhook.
 type webhookJSON struct{ events, headers, retry string }
@@ -34,7 +34,8 @@ func (db *DB) scanWebhook(r rowScanner) (*herald.Webhook, error) {
 	var w herald.Webhook
 	err := r.Scan(&w.ID, &w.URL, &w.Method, jsonCol{&w.Events}, sealedCol{db.keys, &w.Secret}, &w.Description, &w.Enabled,
 		jsonCol{&w.Headers}, &w.TimeoutSeconds, jsonCol{&w.Retry}, &w.RateLimitPerSecond,
-		&w.DisabledReason, &w.ConsecutiveFailures, timeCol{&w.CreatedAt}, timeCol{&w.UpdatedAt})
+		&w.DisabledReason, &w.ConsecutiveFailures, timeCol{&w.CreatedAt}, timeCol{&w.UpdatedAt},
+		sealedCol{db.keys, &w.PreviousSecret}, nullTimeCol{&w.PreviousSecretExpiresAt})
 	if err != nil {
 		return nil, err
 	}
@@ -59,10 +60,10 @@ func (db *DB) CreateWebhook(ctx context.Context, w *herald.Webhook) error {
 		return dbError("create webhook", "webhook", err)
 	}
 	_, err = db.write.ExecContext(ctx, `INSERT INTO webhooks (`+webhookColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		w.ID, w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, j.headers,
 		w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, w.ConsecutiveFailures,
-		formatTime(w.CreatedAt), formatTime(w.UpdatedAt))
+		formatTime(w.CreatedAt), formatTime(w.UpdatedAt), db.sealOptional(w.PreviousSecret), nullTime(w.PreviousSecretExpiresAt))
 	if err != nil {
 		return dbError("create webhook", "webhook", err)
 	}
@@ -121,11 +122,12 @@ func (db *DB) UpdateWebhook(ctx context.Context, w *herald.Webhook) error {
 	var created time.Time
 	err = db.write.QueryRowContext(ctx, `UPDATE webhooks SET url = ?, method = ?, events = ?,
 		secret = ?, description = ?, enabled = ?, headers = ?, timeout_seconds = ?, retry = ?,
-		rate_limit_per_second = ?, disabled_reason = ?, consecutive_failures = ?, updated_at = ?
+		rate_limit_per_second = ?, disabled_reason = ?, consecutive_failures = ?, updated_at = ?,
+		previous_secret = ?, previous_secret_expires_at = ?
 		WHERE id = ? RETURNING created_at`,
 		w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, j.headers,
 		w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, w.ConsecutiveFailures,
-		formatTime(updated), w.ID).Scan(timeCol{&created})
+		formatTime(updated), db.sealOptional(w.PreviousSecret), nullTime(w.PreviousSecretExpiresAt), w.ID).Scan(timeCol{&created})
 	if errors.Is(err, sql.ErrNoRows) {
 		return notFound("webhook")
 	}

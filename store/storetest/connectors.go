@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/store"
@@ -117,5 +118,27 @@ func testConnectorResult(t *testing.T, s store.Store) {
 	}
 	if err := s.DisableConnector(ctx, "con_missing", "x"); herald.ErrorCode(err) != herald.ENotFound {
 		t.Errorf("disable missing: %v", err)
+	}
+}
+
+func testWebhookPreviousSecret(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	w := &herald.Webhook{URL: "https://a.example", Method: "POST", Events: []string{"*"}, Secret: "current-secret-0123", Enabled: true}
+	if err := s.CreateWebhook(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.GetWebhook(ctx, w.ID)
+	if got.PreviousSecret != "" || got.PreviousSecretExpiresAt != nil {
+		t.Fatalf("new webhook has a previous secret: %+v", got)
+	}
+	expires := w.CreatedAt.Add(24 * time.Hour)
+	got.Secret, got.PreviousSecret, got.PreviousSecretExpiresAt = "rotated-secret-4567", "current-secret-0123", &expires
+	if err := s.UpdateWebhook(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := s.GetWebhook(ctx, w.ID)
+	if again.Secret != "rotated-secret-4567" || again.PreviousSecret != "current-secret-0123" ||
+		again.PreviousSecretExpiresAt == nil || !again.PreviousSecretExpiresAt.Equal(expires) {
+		t.Errorf("after rotation: %+v", again)
 	}
 }

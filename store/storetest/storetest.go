@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Webhook/ResultCounts", testWebhookResultCounts},
 		{"Webhook/ResultDisablesAtThreshold", testWebhookResultDisables},
 		{"Webhook/ResultRace", testWebhookResultRace},
+		{"Webhook/PreviousSecret", testWebhookPreviousSecret},
 		{"Connector/CRUD", testConnectorCRUD},
 		{"Connector/ListPages", testConnectorListPages},
 		{"Connector/ResultDisables", testConnectorResult},
