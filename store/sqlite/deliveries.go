@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/store"
@@ -124,4 +125,17 @@ func fill(s *string, v string) {
 	if *s == "" {
 		*s = v
 	}
+}
+
+// ListFailedDeliveries returns the failed deliveries to one target updated
+// at or after since, oldest first, at most limit.
+func (db *DB) ListFailedDeliveries(ctx context.Context, targetType, targetID string, since time.Time, limit int) ([]*herald.Delivery, error) {
+	ds, err := queryAll(ctx, db.read, scanDelivery, `SELECT `+deliveryColumns+` FROM deliveries
+		WHERE target_type = ? AND target_id = ? AND status = ? AND updated_at >= ?
+		ORDER BY updated_at, id LIMIT ?`,
+		targetType, targetID, herald.StatusFailed, formatTime(since), limitOf(limit))
+	if err != nil {
+		return nil, dbError("list failed deliveries", "delivery", err)
+	}
+	return ds, nil
 }

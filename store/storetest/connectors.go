@@ -142,3 +142,32 @@ func testWebhookPreviousSecret(t *testing.T, s store.Store) {
 		t.Errorf("after rotation: %+v", again)
 	}
 }
+
+func testFailedDeliveries(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ev := &herald.Event{Name: "user.created", Data: []byte(`{}`)}
+	var ds []*herald.Delivery
+	for _, target := range []string{"wh_a", "wh_b", "wh_c"} {
+		ds = append(ds, &herald.Delivery{TargetType: herald.TargetWebhook, TargetID: target, Status: herald.StatusPending})
+	}
+	if _, _, err := s.CreateEvent(ctx, store.CreateEventRequest{Event: ev, Deliveries: ds}); err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now().Add(-time.Minute)
+	for _, d := range ds[:2] {
+		reason := "HTTP 500"
+		if err := s.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.ListFailedDeliveries(ctx, herald.TargetWebhook, "wh_a", before, 10)
+	if err != nil || len(got) != 1 || got[0].ID != ds[0].ID {
+		t.Fatalf("failed deliveries of wh_a: %v, %v", got, err)
+	}
+	if got, _ := s.ListFailedDeliveries(ctx, herald.TargetWebhook, "wh_c", before, 10); len(got) != 0 {
+		t.Errorf("pending delivery listed as failed: %v", got)
+	}
+	if got, _ := s.ListFailedDeliveries(ctx, herald.TargetWebhook, "wh_a", time.Now().Add(time.Minute), 10); len(got) != 0 {
+		t.Errorf("since in the future still lists %v", got)
+	}
+}

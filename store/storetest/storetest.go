@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Webhook/ResultDisablesAtThreshold", testWebhookResultDisables},
 		{"Webhook/ResultRace", testWebhookResultRace},
 		{"Webhook/PreviousSecret", testWebhookPreviousSecret},
+		{"Delivery/ListFailed", testFailedDeliveries},
 		{"Connector/CRUD", testConnectorCRUD},
 		{"Connector/ListPages", testConnectorListPages},
 		{"Connector/ResultDisables", testConnectorResult},
