@@ -147,6 +147,9 @@ type Store interface {
 	// ListDeliveries returns an event's deliveries by ascending target ID.
 	// An unknown event has none: an empty list, not an error.
 	ListDeliveries(ctx context.Context, eventID string) ([]*herald.Delivery, error)
+	// ListFailedDeliveries returns the failed deliveries to one target whose
+	// last update is at or after since, oldest first, at most limit.
+	ListFailedDeliveries(ctx context.Context, targetType, targetID string, since time.Time, limit int) ([]*herald.Delivery, error)
 	// RecordAttempt atomically inserts rec.Log (when not nil), increments
 	// the delivery's attempt count when a log is given, and sets its status,
 	// updated_at, last status code and last error (see AttemptRecord).
