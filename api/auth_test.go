@@ -22,6 +22,8 @@ var routeScopes = map[string]string{
 	"DELETE /v1/webhooks/:id":             herald.ScopeManageWebhook,
 	"GET /v1/webhooks/:id/secret":         herald.ScopeManageWebhook,
 	"POST /v1/webhooks/:id/rotate-secret": herald.ScopeManageWebhook,
+	"POST /v1/webhooks/:id/recover":       herald.ScopeManageWebhook,
+	"POST /v1/deliveries/:id/retry":       herald.ScopeManageWebhook,
 	"POST /v1/webhooks/:id/test":          herald.ScopeManageWebhook,
 	"POST /v1/connectors":                 herald.ScopeManageWebhook,
 	"GET /v1/connectors":                  herald.ScopeManageWebhook,

@@ -17,6 +17,8 @@ import (
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/api"
+	"github.com/heraldhub/herald/connectors/kinds"
+	"github.com/heraldhub/herald/connectors/message"
 	"github.com/heraldhub/herald/publish"
 	"github.com/heraldhub/herald/store"
 	"github.com/heraldhub/herald/store/sqlite"
@@ -30,6 +32,7 @@ type testEnv struct {
 	handler http.Handler
 	db      *sqlite.DB
 	pub     *fakePublisher
+	conTest *fakeConnectorTester
 }
 
 // newEnv builds the API; opts may change its dependencies before New.
@@ -41,16 +44,21 @@ func newEnv(t *testing.T, opts ...func(*api.Deps)) *testEnv {
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	pub := &fakePublisher{store: db}
+	conTest := &fakeConnectorTester{}
 	d := api.Deps{
-		Webhooks:  db,
-		Events:    db,
-		Logs:      db,
-		Keys:      db,
-		Publisher: pub,
-		Tester:    fakeTester{},
-		AdminKey:  adminKey,
-		Ready:     map[string]api.Checker{"database": api.CheckFunc(db.Ping)},
-		Guard:     fakeGuard{},
+		Webhooks:        db,
+		Events:          db,
+		Logs:            db,
+		Keys:            db,
+		Publisher:       pub,
+		Tester:          fakeTester{},
+		Connectors:      db,
+		Kinds:           apiKinds(),
+		ConnectorTester: conTest,
+		CheckTemplates:  checkTemplates,
+		AdminKey:        adminKey,
+		Ready:           map[string]api.Checker{"database": api.CheckFunc(db.Ping)},
+		Guard:           fakeGuard{},
 	}
 	for _, o := range opts {
 		o(&d)
@@ -58,7 +66,7 @@ func newEnv(t *testing.T, opts ...func(*api.Deps)) *testEnv {
 	h := api.New(d)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &testEnv{srv: srv, handler: h, db: db, pub: pub}
+	return &testEnv{srv: srv, handler: h, db: db, pub: pub, conTest: conTest}
 }
 
 type response struct {
@@ -253,4 +261,53 @@ func (fakeTester) Test(_ context.Context, w *herald.Webhook, event string, data 
 		Response:  &herald.LogResponse{Status: http.StatusNoContent},
 		CreatedAt: time.Now().UTC(),
 	}, nil
+}
+
+// apiKinds are the real connector kinds as the API sees them, built as
+// cmd/herald builds them.
+func apiKinds() map[string]api.ConnectorKind {
+	out := map[string]api.ConnectorKind{}
+	for name, k := range kinds.New(kinds.Options{}) {
+		out[name] = k
+	}
+	return out
+}
+
+// checkTemplates is cmd/herald's template check: message.ParseTemplates.
+func checkTemplates(t map[string]string) map[string]string {
+	_, bad := message.ParseTemplates(t)
+	return bad
+}
+
+// connectorTest is one call of fakeConnectorTester.
+type connectorTest struct {
+	connector *herald.Connector
+	event     string
+	data      []byte
+}
+
+// fakeConnectorTester records each test send and answers with a 200 log
+// entry, sending nothing.
+type fakeConnectorTester struct {
+	mu    sync.Mutex
+	calls []connectorTest
+}
+
+func (f *fakeConnectorTester) TestConnector(_ context.Context, c *herald.Connector, event string, data []byte) (*herald.LogEntry, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, connectorTest{connector: c, event: event, data: data})
+	f.mu.Unlock()
+	return &herald.LogEntry{
+		ID: herald.NewID(herald.PrefixLog), Event: event, TargetType: herald.TargetConnector,
+		TargetID: c.ID, Attempt: 1,
+		Request:   herald.LogRequest{Method: "POST", URL: "https://chat.example/send", Body: string(data)},
+		Response:  &herald.LogResponse{Status: http.StatusOK, Body: `{"ok":true}`},
+		CreatedAt: time.Now().UTC(),
+	}, nil
+}
+
+func (f *fakeConnectorTester) tests() []connectorTest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
 }

@@ -40,6 +40,8 @@ type Deps struct {
 	Tester    Tester
 	// Connectors, Kinds (by kind name), ConnectorTester and CheckTemplates
 	// serve /v1/connectors.
+	Deliveries      DeliveryStore
+	Redeliverer     Redeliverer
 	Connectors      ConnectorStore
 	Kinds           map[string]ConnectorKind
 	ConnectorTester ConnectorTester
@@ -108,6 +110,8 @@ func (s *Server) routes() *gin.Engine {
 	manage.DELETE("/webhooks/:id", s.deleteWebhook)
 	manage.GET("/webhooks/:id/secret", s.revealSecret)
 	manage.POST("/webhooks/:id/rotate-secret", s.rotateSecret)
+	manage.POST("/webhooks/:id/recover", s.recoverWebhook)
+	manage.POST("/deliveries/:id/retry", s.retryDelivery)
 	manage.POST("/webhooks/:id/test", s.testWebhook)
 	manage.POST("/connectors", s.createConnector)
 	manage.GET("/connectors", s.listConnectors)

@@ -34,13 +34,13 @@ func EventWorkflow(ctx workflow.Context, in EventInput) (EventResult, error) {
 
 func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 	out := DeliveryOutcome{DeliveryID: t.DeliveryID, TargetID: t.ID}
-	input := DeliverInput{DeliveryID: t.DeliveryID, TargetType: t.Type, TargetID: t.ID, EventID: in.EventID}
+	input := DeliverInput{DeliveryID: t.DeliveryID, TargetType: t.Type, TargetID: t.ID, EventID: in.EventID, AttemptOffset: t.PriorAttempts}
 	timeout := t.Timeout + localAttemptSlack
 
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: timeout,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
-		Summary:             fmt.Sprintf("%s %s, attempt 1", t.Type, t.ID),
+		Summary:             fmt.Sprintf("%s %s, attempt %d", t.Type, t.ID, t.PriorAttempts+1),
 	})
 	err := workflow.ExecuteLocalActivity(lctx, DeliverActivityName, input).Get(ctx, nil)
 	if err == nil {
@@ -61,7 +61,7 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 		return finish(ctx, out, t, err)
 	}
 
-	input.AttemptOffset = 1
+	input.AttemptOffset = t.PriorAttempts + 1
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    timeout,
 		ScheduleToCloseTimeout: scheduleToClose(ctx, t.Retry.MaxAge),

@@ -41,6 +41,9 @@ type Target struct {
 	ID         string
 	Retry      RetrySettings
 	Timeout    time.Duration // the receiver's request timeout
+	// PriorAttempts counts the delivery's attempts before this workflow (a
+	// redelivery continues the numbering).
+	PriorAttempts int `json:",omitempty"`
 }
 
 // RetrySettings mirrors herald.RetrySettings in durations.

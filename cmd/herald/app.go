@@ -253,12 +253,15 @@ func (m *Main) startHTTP(ctx context.Context, sender *delivery.Sender, chat *dis
 		m.AdminKey = key
 	}
 	tester := publish.NewTester(m.db, sender, chat)
+	publisher := publish.New(m.db, m.client, m.cfg.TaskQueue, m.log.With("component", "publish"), m.metrics)
 	handler := api.New(api.Deps{
 		Webhooks:            m.db,
 		Events:              m.db,
 		Logs:                m.db,
 		Keys:                m.db,
-		Publisher:           publish.New(m.db, m.client, m.cfg.TaskQueue, m.log.With("component", "publish"), m.metrics),
+		Publisher:           publisher,
+		Deliveries:          m.db,
+		Redeliverer:         redeliverer{publisher, m.db},
 		Metrics:             m.metrics,
 		Tester:              tester,
 		Connectors:          m.db,
@@ -385,4 +388,14 @@ func apiKinds() map[string]api.ConnectorKind {
 func checkTemplates(t map[string]string) map[string]string {
 	_, bad := message.ParseTemplates(t)
 	return bad
+}
+
+// redeliverer binds the publisher's Redeliver to the store.
+type redeliverer struct {
+	p *publish.Publisher
+	s publish.RedeliverStore
+}
+
+func (r redeliverer) Redeliver(ctx context.Context, d *herald.Delivery) (string, error) {
+	return r.p.Redeliver(ctx, r.s, d)
 }

@@ -385,3 +385,42 @@ func TestRotatedSecretSignsWithBothKeys(t *testing.T) {
 		t.Error("Signature is not the HMAC under the new secret")
 	}
 }
+
+// SPEC §6: a failed delivery can be sent again by hand, with the same
+// webhook-id, and recover sends every failed delivery since a time.
+func TestRetryAndRecoverFailedDeliveries(t *testing.T) {
+	rcv := newReceiver(t, 400, 400, 200)
+	id, _ := createWebhook(t, shared, map[string]any{"url": rcv.URL, "events": []string{"assignmentrecord.deleted"}})
+	since := time.Now().UTC().Add(-time.Second).Format(time.RFC3339Nano)
+	var events []string
+	for i := range 2 {
+		_, ev := publishEvent(t, shared, map[string]any{"event": "assignmentrecord.deleted", "data": map[string]any{"id": i}})
+		events = append(events, ev["id"].(string))
+	}
+	for _, ev := range events {
+		eventually(t, 10*time.Second, "delivery failed", func() bool { return deliveryOf(t, shared, ev, id)["status"] == "failed" })
+	}
+	first := deliveryOf(t, shared, events[0], id)
+
+	status, out := call(t, shared, "POST", "/v1/deliveries/"+first["id"].(string)+"/retry", nil)
+	if status != http.StatusAccepted {
+		t.Fatalf("retry: %d %v", status, out)
+	}
+	eventually(t, 10*time.Second, "retried delivery succeeded", func() bool { return deliveryOf(t, shared, events[0], id)["status"] == "succeeded" })
+	got := rcv.requests()
+	if len(got) != 3 || got[2].Header.Get("webhook-id") != first["id"] {
+		t.Fatalf("after retry the receiver has %d requests; last webhook-id %q, want %v", len(got), got[len(got)-1].Header.Get("webhook-id"), first["id"])
+	}
+	if d := deliveryOf(t, shared, events[0], id); d["attempts"] != float64(2) {
+		t.Errorf("attempts %v, want 2 (numbering continues)", d["attempts"])
+	}
+
+	status, out = call(t, shared, "POST", "/v1/webhooks/"+id+"/recover", map[string]any{"since": since})
+	if status != http.StatusAccepted || len(out["data"].([]any)) != 1 {
+		t.Fatalf("recover: %d %v, want the one remaining failed delivery", status, out)
+	}
+	eventually(t, 10*time.Second, "recovered delivery succeeded", func() bool { return deliveryOf(t, shared, events[1], id)["status"] == "succeeded" })
+	if status, out := call(t, shared, "POST", "/v1/webhooks/"+id+"/recover", map[string]any{"since": "yesterday"}); status != http.StatusUnprocessableEntity {
+		t.Errorf("recover with a bad since: %d %v", status, out)
+	}
+}

@@ -1,0 +1,95 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/heraldhub/herald"
+)
+
+// maxRecover bounds how many deliveries one recover call sends again.
+const maxRecover = 1000
+
+// DeliveryStore reads deliveries for retries.
+type DeliveryStore interface {
+	GetDelivery(ctx context.Context, id string) (*herald.Delivery, error)
+	ListFailedDeliveries(ctx context.Context, targetType, targetID string, since time.Time, limit int) ([]*herald.Delivery, error)
+}
+
+// Redeliverer sends an existing delivery again and returns the workflow ID.
+type Redeliverer interface {
+	Redeliver(ctx context.Context, d *herald.Delivery) (string, error)
+}
+
+type redelivery struct {
+	DeliveryID string `json:"delivery_id"`
+	WorkflowID string `json:"workflow_id"`
+}
+
+// retryDelivery sends one delivery again, with the same webhook-id.
+func (s *Server) retryDelivery(c *gin.Context) {
+	d, err := s.Deliveries.GetDelivery(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	wid, err := s.Redeliverer.Redeliver(c.Request.Context(), d)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, redelivery{d.ID, wid})
+}
+
+type recoverInput struct {
+	Since *string `json:"since"`
+}
+
+// recoverWebhook sends every failed delivery of a webhook since a time
+// again (SPEC §6). Deliveries whose redelivery is already running are
+// skipped.
+func (s *Server) recoverWebhook(c *gin.Context) {
+	ctx := c.Request.Context()
+	w, err := s.Webhooks.GetWebhook(ctx, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var in recoverInput
+	if err := decode(c, &in, false); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if in.Since == nil {
+		s.fail(c, invalid(field("since", "is required")))
+		return
+	}
+	since, err := time.Parse(time.RFC3339Nano, *in.Since)
+	if err != nil {
+		s.fail(c, invalid(field("since", "must be an RFC 3339 time")))
+		return
+	}
+	failed, err := s.Deliveries.ListFailedDeliveries(ctx, herald.TargetWebhook, w.ID, since, maxRecover)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	started := []redelivery{}
+	skipped := 0
+	for _, d := range failed {
+		wid, err := s.Redeliverer.Redeliver(ctx, d)
+		if herald.ErrorCode(err) == herald.EConflict {
+			skipped++
+			continue
+		}
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		started = append(started, redelivery{d.ID, wid})
+	}
+	c.JSON(http.StatusAccepted, gin.H{"data": started, "skipped": skipped})
+}

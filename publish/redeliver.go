@@ -1,0 +1,91 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/store"
+	"github.com/heraldhub/herald/workflows"
+)
+
+// RedeliverStore is the part of the store redelivery needs.
+type RedeliverStore interface {
+	GetEvent(ctx context.Context, id string) (*herald.Event, error)
+	GetWebhook(ctx context.Context, id string) (*herald.Webhook, error)
+	GetConnector(ctx context.Context, id string) (*herald.Connector, error)
+	RecordAttempt(ctx context.Context, deliveryID string, rec store.AttemptRecord) error
+}
+
+// RedeliveryWorkflowID is the workflow of a manual redelivery. One runs at
+// a time per delivery.
+func RedeliveryWorkflowID(deliveryID string) string { return "redeliver/" + deliveryID }
+
+// Redeliver sends an existing delivery again (SPEC §6): same delivery ID,
+// so receivers see the same webhook-id, with the target's current settings
+// and its retry policy, in a workflow of its own. A redelivery already
+// running for d is a conflict; a target deleted since is not_found.
+func (p *Publisher) Redeliver(ctx context.Context, s RedeliverStore, d *herald.Delivery) (string, error) {
+	ev, err := s.GetEvent(ctx, d.EventID)
+	if err != nil {
+		return "", fmt.Errorf("load event: %w", err)
+	}
+	var t workflows.Target
+	switch d.TargetType {
+	case herald.TargetWebhook:
+		var w *herald.Webhook
+		if w, err = s.GetWebhook(ctx, d.TargetID); err == nil {
+			t = webhookTarget(w)
+		}
+	case herald.TargetConnector:
+		var c *herald.Connector
+		if c, err = s.GetConnector(ctx, d.TargetID); err == nil {
+			t = connectorTarget(c)
+		}
+	default:
+		err = herald.Errorf(herald.EInvalid, "unknown target type %q", d.TargetType)
+	}
+	if err != nil {
+		return "", fmt.Errorf("load target: %w", err)
+	}
+	t.DeliveryID, t.PriorAttempts = d.ID, d.Attempts
+
+	wid := RedeliveryWorkflowID(d.ID)
+	opts := client.StartWorkflowOptions{
+		ID:                                       wid,
+		TaskQueue:                                p.taskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		EnableEagerStart:                         true,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.SearchEvent.ValueSet(ev.Name), workflows.SearchTarget.ValueSet([]string{t.ID})),
+		StaticSummary: fmt.Sprintf("redelivery of %s to %s", ev.Name, t.ID),
+	}
+	in := workflows.EventInput{EventID: ev.ID, Event: ev.Name, Targets: []workflows.Target{t}}
+	// Pending first: the workflow may finish before ExecuteWorkflow returns.
+	if err := s.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusPending}); err != nil {
+		return "", fmt.Errorf("mark delivery pending: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), startTimeout)
+	defer cancel()
+	_, err = p.starter.ExecuteWorkflow(sctx, opts, workflows.EventWorkflowName, in)
+	if err == nil {
+		return wid, nil
+	}
+	var running *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &running) {
+		// The running redelivery owns the status.
+		return "", herald.Errorf(herald.EConflict, "a redelivery of %s is already running", d.ID)
+	}
+	p.log.Error("start redelivery workflow", "delivery_id", d.ID, "error", err)
+	if rerr := s.RecordAttempt(context.WithoutCancel(ctx), d.ID, store.AttemptRecord{Status: d.Status}); rerr != nil {
+		p.log.Error("restore delivery status", "delivery_id", d.ID, "error", rerr)
+	}
+	return "", &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine is not reachable; try again"}
+}
