@@ -184,3 +184,12 @@ type Connector struct {
 	CreatedAt           time.Time         `json:"created_at"`
 	UpdatedAt           time.Time         `json:"updated_at"`
 }
+
+// Source is a system that sends events to Herald as PERSCOM sends
+// webhooks (SPEC §3): POST /ingest/{id}, signed with Secret.
+type Source struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Secret    string    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+}

@@ -232,13 +232,13 @@ func (s *Server) applyConnector(con *herald.Connector, in *connectorInput, creat
 	if len(config) > 0 {
 		con.Config = config
 	}
-	if k, ok := s.Kinds[con.Kind]; ok && (len(config) > 0 || in.Kind != nil) {
-		if len(config) > 0 && config[0] != '{' {
-			errs = append(errs, field("config", "must be an object"))
-		} else {
-			for _, e := range k.Validate(con.Config) {
-				errs = append(errs, field("config."+e.Field, e.Message))
+	if k, ok := s.Kinds[con.Kind]; ok && len(con.Config) > 0 && (len(config) > 0 || in.Kind != nil) {
+		for _, e := range k.Validate(con.Config) {
+			path := "config"
+			if e.Field != "" {
+				path += "." + e.Field
 			}
+			errs = append(errs, field(path, e.Message))
 		}
 	}
 	if in.Templates != nil {

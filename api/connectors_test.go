@@ -117,9 +117,6 @@ func TestCreateConnectorValidation(t *testing.T) {
 	e := newEnv(t)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.name == "config missing with a valid kind" {
-				t.Skip(`BUG: api/connectors.go:235-240 validates the absent config (nil) with the kind, so the errors are "config" (is required) and "config." (must be a JSON object)`)
-			}
 			r := e.do(t, "POST", "/v1/connectors", adminKey, tc.body)
 			if tc.status == http.StatusCreated {
 				wantStatus(t, r, http.StatusCreated)

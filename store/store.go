@@ -167,6 +167,10 @@ type Store interface {
 	ListLogs(ctx context.Context, f LogFilter) ([]*herald.LogEntry, string, error)
 
 	// CreateAPIKey inserts k; a taken ID or hash is a conflict.
+	// CreateSource and GetSource keep ingest sources (SPEC §3).
+	CreateSource(ctx context.Context, s *herald.Source) error
+	GetSource(ctx context.Context, id string) (*herald.Source, error)
+
 	CreateAPIKey(ctx context.Context, k *herald.APIKey) error
 	// GetAPIKeyByHash finds a key by the hex SHA-256 of its secret.
 	GetAPIKeyByHash(ctx context.Context, hash string) (*herald.APIKey, error)

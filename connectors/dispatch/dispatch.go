@@ -52,7 +52,12 @@ func (d *Dispatcher) Send(ctx context.Context, a Attempt) ([]*herald.LogEntry, d
 	exchanges, err := kind.Send(ctx, a.Connector.Config, msg)
 	out := outcome(err)
 	if len(exchanges) == 0 {
-		return d.failed(a, start, out.Reason), out
+		entries := d.failed(a, start, out.Reason)
+		if out.Success {
+			entries[0].Error = nil
+		}
+		entries[0].Request.Note = msg.Note
+		return entries, out
 	}
 	entries := make([]*herald.LogEntry, len(exchanges))
 	for i, x := range exchanges {

@@ -210,9 +210,6 @@ func TestSendErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if false && tc.name == "no exchanges and no error" {
-				t.Skip("BUG: connectors/dispatch/dispatch.go:61-63 logs a success with no exchange through failed(), so its one entry has Error \"sent\"")
-			}
 			k := &fakeKind{exchanges: tc.exchanges, err: tc.err}
 			entries, _, out := send(t, k, attempt(nil))
 			if out != tc.want {
@@ -327,5 +324,16 @@ func TestSendTemplates(t *testing.T) {
 				t.Errorf("message note %q differs from the log note %q", msgs[0].Note, note)
 			}
 		})
+	}
+}
+
+func TestSendTemplateNoteWithoutExchange(t *testing.T) {
+	k := &fakeKind{err: connectors.Retryable(0, 0, "request timed out")}
+	entries, msgs, _ := send(t, k, attempt(map[string]string{"rankrecord.created": "{{index .Data.nope 3}}"}))
+	if len(msgs) != 1 || msgs[0].Note == "" {
+		t.Fatalf("messages = %+v, want one with a note", msgs)
+	}
+	if len(entries) != 1 || entries[0].Request.Note != msgs[0].Note {
+		t.Errorf("entry note = %q, want the template note %q", entries[0].Request.Note, msgs[0].Note)
 	}
 }

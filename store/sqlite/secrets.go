@@ -68,6 +68,7 @@ var secretColumns = []struct{ table, column string }{
 	{"webhooks", "secret"},
 	{"webhooks", "previous_secret"},
 	{"connectors", "config"},
+	{"sources", "secret"},
 }
 
 // Reseal re-encrypts with the current key every secret that is in clear or

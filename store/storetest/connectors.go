@@ -171,3 +171,21 @@ func testFailedDeliveries(t *testing.T, s store.Store) {
 		t.Errorf("since in the future still lists %v", got)
 	}
 }
+
+func testSourceCreateGet(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	src := &herald.Source{Name: "perscom", Secret: "source-secret-0123456789"}
+	if err := s.CreateSource(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetSource(ctx, src.ID)
+	if err != nil || got.Name != "perscom" || got.Secret != src.Secret || got.CreatedAt.IsZero() {
+		t.Fatalf("GetSource = %+v, %v", got, err)
+	}
+	if _, err := s.GetSource(ctx, "src_missing"); herald.ErrorCode(err) != herald.ENotFound {
+		t.Errorf("missing source: %v", err)
+	}
+	if err := s.CreateSource(ctx, src); herald.ErrorCode(err) != herald.EConflict {
+		t.Errorf("duplicate source: %v", err)
+	}
+}
