@@ -53,6 +53,7 @@ func newEnv(t *testing.T, opts ...func(*api.Deps)) *testEnv {
 		Publisher:       pub,
 		Tester:          fakeTester{},
 		Connectors:      db,
+		Sources:         db,
 		Kinds:           apiKinds(),
 		ConnectorTester: conTest,
 		CheckTemplates:  checkTemplates,

@@ -40,6 +40,7 @@ type Deps struct {
 	Tester    Tester
 	// Connectors, Kinds (by kind name), ConnectorTester and CheckTemplates
 	// serve /v1/connectors.
+	Sources         SourceStore
 	Deliveries      DeliveryStore
 	Redeliverer     Redeliverer
 	Connectors      ConnectorStore
@@ -101,6 +102,8 @@ func (s *Server) routes() *gin.Engine {
 		r.GET("/metrics", gin.WrapH(s.Metrics.Handler()))
 	}
 
+	r.POST("/ingest/:id", s.ingest)
+
 	v1 := r.Group("/v1", s.authenticate)
 	manage := v1.Group("", require("manage:webhook"))
 	manage.POST("/webhooks", s.createWebhook)
@@ -112,6 +115,7 @@ func (s *Server) routes() *gin.Engine {
 	manage.POST("/webhooks/:id/rotate-secret", s.rotateSecret)
 	manage.POST("/webhooks/:id/recover", s.recoverWebhook)
 	manage.POST("/deliveries/:id/retry", s.retryDelivery)
+	manage.POST("/sources", s.createSource)
 	manage.POST("/webhooks/:id/test", s.testWebhook)
 	manage.POST("/connectors", s.createConnector)
 	manage.GET("/connectors", s.listConnectors)

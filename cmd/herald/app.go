@@ -261,6 +261,7 @@ func (m *Main) startHTTP(ctx context.Context, sender *delivery.Sender, chat *dis
 		Keys:                m.db,
 		Publisher:           publisher,
 		Deliveries:          m.db,
+		Sources:             m.db,
 		Redeliverer:         redeliverer{publisher, m.db},
 		Metrics:             m.metrics,
 		Tester:              tester,

@@ -424,3 +424,55 @@ func TestRetryAndRecoverFailedDeliveries(t *testing.T) {
 		t.Errorf("recover with a bad since: %d %v", status, out)
 	}
 }
+
+// SPEC §3: PERSCOM posts its own webhook to /ingest/{source}; Herald checks
+// the HMAC, publishes once per distinct body, and fans the event out.
+func TestIngestFromPerscom(t *testing.T) {
+	rcv := newReceiver(t)
+	createWebhook(t, shared, map[string]any{"url": rcv.URL, "events": []string{"awardrecord.deleted"}})
+	status, src := call(t, shared, "POST", "/v1/sources", map[string]any{"name": "perscom"})
+	if status != http.StatusCreated || !strings.HasSuffix(src["ingest_url"].(string), "/ingest/"+src["id"].(string)) {
+		t.Fatalf("create source: %d %v", status, src)
+	}
+	secret := src["secret"].(string)
+	rememberSecret(secret)
+	body := []byte(`{"event":"awardrecord.deleted","created":"2026-05-17T21:04:05.401118Z","request_id":"perscom-req-1",` +
+		`"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","data":{"id":12,"award":{"name":"Medal of Honor"}},"changes":[]}`)
+	post := func(signature string, url string) (int, map[string]any) {
+		req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Signature", signature)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	url := src["ingest_url"].(string)
+	s1, first := post(perscomHMAC(secret, body), url)
+	s2, second := post(perscomHMAC(secret, body), url)
+	if s1 != http.StatusAccepted || s2 != http.StatusOK || first["id"] != second["id"] {
+		t.Fatalf("ingest twice: %d %v then %d %v", s1, first, s2, second)
+	}
+	if s, _ := post(perscomHMAC("wrong-secret-0123456789", body), url); s != http.StatusUnauthorized {
+		t.Errorf("wrong signature: %d, want 401", s)
+	}
+	if s, _ := post(perscomHMAC(secret, body), shared.HTTPURL+"/ingest/src_unknown"); s != http.StatusUnauthorized {
+		t.Errorf("unknown source: %d, want 401", s)
+	}
+	got := rcv.wait(t, 1, 10*time.Second)[0]
+	var env map[string]any
+	if err := json.Unmarshal(got.Body, &env); err != nil {
+		t.Fatal(err)
+	}
+	if env["request_id"] != first["id"] || env["trace_id"] != "4bf92f3577b34da6a3ce929d0e0e4736" {
+		t.Errorf("delivered envelope %v: request_id should be Herald's event id, trace_id kept", env)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if n := len(rcv.requests()); n != 1 {
+		t.Errorf("receiver got %d requests for one ingested event", n)
+	}
+}

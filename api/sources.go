@@ -1,0 +1,141 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/signature"
+)
+
+// SourceStore keeps ingest sources.
+type SourceStore interface {
+	CreateSource(ctx context.Context, s *herald.Source) error
+	GetSource(ctx context.Context, id string) (*herald.Source, error)
+}
+
+type sourceInput struct {
+	Name   *string `json:"name"`
+	Secret *string `json:"secret"`
+}
+
+type sourceCreated struct {
+	*herald.Source
+	Secret    string `json:"secret"`
+	IngestURL string `json:"ingest_url"`
+}
+
+// createSource registers a system that sends events as PERSCOM sends
+// webhooks; the answer shows the secret this once, with the URL to use.
+func (s *Server) createSource(c *gin.Context) {
+	var in sourceInput
+	if err := decode(c, &in, false); err != nil {
+		s.fail(c, err)
+		return
+	}
+	var errs []herald.FieldError
+	if in.Name == nil || *in.Name == "" || len(*in.Name) > 200 {
+		errs = append(errs, field("name", "is required, at most 200 characters"))
+	}
+	src := &herald.Source{ID: herald.NewID(herald.PrefixSource), Secret: newSecret(), CreatedAt: time.Now().UTC()}
+	if in.Secret != nil {
+		if n := len(*in.Secret); n < minSecret || n > maxSecret {
+			errs = append(errs, field("secret", fmt.Sprintf("must be %d to %d characters", minSecret, maxSecret)))
+		}
+		src.Secret = *in.Secret
+	}
+	if len(errs) > 0 {
+		s.fail(c, invalid(errs...))
+		return
+	}
+	src.Name = *in.Name
+	if err := s.Sources.CreateSource(c.Request.Context(), src); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, sourceCreated{src, src.Secret, baseURL(c) + "/ingest/" + src.ID})
+}
+
+// baseURL is how the client reached this server.
+func baseURL(c *gin.Context) string {
+	scheme := "http"
+	if c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + c.Request.Host
+}
+
+// ingestEnvelope is what PERSCOM posts (SPEC §4). Unknown fields are
+// ignored: the sender, not Herald, owns this shape.
+type ingestEnvelope struct {
+	Event   string          `json:"event"`
+	TraceID string          `json:"trace_id"`
+	Data    json.RawMessage `json:"data"`
+	Changes json.RawMessage `json:"changes"`
+}
+
+// ingest takes a PERSCOM webhook request, checks its Signature with the
+// source's secret, and publishes the event. The same bytes sent again (as
+// PERSCOM does on retry) are one event: the idempotency key is a hash of
+// the body.
+func (s *Server) ingest(c *gin.Context) {
+	ctx := c.Request.Context()
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.fail(c, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", MaxBodyBytes)})
+			return
+		}
+		s.fail(c, &httpError{http.StatusBadRequest, "could not read request body"})
+		return
+	}
+	src, err := s.Sources.GetSource(ctx, c.Param("id"))
+	if herald.IsNotFound(err) {
+		// Same answer as a bad signature: do not tell which sources exist.
+		writeProblem(c, http.StatusUnauthorized, "the Signature header does not match", nil)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !signature.VerifyPerscom(src.Secret, body, c.GetHeader("Signature")) {
+		writeProblem(c, http.StatusUnauthorized, "the Signature header does not match", nil)
+		return
+	}
+	var env ingestEnvelope
+	if err := json.Unmarshal(bytes.TrimSpace(body), &env); err != nil {
+		s.fail(c, &httpError{http.StatusBadRequest, "malformed JSON: the body must be a PERSCOM webhook envelope"})
+		return
+	}
+	event := env.Event
+	req, err := checkEvent(&eventInput{Event: &event, Data: env.Data, Changes: env.Changes})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	sum := sha256.Sum256(body)
+	req.ClientID = "ingest:" + src.ID + ":" + hex.EncodeToString(sum[:16])
+	req.TraceID = traceID("00-" + env.TraceID + "-0000000000000000-00")
+	ev, existed, err := s.Publisher.Publish(ctx, req)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	status := http.StatusAccepted
+	if existed {
+		status = http.StatusOK
+	}
+	c.JSON(status, eventAccepted{ID: ev.ID, Event: ev.Name, Created: ev.Created, WorkflowID: ev.WorkflowID})
+}
