@@ -15,6 +15,7 @@ import (
 var routeScopes = map[string]string{
 	"GET /healthz":                        "",
 	"GET /readyz":                         "",
+	"GET /openapi.json":                   "",
 	"POST /ingest/:id":                    "",
 	"POST /v1/webhooks":                   herald.ScopeManageWebhook,
 	"GET /v1/webhooks":                    herald.ScopeManageWebhook,

@@ -15,8 +15,8 @@ import (
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/api"
-	"github.com/heraldhub/herald/connectors"
 	"github.com/heraldhub/herald/metrics"
+	"github.com/heraldhub/herald/signature"
 	"github.com/heraldhub/herald/store"
 )
 
@@ -232,13 +232,14 @@ func checkShape(t *testing.T, doc, schema map[string]any, value any, at string) 
 }
 
 func asMap(v any) map[string]any { m, _ := v.(map[string]any); return m }
-func asSlice(v any) []any         { s, _ := v.([]any); return s }
+func asSlice(v any) []any        { s, _ := v.([]any); return s }
 
-// echoKind accepts any connector config and shows it as it is.
-type echoKind struct{}
+// fakeRedeliverer starts nothing and names the workflow it would start.
+type fakeRedeliverer struct{}
 
-func (echoKind) Validate(json.RawMessage) []connectors.ConfigError { return nil }
-func (echoKind) Mask(c json.RawMessage) json.RawMessage            { return c }
+func (fakeRedeliverer) Redeliver(_ context.Context, d *herald.Delivery) (string, error) {
+	return "redeliver/" + d.ID, nil
+}
 
 // TestOpenAPISchemasMatchResponses checks real responses against the
 // document's schemas, so a field added to or dropped from a response
@@ -246,8 +247,8 @@ func (echoKind) Mask(c json.RawMessage) json.RawMessage            { return c }
 func TestOpenAPISchemasMatchResponses(t *testing.T) {
 	doc := openAPIDoc(t)
 	e := newEnv(t, func(d *api.Deps) {
-		d.Connectors = d.Webhooks.(api.ConnectorStore)
-		d.Kinds = map[string]api.ConnectorKind{"slack": echoKind{}}
+		d.Deliveries = d.Events.(api.DeliveryStore)
+		d.Redeliverer = fakeRedeliverer{}
 	})
 	hook := e.do(t, "POST", "/v1/webhooks", adminKey, `{"url": "https://example.com/h", "events": ["*"]}`)
 	wantStatus(t, hook, http.StatusCreated)
@@ -255,15 +256,21 @@ func TestOpenAPISchemasMatchResponses(t *testing.T) {
 	published := e.do(t, "POST", "/v1/events", adminKey, `{"event": "user.created", "data": {"id": 1}}`)
 	wantStatus(t, published, http.StatusAccepted)
 
-	// An event with a delivery, written to the store directly.
+	// An event with a failed delivery, written to the store directly.
 	now := time.Now().UTC()
 	ev := &herald.Event{ID: herald.NewID(herald.PrefixEvent), Name: "user.created", Created: now,
 		Data: json.RawMessage(`{"id": 2}`), Changes: json.RawMessage(`[]`), TraceID: "t", WorkflowID: "w"}
 	del := &herald.Delivery{ID: herald.NewID(herald.PrefixDelivery), EventID: ev.ID, TargetType: herald.TargetWebhook,
-		TargetID: hookID, Status: herald.StatusPending, CreatedAt: now, UpdatedAt: now}
+		TargetID: hookID, Status: herald.StatusFailed, Attempts: 1, CreatedAt: now, UpdatedAt: now}
 	if _, _, err := e.db.CreateEvent(context.Background(), store.CreateEventRequest{Event: ev, Deliveries: []*herald.Delivery{del}}); err != nil {
 		t.Fatalf("create event: %v", err)
 	}
+
+	source := e.do(t, "POST", "/v1/sources", adminKey, `{"name": "perscom", "secret": "0123456789abcdef"}`)
+	body := `{"event": "user.created", "created": "2026-05-17T21:04:05Z", "data": {"id": 3}, "changes": []}`
+	req, _ := http.NewRequest("POST", e.srv.URL+"/ingest/"+decodeAs[webhookJSON](t, source).ID, strings.NewReader(body))
+	req.Header.Set("Signature", signature.Perscom("0123456789abcdef", []byte(body)))
+	ingest := e.request(t, req)
 
 	tests := []struct {
 		schema string
@@ -279,12 +286,16 @@ func TestOpenAPISchemasMatchResponses(t *testing.T) {
 		{"LogEntry", e.do(t, "POST", "/v1/webhooks/"+hookID+"/test", adminKey, "")},
 		{"LogEntryList", e.do(t, "GET", "/v1/webhooks/"+hookID+"/logs", adminKey, "")},
 		{"Connector", e.do(t, "POST", "/v1/connectors", adminKey,
-			`{"kind": "slack", "name": "x", "events": ["*"], "config": {"webhook_url": "https://hooks.example/T/B/X"}}`)},
+			`{"kind": "slack", "name": "x", "events": ["*"], "config": {"webhook_url": "https://hooks.slack.com/services/T/B/X"}}`)},
 		{"ConnectorList", e.do(t, "GET", "/v1/connectors", adminKey, "")},
 		{"EventAccepted", published},
 		{"EventDetail", e.do(t, "GET", "/v1/events/"+ev.ID, adminKey, "")},
 		{"EventList", e.do(t, "GET", "/v1/events", adminKey, "")},
 		{"EventTypeList", e.do(t, "GET", "/v1/event-types", adminKey, "")},
+		{"Redelivery", e.do(t, "POST", "/v1/deliveries/"+del.ID+"/retry", adminKey, "")},
+		{"RecoverResult", e.do(t, "POST", "/v1/webhooks/"+hookID+"/recover", adminKey, `{"since": "2000-01-01T00:00:00Z"}`)},
+		{"SourceCreated", source},
+		{"EventAccepted", ingest},
 		{"APIKeyCreated", e.do(t, "POST", "/v1/api-keys", adminKey, `{"name": "k", "scopes": ["view:log"]}`)},
 		{"APIKeyList", e.do(t, "GET", "/v1/api-keys", adminKey, "")},
 		{"Problem", e.do(t, "POST", "/v1/webhooks", adminKey, `{"url": "ftp://x", "events": []}`)},
