@@ -23,13 +23,11 @@ import (
 	"github.com/heraldhub/herald/api"
 	"github.com/heraldhub/herald/connectors/dispatch"
 	"github.com/heraldhub/herald/connectors/kinds"
-	"github.com/heraldhub/herald/connectors/message"
 	"github.com/heraldhub/herald/delivery"
 	"github.com/heraldhub/herald/devserver"
 	"github.com/heraldhub/herald/metrics"
 	"github.com/heraldhub/herald/netguard"
 	"github.com/heraldhub/herald/publish"
-	"github.com/heraldhub/herald/secretbox"
 	"github.com/heraldhub/herald/store/sqlite"
 	"github.com/heraldhub/herald/worker"
 )
@@ -188,50 +186,6 @@ func (m *Main) openStore(ctx context.Context) error {
 	return nil
 }
 
-// keyring builds the secrets-at-rest keyring from HERALD_ENCRYPTION_KEY
-// (and HERALD_ENCRYPTION_KEY_PREVIOUS). herald dev creates a key in the
-// data dir when none is given; the other commands refuse to start.
-func (m *Main) keyring() (*secretbox.Keyring, error) {
-	current := m.cfg.EncryptionKey
-	if current == "" && m.runs("dev", "bench") {
-		var err error
-		if current, err = devKey(filepath.Join(m.cfg.DataDir, "encryption.key")); err != nil {
-			return nil, err
-		}
-	}
-	if current == "" {
-		return nil, errors.New("HERALD_ENCRYPTION_KEY is not set: secrets at rest need a key (32 random bytes, base64)")
-	}
-	var keys [][]byte
-	for _, s := range []string{current, m.cfg.PreviousKey} {
-		if s == "" {
-			continue
-		}
-		k, err := secretbox.ParseKey(s)
-		if err != nil {
-			return nil, fmt.Errorf("encryption key: %w", err)
-		}
-		keys = append(keys, k)
-	}
-	return secretbox.New(keys...)
-}
-
-// devKey reads the key file at path, creating it (mode 0600) if absent.
-func devKey(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		return string(b), nil
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("read encryption key: %w", err)
-	}
-	key := secretbox.NewKey()
-	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("write encryption key: %w", err)
-	}
-	return key, nil
-}
-
 // registerSearchAttributes adds Herald's search attributes to an external
 // cluster; failure (for example missing permissions) is only a warning.
 func (m *Main) registerSearchAttributes(ctx context.Context) {
@@ -297,29 +251,6 @@ func (m *Main) startHTTP(ctx context.Context, sender *delivery.Sender, chat *dis
 	return nil
 }
 
-// bootstrapKey creates the first admin key of a fresh database, writes it
-// to <data dir>/admin.key (0600) and returns it; with keys already present
-// it returns "".
-func (m *Main) bootstrapKey(ctx context.Context) (string, error) {
-	n, err := m.db.CountAPIKeys(ctx)
-	if err != nil || n > 0 {
-		return "", err
-	}
-	key := api.NewKey()
-	path := filepath.Join(m.cfg.DataDir, "admin.key")
-	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("write admin key: %w", err)
-	}
-	err = m.db.CreateAPIKey(ctx, &herald.APIKey{
-		ID: herald.NewID(herald.PrefixKey), Name: "bootstrap admin", Scopes: []string{herald.ScopeAdmin},
-		Hash: api.HashKey(key), CreatedAt: time.Now().UTC(),
-	})
-	if err != nil {
-		return "", fmt.Errorf("store admin key: %w", err)
-	}
-	return key, nil
-}
-
 func (m *Main) banner() {
 	if m.out == nil {
 		return
@@ -373,30 +304,4 @@ func (m *Main) Close() {
 		}
 		m.db = nil
 	}
-}
-
-// apiKinds are the connector kinds as the API sees them: validation and
-// masking only, so no client is needed.
-func apiKinds() map[string]api.ConnectorKind {
-	out := map[string]api.ConnectorKind{}
-	for name, k := range kinds.New(kinds.Options{}) {
-		out[name] = k
-	}
-	return out
-}
-
-// checkTemplates reports the templates that do not parse, by event name.
-func checkTemplates(t map[string]string) map[string]string {
-	_, bad := message.ParseTemplates(t)
-	return bad
-}
-
-// redeliverer binds the publisher's Redeliver to the store.
-type redeliverer struct {
-	p *publish.Publisher
-	s publish.RedeliverStore
-}
-
-func (r redeliverer) Redeliver(ctx context.Context, d *herald.Delivery) (string, error) {
-	return r.p.Redeliver(ctx, r.s, d)
 }

@@ -1,0 +1,174 @@
+package activities
+
+import (
+	"context"
+	"time"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/connectors/dispatch"
+	"github.com/heraldhub/herald/delivery"
+	"github.com/heraldhub/herald/store"
+	"github.com/heraldhub/herald/workflows"
+)
+
+// target is what one attempt did, whatever the kind of target.
+type target struct {
+	entries  []*herald.LogEntry
+	out      delivery.Outcome
+	failures int           // the target's consecutive failures before this attempt
+	maxDelay time.Duration // cap of a requested retry delay (SPEC §6)
+	disable  func(ctx context.Context, reason string) error
+	result   func(ctx context.Context, success bool) (bool, error)
+}
+
+func (a *Activities) sendWebhook(ctx context.Context, in workflows.DeliverInput, ev *herald.Event, number int) (target, error) {
+	wh, err := a.store.GetWebhook(ctx, in.TargetID)
+	if err != nil {
+		if herald.IsNotFound(err) {
+			return target{}, a.stop(ctx, in.DeliveryID, "webhook was deleted")
+		}
+		return target{}, a.loadError("webhook", err)
+	}
+	if !wh.Enabled {
+		return target{}, a.stop(ctx, in.DeliveryID, "webhook is disabled")
+	}
+	if err := a.rateLimit(ctx, wh); err != nil {
+		return target{}, err
+	}
+	entry, out, err := a.sender.Send(ctx, delivery.Attempt{Event: ev, Webhook: wh, DeliveryID: in.DeliveryID, Number: number})
+	if err != nil {
+		a.log.Error("build delivery request", "delivery_id", in.DeliveryID, "error", err)
+		return target{}, a.stop(ctx, in.DeliveryID, "request could not be built")
+	}
+	return target{
+		entries:  []*herald.LogEntry{entry},
+		out:      out,
+		failures: wh.ConsecutiveFailures,
+		maxDelay: time.Duration(max(wh.Retry.MaxIntervalSeconds, wh.Retry.InitialIntervalSeconds)) * time.Second,
+		disable:  func(ctx context.Context, reason string) error { return a.store.DisableWebhook(ctx, wh.ID, reason) },
+		result: func(ctx context.Context, ok bool) (bool, error) {
+			return a.store.RecordWebhookResult(ctx, wh.ID, ok, a.disableAfter)
+		},
+	}, nil
+}
+
+func (a *Activities) sendConnector(ctx context.Context, in workflows.DeliverInput, ev *herald.Event, number int) (target, error) {
+	c, err := a.store.GetConnector(ctx, in.TargetID)
+	if err != nil {
+		if herald.IsNotFound(err) {
+			return target{}, a.stop(ctx, in.DeliveryID, "connector was deleted")
+		}
+		return target{}, a.loadError("connector", err)
+	}
+	if !c.Enabled {
+		return target{}, a.stop(ctx, in.DeliveryID, "connector is disabled")
+	}
+	if a.chat == nil {
+		return target{}, permanent("chat connectors are not configured in this worker")
+	}
+	entries, out := a.chat.Send(ctx, dispatch.Attempt{Event: ev, Connector: c, DeliveryID: in.DeliveryID, Number: number})
+	return target{
+		entries:  entries,
+		out:      out,
+		failures: c.ConsecutiveFailures,
+		maxDelay: time.Duration(herald.DefaultRetry.MaxIntervalSeconds) * time.Second,
+		disable:  func(ctx context.Context, reason string) error { return a.store.DisableConnector(ctx, c.ID, reason) },
+		result: func(ctx context.Context, ok bool) (bool, error) {
+			return a.store.RecordConnectorResult(ctx, c.ID, ok, a.disableAfter)
+		},
+	}, nil
+}
+
+// maxInlineWait is the longest a delivery waits for its rate-limit slot
+// inside the activity; a later slot becomes a retry after that delay.
+const maxInlineWait = time.Second
+
+// rateLimit waits for the webhook's next request slot (SPEC §5
+// rate_limit_per_second). Slots live in the store, so the limit holds
+// across every worker sharing it.
+func (a *Activities) rateLimit(ctx context.Context, wh *herald.Webhook) error {
+	wait, err := a.store.ReserveSlot(ctx, wh.ID, wh.RateLimitPerSecond)
+	if err != nil {
+		a.log.Error("reserve rate slot", "webhook_id", wh.ID, "error", err)
+		return retryable("could not reserve a rate-limit slot", 0)
+	}
+	if wait > maxInlineWait {
+		return retryable("rate limit of the webhook reached", wait)
+	}
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return retryable("cancelled while waiting for the rate limit", 0)
+		}
+	}
+	return nil
+}
+
+// conclude records the attempt's log entries and the delivery's new state,
+// then returns the result or the error Temporal's retry policy acts on.
+func (a *Activities) conclude(ctx context.Context, in workflows.DeliverInput, t target) (workflows.DeliverResult, error) {
+	out := t.out
+	outcome := "permanent"
+	switch {
+	case out.Success:
+		outcome = "success"
+	case out.Retryable:
+		outcome = "retryable"
+	}
+	var took time.Duration
+	for _, e := range t.entries {
+		took += time.Duration(e.DurationMS) * time.Millisecond
+	}
+	a.metrics.Attempt(in.TargetType, outcome, took)
+	for i, entry := range t.entries {
+		entry.ID = herald.NewID(herald.PrefixLog)
+		rec := store.AttemptRecord{Log: entry, Status: herald.StatusPending}
+		if i == len(t.entries)-1 {
+			if out.StatusCode != 0 {
+				code := out.StatusCode
+				rec.StatusCode = &code
+			}
+			switch {
+			case out.Success:
+				rec.Status = herald.StatusSucceeded
+			case !out.Retryable:
+				rec.Status = herald.StatusFailed
+				rec.Error = &out.Reason
+			default:
+				rec.Error = &out.Reason
+			}
+		}
+		if err := a.store.RecordAttempt(ctx, in.DeliveryID, rec); err != nil {
+			// The request went out but is not recorded: retry the attempt
+			// rather than lose its log entry (delivery is at least once).
+			a.log.Error("record delivery attempt", "delivery_id", in.DeliveryID, "error", err)
+			return workflows.DeliverResult{}, retryable("could not record attempt", 0)
+		}
+	}
+	if out.Gone {
+		reason := "receiver answered 410 Gone"
+		if err := t.disable(ctx, reason); err != nil {
+			a.log.Error("disable target", "target_id", in.TargetID, "error", err)
+		} else {
+			a.log.Warn("target disabled", "target_id", in.TargetID, "reason", reason)
+		}
+	}
+	switch {
+	case out.Success:
+		if t.failures > 0 {
+			if _, err := t.result(ctx, true); err != nil {
+				a.log.Error("reset failure count", "target_id", in.TargetID, "error", err)
+			}
+		}
+		return workflows.DeliverResult{StatusCode: out.StatusCode}, nil
+	case out.Retryable:
+		// Temporal lets NextRetryDelay exceed the policy's MaximumInterval;
+		// SPEC §6 caps a requested delay at max_interval_seconds.
+		return workflows.DeliverResult{}, retryable(out.Reason, min(out.Delay, t.maxDelay))
+	default:
+		return workflows.DeliverResult{}, permanent(out.Reason)
+	}
+}
