@@ -55,6 +55,8 @@ type Deps struct {
 	// AllowPrivateTargets is set.
 	Guard               HostChecker
 	AllowPrivateTargets bool
+	// Dashboard, when set, is served at /dashboard/ (and / redirects there).
+	Dashboard http.Handler
 	// Metrics, when set, counts requests and serves GET /metrics.
 	Metrics *metrics.Metrics
 	// StreamPoll is how often the live log stream looks for new entries
@@ -99,6 +101,11 @@ func (s *Server) routes() *gin.Engine {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", OpenAPI()) })
+	if s.Dashboard != nil {
+		r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/dashboard/") })
+		r.GET("/dashboard/*filepath", gin.WrapH(http.StripPrefix("/dashboard", s.Dashboard)))
+		r.HEAD("/dashboard/*filepath", gin.WrapH(http.StripPrefix("/dashboard", s.Dashboard)))
+	}
 	if s.Metrics != nil {
 		r.GET("/metrics", gin.WrapH(s.Metrics.Handler()))
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/heraldhub/herald/api"
 	"github.com/heraldhub/herald/connectors/dispatch"
 	"github.com/heraldhub/herald/connectors/kinds"
+	"github.com/heraldhub/herald/dashboard"
 	"github.com/heraldhub/herald/delivery"
 	"github.com/heraldhub/herald/devserver"
 	"github.com/heraldhub/herald/metrics"
@@ -218,6 +219,7 @@ func (m *Main) startHTTP(ctx context.Context, sender *delivery.Sender, chat *dis
 		Sources:             m.db,
 		Redeliverer:         redeliverer{publisher, m.db},
 		Metrics:             m.metrics,
+		Dashboard:           dashboard.Handler(),
 		Tester:              tester,
 		Connectors:          m.db,
 		Kinds:               apiKinds(),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,5 +54,18 @@ func TestConfigFromFlagsAndEnvironment(t *testing.T) {
 		if _, err := parseConfig(bad, func(string) string { return "" }); err == nil {
 			t.Errorf("parseConfig(%q) accepted", bad)
 		}
+	}
+}
+
+func TestDashboardIsServed(t *testing.T) {
+	resp, err := http.Get(shared.HTTPURL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.Request.URL.Path != "/dashboard/" || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") ||
+		!strings.Contains(string(body), "app.js") || resp.Header.Get("Content-Security-Policy") == "" {
+		t.Errorf("GET / ended at %s with %s, CSP %q", resp.Request.URL.Path, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Security-Policy"))
 	}
 }
