@@ -29,6 +29,8 @@ import (
 	"github.com/heraldhub/herald/metrics"
 	"github.com/heraldhub/herald/netguard"
 	"github.com/heraldhub/herald/publish"
+	"github.com/heraldhub/herald/store"
+	"github.com/heraldhub/herald/store/postgres"
 	"github.com/heraldhub/herald/store/sqlite"
 	"github.com/heraldhub/herald/worker"
 )
@@ -48,7 +50,7 @@ type Main struct {
 	out io.Writer
 
 	temporal *devserver.Server
-	db       *sqlite.DB
+	db       database
 	client   client.Client
 	worker   sdkworker.Worker
 	http     *http.Server
@@ -161,18 +163,30 @@ func (m *Main) startTemporal(ctx context.Context) error {
 	return nil
 }
 
+// database is Herald's store, SQLite or PostgreSQL.
+type database interface {
+	store.Store
+	// Reseal re-encrypts secrets not sealed with the current key.
+	Reseal(ctx context.Context) (int, error)
+}
+
 func (m *Main) openStore(ctx context.Context) error {
-	path := m.cfg.sqlitePath()
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("create database dir: %w", err)
-	}
 	keys, err := m.keyring()
 	if err != nil {
 		return err
 	}
-	db, err := sqlite.Open(ctx, path, sqlite.WithKeyring(keys))
+	var db database
+	if m.cfg.isPostgres() {
+		db, err = postgres.Open(ctx, m.cfg.DatabaseURL, postgres.WithKeyring(keys))
+	} else {
+		path := m.cfg.sqlitePath()
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return fmt.Errorf("create database dir: %w", err)
+		}
+		db, err = sqlite.Open(ctx, path, sqlite.WithKeyring(keys))
+	}
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return fmt.Errorf("open database %s: %w", redactURL(m.cfg.DatabaseURL), err)
 	}
 	m.db = db
 	// Rows in clear (older databases) or under the previous key are

@@ -58,7 +58,7 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.TemporalAddress, "temporal-address", "127.0.0.1:7233", "Temporal frontend host:port (serve, api, worker)")
 	fs.StringVar(&c.TemporalNamespace, "temporal-namespace", "default", "Temporal namespace")
 	fs.StringVar(&c.TaskQueue, "task-queue", "herald", "Temporal task queue")
-	fs.StringVar(&c.DatabaseURL, "database-url", "", "sqlite:///path/herald.db (default <data dir>/herald.db)")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "sqlite:///path/herald.db or postgres://user@host/db (default sqlite in <data dir>/herald.db)")
 	fs.StringVar(&c.AdminKey, "admin-key", "", "an API key with the admin scope (prefer HERALD_ADMIN_KEY)")
 	fs.StringVar(&c.EncryptionKey, "encryption-key", "", "base64 AES-256 key for secrets at rest (prefer HERALD_ENCRYPTION_KEY; dev creates <data dir>/encryption.key)")
 	fs.StringVar(&c.PreviousKey, "encryption-key-previous", "", "the key before a rotation: still decrypts, while start-up re-encrypts with the new one")
@@ -100,8 +100,8 @@ func (c *Config) Validate() error {
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite://" + filepath.Join(c.DataDir, "herald.db")
 	}
-	if !strings.HasPrefix(c.DatabaseURL, "sqlite://") {
-		return fmt.Errorf("--database-url: only sqlite:// URLs are supported so far, got %q", redactURL(c.DatabaseURL))
+	if !strings.HasPrefix(c.DatabaseURL, "sqlite://") && !c.isPostgres() {
+		return fmt.Errorf("--database-url: want sqlite:///path or postgres://..., got %q", redactURL(c.DatabaseURL))
 	}
 	if c.TemporalPort < 0 || c.TemporalPort > 65535 || c.UIPort < -1 || c.UIPort > 65535 {
 		return errors.New("--temporal-port and --ui-port must be valid ports")
@@ -113,6 +113,11 @@ func (c *Config) Validate() error {
 		return errors.New("--disable-after-failures must not be negative")
 	}
 	return nil
+}
+
+// isPostgres reports whether the database URL names PostgreSQL.
+func (c *Config) isPostgres() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
 }
 
 // sqlitePath is the file of a sqlite:// URL.

@@ -122,10 +122,13 @@ func testConfig(dir string) Config {
 	return cfg
 }
 
-func startHerald(dir string) (*Main, error) {
+func startHerald(dir string) (*Main, error) { return start(testConfig(dir)) }
+
+// start runs a Herald with cfg until the test closes it.
+func start(cfg Config) (*Main, error) {
 	// Debug level: the leak check should see everything Herald can log.
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(&logs, filteredStderr{}), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	m := NewMain(testConfig(dir), log, io.Discard)
+	m := NewMain(cfg, log, io.Discard)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	return m, m.Start(ctx)

@@ -1,0 +1,149 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/store"
+)
+
+const connectorColumns = `id, kind, name, events, enabled, config, templates,
+	disabled_reason, consecutive_failures, created_at, updated_at`
+
+func (db *DB) scanConnector(r rowScanner) (*herald.Connector, error) {
+	var c herald.Connector
+	var events, templates []byte
+	var config string
+	err := r.Scan(&c.ID, &c.Kind, &c.Name, &events, &c.Enabled, &config, &templates,
+		&c.DisabledReason, &c.ConsecutiveFailures, &c.CreatedAt, &c.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	if err := errors.Join(decodeJSON(events, &c.Events), decodeJSON(templates, &c.Templates)); err != nil {
+		return nil, err
+	}
+	plain, err := db.open(config)
+	if err != nil {
+		return nil, err
+	}
+	c.Config = []byte(plain)
+	return &c, nil
+}
+
+// connectorJSON is the JSON columns of a connector.
+type connectorJSON struct{ events, templates string }
+
+func encodeConnectorJSON(c *herald.Connector) (connectorJSON, error) {
+	var j connectorJSON
+	var err error
+	if j.events, err = jsonText(c.Events); err != nil {
+		return j, err
+	}
+	templates := c.Templates
+	if templates == nil {
+		templates = map[string]string{}
+	}
+	j.templates, err = jsonText(templates)
+	return j, err
+}
+
+// CreateConnector inserts c, filling an empty ID and zero times as
+// CreateWebhook does. An existing ID is a conflict.
+func (db *DB) CreateConnector(ctx context.Context, c *herald.Connector) error {
+	if c.ID == "" {
+		c.ID = herald.NewID(herald.PrefixConnector)
+	}
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = now()
+	}
+	if c.UpdatedAt.IsZero() {
+		c.UpdatedAt = c.CreatedAt
+	}
+	j, err := encodeConnectorJSON(c)
+	if err != nil {
+		return dbError("create connector", "connector", err)
+	}
+	_, err = db.pool.Exec(ctx, `INSERT INTO connectors (`+connectorColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		c.ID, c.Kind, c.Name, j.events, c.Enabled, db.seal(string(c.Config)), j.templates,
+		c.DisabledReason, c.ConsecutiveFailures, c.CreatedAt, c.UpdatedAt)
+	if err != nil {
+		return dbError("create connector", "connector", err)
+	}
+	return nil
+}
+
+// GetConnector returns the connector with id, config included, or not_found.
+func (db *DB) GetConnector(ctx context.Context, id string) (*herald.Connector, error) {
+	c, err := db.scanConnector(db.pool.QueryRow(ctx,
+		`SELECT `+connectorColumns+` FROM connectors WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, notFound("connector")
+	}
+	if err != nil {
+		return nil, dbError("get connector", "connector", err)
+	}
+	return c, nil
+}
+
+// ListConnectors returns one page of connectors by ascending ID and the
+// cursor of the next page ("" after the last). A malformed cursor is invalid.
+func (db *DB) ListConnectors(ctx context.Context, p store.Page) ([]*herald.Connector, string, error) {
+	after, err := decodeCursor(p.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := limitOf(p.Limit)
+	cs, err := queryAll(ctx, db.pool, db.scanConnector,
+		`SELECT `+connectorColumns+` FROM connectors WHERE id > $1 ORDER BY id LIMIT $2`, after, limit+1)
+	if err != nil {
+		return nil, "", dbError("list connectors", "connector", err)
+	}
+	cs, next := cutPage(cs, limit, func(c *herald.Connector) string { return c.ID })
+	return cs, next, nil
+}
+
+// ListEnabledConnectors returns every enabled connector by ascending ID.
+func (db *DB) ListEnabledConnectors(ctx context.Context) ([]*herald.Connector, error) {
+	cs, err := queryAll(ctx, db.pool, db.scanConnector,
+		`SELECT `+connectorColumns+` FROM connectors WHERE enabled ORDER BY id`)
+	if err != nil {
+		return nil, dbError("list enabled connectors", "connector", err)
+	}
+	return cs, nil
+}
+
+// UpdateConnector replaces every stored field of c.ID except CreatedAt, as
+// UpdateWebhook does, writing the stored CreatedAt and the new UpdatedAt
+// back to c. A missing connector is not_found.
+func (db *DB) UpdateConnector(ctx context.Context, c *herald.Connector) error {
+	j, err := encodeConnectorJSON(c)
+	if err != nil {
+		return dbError("update connector", "connector", err)
+	}
+	updated := now()
+	var created time.Time
+	err = db.pool.QueryRow(ctx, `UPDATE connectors SET kind = $1, name = $2, events = $3,
+		enabled = $4, config = $5, templates = $6, disabled_reason = $7, consecutive_failures = $8,
+		updated_at = $9 WHERE id = $10 RETURNING created_at`,
+		c.Kind, c.Name, j.events, c.Enabled, db.seal(string(c.Config)), j.templates, c.DisabledReason,
+		c.ConsecutiveFailures, updated, c.ID).Scan(&created)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notFound("connector")
+	}
+	if err != nil {
+		return dbError("update connector", "connector", err)
+	}
+	c.CreatedAt, c.UpdatedAt = created, updated
+	return nil
+}
+
+// DeleteConnector deletes the connector with id, or returns not_found. Its
+// deliveries and log entries are kept.
+func (db *DB) DeleteConnector(ctx context.Context, id string) error {
+	return db.deleteByID(ctx, "connectors", "connector", id)
+}

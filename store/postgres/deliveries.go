@@ -1,0 +1,137 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/store"
+)
+
+const deliveryColumns = `id, event_id, target_type, target_id, status, attempts,
+	last_status_code, last_error, created_at, updated_at`
+
+func scanDelivery(r rowScanner) (*herald.Delivery, error) {
+	var d herald.Delivery
+	err := r.Scan(&d.ID, &d.EventID, &d.TargetType, &d.TargetID, &d.Status, &d.Attempts,
+		&d.LastStatusCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// GetDelivery returns the delivery with id, or not_found.
+func (db *DB) GetDelivery(ctx context.Context, id string) (*herald.Delivery, error) {
+	d, err := scanDelivery(db.pool.QueryRow(ctx,
+		`SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, notFound("delivery")
+	}
+	if err != nil {
+		return nil, dbError("get delivery", "delivery", err)
+	}
+	return d, nil
+}
+
+// ListDeliveries returns the deliveries of eventID by ascending target ID
+// (then delivery ID). An unknown event has none; that is not an error.
+func (db *DB) ListDeliveries(ctx context.Context, eventID string) ([]*herald.Delivery, error) {
+	ds, err := queryAll(ctx, db.pool, scanDelivery, `SELECT `+deliveryColumns+`
+		FROM deliveries WHERE event_id = $1 ORDER BY target_id, id`, eventID)
+	if err != nil {
+		return nil, dbError("list deliveries", "delivery", err)
+	}
+	return ds, nil
+}
+
+// RecordAttempt writes the outcome of one attempt of delivery deliveryID in
+// one transaction: it sets the delivery's status and updated_at and, when
+// rec.Log is not nil, increments its attempt count and inserts the log
+// entry, which gets the next recording position (see insertLog).
+//
+// With a log, the last status code and last error are set to rec.StatusCode
+// and rec.Error (nil clears them). Without one (a state-only update, such as
+// marking the delivery failed after its last attempt), a nil StatusCode or
+// Error leaves the stored value as it is and a non-nil one replaces it.
+//
+// Empty fields of rec.Log are filled in and written back: ID, DeliveryID,
+// EventID, Event, TargetType and TargetID from the delivery and its event,
+// Attempt with the new attempt count, CreatedAt with the current time. A
+// Log.DeliveryID other than deliveryID, or a Status that is not pending,
+// succeeded or failed, is invalid. A missing delivery is not_found and
+// nothing is written.
+func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, rec store.AttemptRecord) error {
+	switch rec.Status {
+	case herald.StatusPending, herald.StatusSucceeded, herald.StatusFailed:
+	default:
+		return herald.Errorf(herald.EInvalid, "unknown delivery status %q", rec.Status)
+	}
+	l := rec.Log
+	inc := 0
+	if l != nil {
+		if l.DeliveryID != "" && l.DeliveryID != deliveryID {
+			return herald.Errorf(herald.EInvalid, "log entry belongs to another delivery")
+		}
+		inc = 1
+	}
+	last := `last_status_code = $3, last_error = $4`
+	if l == nil {
+		last = `last_status_code = COALESCE($3, d.last_status_code), last_error = COALESCE($4, d.last_error)`
+	}
+	t := now()
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		var eventID, eventName, targetType, targetID string
+		var attempts int
+		err := tx.QueryRow(ctx, `UPDATE deliveries d SET status = $1, attempts = d.attempts + $2,
+			`+last+`, updated_at = $5 FROM events e WHERE d.id = $6 AND e.id = d.event_id
+			RETURNING d.event_id, e.name, d.target_type, d.target_id, d.attempts`,
+			rec.Status, inc, rec.StatusCode, rec.Error, t, deliveryID,
+		).Scan(&eventID, &eventName, &targetType, &targetID, &attempts)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound("delivery")
+		}
+		if err != nil {
+			return dbError("record attempt", "delivery", err)
+		}
+		if l == nil {
+			return nil
+		}
+		fill(&l.ID, herald.NewID(herald.PrefixLog))
+		fill(&l.DeliveryID, deliveryID)
+		fill(&l.EventID, eventID)
+		fill(&l.Event, eventName)
+		fill(&l.TargetType, targetType)
+		fill(&l.TargetID, targetID)
+		if l.Attempt == 0 {
+			l.Attempt = attempts
+		}
+		if l.CreatedAt.IsZero() {
+			l.CreatedAt = t
+		}
+		return insertLog(ctx, tx, l)
+	})
+}
+
+// fill sets *s to v when *s is empty.
+func fill(s *string, v string) {
+	if *s == "" {
+		*s = v
+	}
+}
+
+// ListFailedDeliveries returns the failed deliveries to one target updated
+// at or after since, oldest first, at most limit.
+func (db *DB) ListFailedDeliveries(ctx context.Context, targetType, targetID string, since time.Time, limit int) ([]*herald.Delivery, error) {
+	ds, err := queryAll(ctx, db.pool, scanDelivery, `SELECT `+deliveryColumns+` FROM deliveries
+		WHERE target_type = $1 AND target_id = $2 AND status = $3 AND updated_at >= $4
+		ORDER BY updated_at, id LIMIT $5`,
+		targetType, targetID, herald.StatusFailed, since, limitOf(limit))
+	if err != nil {
+		return nil, dbError("list failed deliveries", "delivery", err)
+	}
+	return ds, nil
+}

@@ -1,0 +1,88 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// DisableWebhook sets enabled to false, disabled_reason to reason and
+// updated_at to now for webhook id, leaving every other field as stored. A
+// missing webhook is not_found.
+func (db *DB) DisableWebhook(ctx context.Context, id, reason string) error {
+	return db.disable(ctx, "webhooks", "webhook", id, reason)
+}
+
+// DisableConnector is DisableWebhook for connector id.
+func (db *DB) DisableConnector(ctx context.Context, id, reason string) error {
+	return db.disable(ctx, "connectors", "connector", id, reason)
+}
+
+func (db *DB) disable(ctx context.Context, table, what, id, reason string) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE `+table+` SET enabled = false, disabled_reason = $1,
+		updated_at = $2 WHERE id = $3`, reason, now(), id)
+	if err != nil {
+		return dbError("disable "+what, what, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound(what)
+	}
+	return nil
+}
+
+// RecordWebhookResult counts the outcome of one finished delivery to
+// webhook id: success resets consecutive_failures to 0; failure increments
+// it and, when disableAfter > 0, the webhook is enabled and the new count
+// is at least disableAfter, disables it with a reason naming the count
+// (updated_at is set then, and only then). It reports whether this call
+// disabled the webhook. A missing webhook is not an error.
+//
+// The failure path is one transaction: the increment locks the row until
+// commit, so concurrent callers count every failure and exactly one of
+// them sees the threshold reached on an enabled webhook.
+func (db *DB) RecordWebhookResult(ctx context.Context, id string, success bool, disableAfter int) (bool, error) {
+	return db.recordResult(ctx, "webhooks", "webhook", id, success, disableAfter)
+}
+
+// RecordConnectorResult is RecordWebhookResult for connector id.
+func (db *DB) RecordConnectorResult(ctx context.Context, id string, success bool, disableAfter int) (bool, error) {
+	return db.recordResult(ctx, "connectors", "connector", id, success, disableAfter)
+}
+
+func (db *DB) recordResult(ctx context.Context, table, what, id string, success bool, disableAfter int) (bool, error) {
+	if success {
+		_, err := db.pool.Exec(ctx, `UPDATE `+table+` SET consecutive_failures = 0
+			WHERE id = $1 AND consecutive_failures <> 0`, id)
+		if err != nil {
+			return false, dbError("record "+what+" result", what, err)
+		}
+		return false, nil
+	}
+	disabled := false
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var enabled bool
+		var failures int
+		err := tx.QueryRow(ctx, `UPDATE `+table+` SET consecutive_failures = consecutive_failures + 1
+			WHERE id = $1 RETURNING enabled, consecutive_failures`, id).Scan(&enabled, &failures)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !enabled || disableAfter <= 0 || failures < disableAfter {
+			return nil
+		}
+		reason := fmt.Sprintf("disabled after %d consecutive failed deliveries", failures)
+		_, err = tx.Exec(ctx, `UPDATE `+table+` SET enabled = false, disabled_reason = $1, updated_at = $2
+			WHERE id = $3`, reason, now(), id)
+		disabled = err == nil
+		return err
+	})
+	if err != nil {
+		return false, dbError("record "+what+" result", what, err)
+	}
+	return disabled, nil
+}
