@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -149,6 +150,12 @@ func (p *Publisher) restart(ctx context.Context, ev *herald.Event) error {
 	ds, err := p.store.ListDeliveries(ctx, ev.ID)
 	if err != nil {
 		return fmt.Errorf("list deliveries: %w", err)
+	}
+	// Every delivery finished: the workflow ran. Starting it again would
+	// deliver twice once Temporal has dropped the closed workflow after
+	// its retention period.
+	if !slices.ContainsFunc(ds, func(d *herald.Delivery) bool { return d.Status == herald.StatusPending }) {
+		return nil
 	}
 	targets := make([]workflows.Target, 0, len(ds))
 	kept := ds[:0]

@@ -1,0 +1,162 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"testing"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/store"
+	"github.com/heraldhub/herald/workflows"
+)
+
+// fakeStore keeps one event at most, as the idempotency cases need.
+type fakeStore struct {
+	hooks    []*herald.Webhook
+	cons     []*herald.Connector
+	existing *herald.Event
+	existDs  []*herald.Delivery
+	created  *store.CreateEventRequest
+	deleted  []string
+}
+
+func (s *fakeStore) ListEnabledWebhooks(context.Context) ([]*herald.Webhook, error) { return s.hooks, nil }
+func (s *fakeStore) ListEnabledConnectors(context.Context) ([]*herald.Connector, error) {
+	return s.cons, nil
+}
+func (s *fakeStore) GetWebhook(_ context.Context, id string) (*herald.Webhook, error) {
+	for _, w := range s.hooks {
+		if w.ID == id {
+			return w, nil
+		}
+	}
+	return nil, herald.Errorf(herald.ENotFound, "webhook not found")
+}
+func (s *fakeStore) GetConnector(_ context.Context, id string) (*herald.Connector, error) {
+	for _, c := range s.cons {
+		if c.ID == id {
+			return c, nil
+		}
+	}
+	return nil, herald.Errorf(herald.ENotFound, "connector not found")
+}
+func (s *fakeStore) CreateEvent(_ context.Context, r store.CreateEventRequest) (*herald.Event, bool, error) {
+	if s.existing != nil && r.Event.ClientID != "" && r.Event.ClientID == s.existing.ClientID {
+		return s.existing, true, nil
+	}
+	s.created = &r
+	return r.Event, false, nil
+}
+func (s *fakeStore) DeleteEvent(_ context.Context, id string) error {
+	s.deleted = append(s.deleted, id)
+	return nil
+}
+func (s *fakeStore) ListDeliveries(context.Context, string) ([]*herald.Delivery, error) {
+	return s.existDs, nil
+}
+
+// fakeStarter records workflow starts and answers with err.
+type fakeStarter struct {
+	starts []client.StartWorkflowOptions
+	inputs []workflows.EventInput
+	err    error
+}
+
+func (f *fakeStarter) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, _ any, args ...any) (client.WorkflowRun, error) {
+	f.starts = append(f.starts, o)
+	f.inputs = append(f.inputs, args[0].(workflows.EventInput))
+	return nil, f.err
+}
+
+func hook(id string, events ...string) *herald.Webhook {
+	return &herald.Webhook{ID: id, Events: events, Enabled: true, TimeoutSeconds: 10, Retry: herald.DefaultRetry}
+}
+
+func newPublisher(s *fakeStore, st *fakeStarter) *Publisher {
+	return New(s, st, "herald", slog.New(slog.DiscardHandler), nil)
+}
+
+func TestPublishStoresMatchingTargetsAndStartsTheWorkflow(t *testing.T) {
+	s := &fakeStore{
+		hooks: []*herald.Webhook{hook("wh_a", "user.*"), hook("wh_b", "rankrecord.*"), hook("wh_c", "*")},
+		cons:  []*herald.Connector{{ID: "con_a", Events: []string{"*.created"}, Enabled: true}},
+	}
+	st := &fakeStarter{}
+	ev, existed, err := newPublisher(s, st).Publish(context.Background(), Request{Event: "user.created", Data: []byte(`{}`)})
+	if err != nil || existed {
+		t.Fatalf("Publish = %v, %v", existed, err)
+	}
+	var got []string
+	for _, d := range s.created.Deliveries {
+		got = append(got, d.TargetType+":"+d.TargetID)
+	}
+	if want := []string{"webhook:wh_a", "webhook:wh_c", "connector:con_a"}; !slices.Equal(got, want) {
+		t.Errorf("deliveries %v, want %v", got, want)
+	}
+	if len(st.starts) != 1 {
+		t.Fatalf("%d workflow starts", len(st.starts))
+	}
+	o := st.starts[0]
+	if o.ID != "event/"+ev.ID || ev.WorkflowID != o.ID || !o.EnableEagerStart || !o.WorkflowExecutionErrorWhenAlreadyStarted ||
+		o.WorkflowIDReusePolicy != enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE || o.TaskQueue != "herald" {
+		t.Errorf("start options %+v", o)
+	}
+	in := st.inputs[0]
+	if len(in.Targets) != 3 || in.Targets[0].DeliveryID != s.created.Deliveries[0].ID || in.Targets[2].Type != herald.TargetConnector {
+		t.Errorf("workflow input %+v", in)
+	}
+	if ev.TraceID == "" {
+		t.Error("no trace id generated")
+	}
+}
+
+func TestPublishWithoutClientIDRemovesTheEventWhenTheStartFails(t *testing.T) {
+	s := &fakeStore{hooks: []*herald.Webhook{hook("wh_a", "*")}}
+	_, _, err := newPublisher(s, &fakeStarter{err: errors.New("connection refused")}).
+		Publish(context.Background(), Request{Event: "user.created", Data: []byte(`{}`)})
+	if herald.ErrorCode(err) != herald.EUnavailable || len(s.deleted) != 1 {
+		t.Errorf("err %v, deleted %v; want unavailable and the event removed", err, s.deleted)
+	}
+	s.deleted = nil
+	_, _, err = newPublisher(s, &fakeStarter{err: errors.New("connection refused")}).
+		Publish(context.Background(), Request{ClientID: "c1", Event: "user.created", Data: []byte(`{}`)})
+	if herald.ErrorCode(err) != herald.EUnavailable || len(s.deleted) != 0 {
+		t.Errorf("with a client id: err %v, deleted %v; want the event kept for the client's retry", err, s.deleted)
+	}
+}
+
+func TestPublishSameClientIDStartsOnlyWhatIsStillPending(t *testing.T) {
+	existing := &herald.Event{ID: "evt_1", ClientID: "c1", Name: "user.created", WorkflowID: "event/evt_1"}
+	pending := &herald.Delivery{ID: "del_1", EventID: "evt_1", TargetType: herald.TargetWebhook, TargetID: "wh_a", Status: herald.StatusPending}
+	tests := []struct {
+		name      string
+		status    string
+		startErr  error
+		wantStart bool
+	}{
+		{"never started: start it now", herald.StatusPending, nil, true},
+		{"running: the duplicate start is fine", herald.StatusPending, serviceerror.NewWorkflowExecutionAlreadyStarted("running", "", ""), true},
+		{"finished: no second workflow, even after retention", herald.StatusSucceeded, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := *pending
+			d.Status = tt.status
+			s := &fakeStore{hooks: []*herald.Webhook{hook("wh_a", "*")}, existing: existing, existDs: []*herald.Delivery{&d}}
+			st := &fakeStarter{err: tt.startErr}
+			ev, existed, err := newPublisher(s, st).Publish(context.Background(), Request{ClientID: "c1", Event: "user.created", Data: []byte(`{}`)})
+			if err != nil || !existed || ev.ID != "evt_1" {
+				t.Fatalf("Publish = %v, %v, %v", ev, existed, err)
+			}
+			if started := len(st.starts) == 1; started != tt.wantStart {
+				t.Errorf("started %v, want %v", started, tt.wantStart)
+			}
+		})
+	}
+}
