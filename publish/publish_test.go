@@ -26,7 +26,9 @@ type fakeStore struct {
 	deleted  []string
 }
 
-func (s *fakeStore) ListEnabledWebhooks(context.Context) ([]*herald.Webhook, error) { return s.hooks, nil }
+func (s *fakeStore) ListEnabledWebhooks(context.Context) ([]*herald.Webhook, error) {
+	return s.hooks, nil
+}
 func (s *fakeStore) ListEnabledConnectors(context.Context) ([]*herald.Connector, error) {
 	return s.cons, nil
 }
