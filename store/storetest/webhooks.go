@@ -14,7 +14,7 @@ func newWebhook() *herald.Webhook {
 		URL:                "https://receiver.example/hooks?team=ops",
 		Method:             "POST",
 		Events:             []string{"user.created", "rankrecord.*"},
-		Secret:             "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+		Secret:             "whsec_c3RvcmV0ZXN0",
 		Description:        "ops receiver",
 		Enabled:            true,
 		Headers:            map[string]string{"X-Team": "ops"},
