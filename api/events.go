@@ -113,14 +113,19 @@ func traceID(traceparent string) string {
 	if len(traceparent) < 55 || traceparent[2] != '-' || traceparent[35] != '-' {
 		return ""
 	}
-	id := traceparent[3:35]
+	return validTraceID(traceparent[3:35])
+}
+
+// validTraceID returns id when it is a W3C trace ID (32 lowercase hex
+// digits, not all zero), else "".
+func validTraceID(id string) string {
+	if len(id) != 32 || id == "00000000000000000000000000000000" {
+		return ""
+	}
 	for _, r := range id {
 		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
 			return ""
 		}
-	}
-	if id == "00000000000000000000000000000000" {
-		return ""
 	}
 	return id
 }

@@ -127,7 +127,7 @@ func (s *Server) ingest(c *gin.Context) {
 	}
 	sum := sha256.Sum256(body)
 	req.ClientID = "ingest:" + src.ID + ":" + hex.EncodeToString(sum[:16])
-	req.TraceID = traceID("00-" + env.TraceID + "-0000000000000000-00")
+	req.TraceID = validTraceID(env.TraceID)
 	ev, existed, err := s.Publisher.Publish(ctx, req)
 	if err != nil {
 		s.fail(c, err)

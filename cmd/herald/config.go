@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -141,6 +140,3 @@ func usage() string {
 	b.WriteString("\nrun 'herald <command> -h' for its flags; every flag also reads HERALD_<FLAG>.")
 	return b.String()
 }
-
-// itoa is strconv.Itoa, named for brevity in address building.
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -18,9 +18,6 @@ func testURL(t testing.TB) string { return pgtest.URL(t) }
 // requireDB is pgtest.RequireDB.
 func requireDB(t testing.TB) string { return pgtest.RequireDB(t) }
 
-// exec is pgtest.Exec.
-func exec(t testing.TB, u, sql string, args ...any) { pgtest.Exec(t, u, sql, args...) }
-
 // openTest opens a store on a fresh schema, closed at cleanup.
 func openTest(t testing.TB, opts ...Option) *DB {
 	t.Helper()
