@@ -2,8 +2,11 @@ package devserver
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.temporal.io/server/common/cluster"
@@ -79,10 +82,20 @@ func pickPorts(ip string, frontend int) (ports, error) {
 	return p, nil
 }
 
-// freePort asks the kernel for an unused TCP port on ip. The port is free
-// when this returns; another process could still take it before Temporal
-// binds it, which is acceptable for a development server.
+// freePort finds an unused TCP port on ip. It prefers ports below the
+// kernel's ephemeral range: a port taken from that range is free when this
+// returns, but any outgoing connection of the process (tests make many) may
+// claim it as its local port before Temporal binds it, and Temporal then
+// runs on without a listener (see pickPorts). Only if no such port is free
+// does it fall back to one the kernel picks.
 func freePort(ip string) (int, error) {
+	low := ephemeralLow()
+	for range 50 {
+		port := 10000 + rand.IntN(max(low-10000, 1))
+		if checkPort(ip, port) == nil {
+			return port, nil
+		}
+	}
 	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
 		return 0, fmt.Errorf("find a free port on %s: %w", ip, err)
@@ -92,6 +105,24 @@ func freePort(ip string) (int, error) {
 		return 0, fmt.Errorf("find a free port on %s: %w", ip, err)
 	}
 	return port, nil
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range (Linux's
+// default when it cannot be read).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) == 0 {
+		return 32768
+	}
+	low, err := strconv.Atoi(fields[0])
+	if err != nil || low <= 10000 {
+		return 32768
+	}
+	return low
 }
 
 // checkPort fails if ip:port cannot be bound now.

@@ -57,3 +57,21 @@ func TestDialIP(t *testing.T) {
 		}
 	}
 }
+
+// Ports for the services come from below the ephemeral range, where no
+// outgoing connection can take them before Temporal binds them.
+func TestFreePortAvoidsEphemeralRange(t *testing.T) {
+	low := ephemeralLow()
+	for range 20 {
+		port, err := freePort("127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if port < 10000 || port >= low {
+			t.Errorf("port %d outside [10000, %d)", port, low)
+		}
+		if err := checkPort("127.0.0.1", port); err != nil {
+			t.Errorf("port %d is not free: %v", port, err)
+		}
+	}
+}
