@@ -1,6 +1,7 @@
 package message
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -133,15 +134,17 @@ func TestRenderFallsBackWhenTemplateFails(t *testing.T) {
 
 func TestRenderTimesOut(t *testing.T) {
 	tmpls, errs := ParseTemplates(map[string]string{
-		"message.created": `{{range .Data.items}}{{range $.Data.items}}{{end}}{{end}}done`,
+		// Each iteration builds a 1 MB string and prints nothing.
+		"message.created": `{{range .Data.items}}{{$x := printf "%0999999d" 1}}{{end}}done`,
 	})
 	if errs != nil {
 		t.Fatal(errs)
 	}
 	tmpls.timeout = time.Millisecond
-	items := make([]any, 3000) // 9 million empty iterations: well over a millisecond
+	items := make([]any, 3000) // far over a millisecond, far under MaxSteps
 	env := Envelope{Event: "message.created", Created: created, Data: map[string]any{"message": "Hello", "items": items}}
 
+	before := runtime.NumGoroutine()
 	start := time.Now()
 	msg := tmpls.Render(env)
 	if elapsed := time.Since(start); elapsed > 500*time.Millisecond {
@@ -149,6 +152,65 @@ func TestRenderTimesOut(t *testing.T) {
 	}
 	if msg.Text != "Hello" || msg.Note != "template for message.created failed: took longer than 1ms; default text used" {
 		t.Errorf("Text, Note = %q, %q", msg.Text, msg.Note)
+	}
+	waitForGoroutines(t, before)
+}
+
+// TestRenderStepBudget runs templates that would take hours: nested loops
+// and doubling recursion. Each must end by itself after MaxSteps steps,
+// not keep running in the background after Render gives up on it.
+func TestRenderStepBudget(t *testing.T) {
+	for name, src := range map[string]string{
+		"nested loops":              `{{range .Data.items}}{{range $.Data.items}}{{range $.Data.items}}{{end}}{{end}}{{end}}done`,
+		"number from a function":    `{{range len (printf "%099999d" 1)}}{{range len (printf "%099999d" 1)}}{{end}}{{end}}done`,
+		"recursion":                 `{{define "a"}}{{range .}}{{template "a" .}}{{template "a" .}}{{end}}{{end}}{{template "a" .Data.tree}}done`,
+		"loop in a called template": `{{define "a"}}{{range $.Data.items}}{{end}}{{end}}{{range .Data.items}}{{template "a" $}}{{end}}done`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			tmpls, errs := ParseTemplates(map[string]string{"message.created": src})
+			if errs != nil {
+				t.Fatal(errs)
+			}
+			tree := []any{}
+			for range 40 {
+				tree = []any{tree}
+			}
+			env := Envelope{Event: "message.created", Created: created, Data: map[string]any{
+				"message": "Hello", "items": make([]any, 3000), "tree": tree,
+			}}
+			before := runtime.NumGoroutine()
+			msg := tmpls.Render(env)
+			want := "template for message.created failed: more than 10000 loop iterations and template calls; default text used"
+			if msg.Text != "Hello" || msg.Note != want {
+				t.Errorf("Text, Note = %q, %q\nwant note %q", msg.Text, msg.Note, want)
+			}
+			waitForGoroutines(t, before)
+		})
+	}
+
+	// Within the budget, loops and calls work as usual.
+	tmpls, errs := ParseTemplates(map[string]string{
+		"message.created": `{{define "a"}}{{len .}}{{end}}{{range .Data.items}}{{range $.Data.items}}{{end}}{{end}}{{template "a" .Data.items}}`,
+	})
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	env := Envelope{Event: "message.created", Created: created, Data: map[string]any{"message": "Hello", "items": make([]any, 90)}}
+	if msg := tmpls.Render(env); msg.Text != "90" || msg.Note != "" {
+		t.Errorf("within budget: Text, Note = %q, %q", msg.Text, msg.Note)
+	}
+}
+
+// waitForGoroutines fails the test unless the goroutine count falls back
+// to n within a second: a template execution left running would hold it up.
+func waitForGoroutines(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Second)
+	for runtime.NumGoroutine() > n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines a second after Render, want %d: the execution kept running", runtime.NumGoroutine(), n)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -22,6 +22,9 @@ const (
 	MaxOutputBytes = 16 << 10
 	// RenderTimeout is how long one template execution may take.
 	RenderTimeout = time.Second
+	// MaxSteps is how many range iterations and template calls, together,
+	// one execution may make.
+	MaxSteps = 10000
 )
 
 // Templates are a connector's per-event text templates, parsed and
@@ -78,12 +81,61 @@ func parseOne(event, text string) (*template.Template, error) {
 			return nil, errors.New("range over a number is not allowed")
 		}
 	}
+	for _, t := range tmpl.Templates() {
+		if t.Tree != nil {
+			addSteps(t.Tree.Root)
+		}
+	}
 	return tmpl, nil
+}
+
+// stepFunc is the function the injected step actions call. Templates
+// cannot call it themselves: it is not defined when they are parsed, only
+// in the per-execution clone made by execute.
+const stepFunc = "_step"
+
+// stepAction is the action {{_step}}, parsed once and shared by every
+// template: execution never modifies parse nodes.
+var stepAction = func() parse.Node {
+	t := template.Must(template.New("step").Funcs(template.FuncMap{stepFunc: func() string { return "" }}).Parse("{{" + stepFunc + "}}"))
+	return t.Tree.Root.Nodes[0]
+}()
+
+// addSteps puts a step action at the start of root and of the body of
+// every range below it, so that each template call and each iteration
+// costs one step. Loops and recursion are the only ways a template of
+// bounded length can run for long, so a step budget bounds the whole
+// execution, and the execution ends itself when it runs out: a timeout
+// alone would leave it running in the background.
+func addSteps(root *parse.ListNode) {
+	var walk func(list *parse.ListNode)
+	walk = func(list *parse.ListNode) {
+		if list == nil {
+			return
+		}
+		for _, n := range list.Nodes {
+			switch n := n.(type) {
+			case *parse.RangeNode:
+				walk(n.List)
+				walk(n.ElseList)
+				n.List.Nodes = append([]parse.Node{stepAction}, n.List.Nodes...)
+			case *parse.IfNode:
+				walk(n.List)
+				walk(n.ElseList)
+			case *parse.WithNode:
+				walk(n.List)
+				walk(n.ElseList)
+			}
+		}
+	}
+	walk(root)
+	root.Nodes = append([]parse.Node{stepAction}, root.Nodes...)
 }
 
 // rangesOverNumber reports whether a range action below n iterates over a
 // number literal ({{range 1000000000}}), which loops without touching any
-// data. It guards against accidents: RenderTimeout bounds the rest.
+// data. It catches the obvious case when the template is registered; the
+// step budget bounds the rest when it runs.
 func rangesOverNumber(n parse.Node) bool {
 	switch n := n.(type) {
 	case *parse.ListNode:
@@ -126,7 +178,7 @@ func isNumber(p *parse.PipeNode) bool {
 
 // Render returns Default(env) with its Text replaced by the output of the
 // template for env.Event, if there is one. When that template fails, runs
-// longer than RenderTimeout, writes more than MaxOutputBytes or produces
+// longer than RenderTimeout or MaxSteps, writes more than MaxOutputBytes or produces
 // only whitespace, the default text stays and Note says what went wrong,
 // for the delivery's log entry.
 //
@@ -151,16 +203,45 @@ func (t *Templates) Render(env Envelope) connectors.Message {
 	return msg
 }
 
-var errTooLong = fmt.Errorf("output is longer than %d bytes", MaxOutputBytes)
+var (
+	errTooLong  = fmt.Errorf("output is longer than %d bytes", MaxOutputBytes)
+	errTooMany  = fmt.Errorf("more than %d loop iterations and template calls", MaxSteps)
+	errOvertime = errors.New("deadline passed")
+)
 
-// execute runs tmpl on env in its own goroutine so that a slow template
-// cannot hold the caller past the timeout.
+// budget counts one execution's steps.
+type budget struct {
+	steps    int
+	deadline time.Time
+}
+
+func (b *budget) step() (string, error) {
+	b.steps++
+	if b.steps > MaxSteps {
+		return "", errTooMany
+	}
+	if b.steps%32 == 0 && time.Now().After(b.deadline) {
+		return "", errOvertime
+	}
+	return "", nil
+}
+
+// execute runs a clone of tmpl that carries this execution's step budget,
+// in its own goroutine so that even one slow step cannot hold the caller
+// past the timeout; the budget then ends the execution soon after.
 func (t *Templates) execute(tmpl *template.Template, env Envelope) (string, error) {
 	timeout := t.timeout
 	if timeout <= 0 {
 		timeout = RenderTimeout
 	}
-	w := &capped{max: MaxOutputBytes, deadline: time.Now().Add(timeout)}
+	deadline := time.Now().Add(timeout)
+	b := &budget{deadline: deadline}
+	run, err := tmpl.Clone()
+	if err != nil {
+		return "", err
+	}
+	run.Funcs(template.FuncMap{stepFunc: b.step})
+	w := &capped{max: MaxOutputBytes, deadline: deadline}
 	done := make(chan error, 1) // buffered: the goroutine never blocks on a late result
 	go func() {
 		defer func() {
@@ -168,15 +249,20 @@ func (t *Templates) execute(tmpl *template.Template, env Envelope) (string, erro
 				done <- fmt.Errorf("template panicked: %v", p)
 			}
 		}()
-		done <- tmpl.Execute(w, env)
+		done <- run.Execute(w, env)
 	}()
 
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {
 	case err := <-done:
-		if errors.Is(err, errTooLong) {
-			return "", errTooLong
+		for _, known := range []error{errTooLong, errTooMany} {
+			if errors.Is(err, known) {
+				return "", known
+			}
+		}
+		if errors.Is(err, errOvertime) {
+			return "", fmt.Errorf("took longer than %s", timeout)
 		}
 		if err != nil {
 			return "", err
@@ -204,7 +290,7 @@ func (c *capped) Write(p []byte) (int, error) {
 		return 0, errTooLong
 	}
 	if time.Now().After(c.deadline) {
-		return 0, errors.New("deadline passed")
+		return 0, errOvertime
 	}
 	return c.buf.Write(p)
 }
