@@ -53,6 +53,7 @@ type Activities struct {
 	log          *slog.Logger
 	metrics      *metrics.Metrics
 	disableAfter int
+	events       *eventCache
 }
 
 // Config are the dependencies of the activities. Chat may be nil in a
@@ -71,7 +72,10 @@ type Config struct {
 
 // New returns the activities.
 func New(c Config) *Activities {
-	return &Activities{store: c.Store, sender: c.Sender, chat: c.Chat, log: c.Logger, metrics: c.Metrics, disableAfter: c.DisableAfter}
+	return &Activities{
+		store: c.Store, sender: c.Sender, chat: c.Chat, log: c.Logger, metrics: c.Metrics, disableAfter: c.DisableAfter,
+		events: newEventCache(c.Store.GetEvent),
+	}
 }
 
 // Deliver makes one attempt of a delivery. It returns nil on success; a
@@ -81,7 +85,7 @@ func New(c Config) *Activities {
 // deleted or disabled since the event was published.
 func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (workflows.DeliverResult, error) {
 	number := int(activity.GetInfo(ctx).Attempt) + in.AttemptOffset
-	ev, err := a.store.GetEvent(ctx, in.EventID)
+	ev, err := a.events.get(ctx, in.EventID)
 	if err != nil {
 		return workflows.DeliverResult{}, a.loadError("event", err)
 	}
