@@ -48,7 +48,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("sqlite: open: want a file system path, got %q", path)
 	}
-	write, err := sql.Open("sqlite", dsn(path, url.Values{
+	write, err := openPool(dsn(path, url.Values{
 		"_pragma": {"busy_timeout(5000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(ON)", "secure_delete(ON)"},
 		"_txlock": {"immediate"},
 	}))
@@ -68,7 +68,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 
-	read, err := sql.Open("sqlite", dsn(path, url.Values{
+	read, err := openPool(dsn(path, url.Values{
 		"_pragma": {"busy_timeout(5000)", "foreign_keys(ON)", "query_only(ON)"},
 	}))
 	if err != nil {
