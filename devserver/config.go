@@ -40,16 +40,16 @@ func sqlConfig(dbPath string) *config.SQL {
 	return &config.SQL{
 		PluginName:   sqliteplugin.PluginName,
 		DatabaseName: dbPath,
-		ConnectAttributes: expAttrs(map[string]string{
+		ConnectAttributes: map[string]string{
 			"mode":         "rwc",
 			"journal_mode": "wal",
 			"synchronous":  "FULL",
 			"busy_timeout": "10000",
-		}),
+		},
 		// All Temporal services in the process share one *sql.DB per DSN
 		// (the plugin's connPool); one connection serializes every write.
-		MaxConns:     expConns(),
-		MaxIdleConns: expConns(),
+		MaxConns:     1,
+		MaxIdleConns: 1,
 	}
 }
 
@@ -208,7 +208,7 @@ func staticHosts(cfg Config, p ports) map[primitives.ServiceName]static.Hosts {
 // devDynamicConfig holds the settings that differ from Temporal's defaults
 // (keys from go.temporal.io/server common/dynamicconfig/constants.go).
 func devDynamicConfig() dynamicconfig.StaticClient {
-	c := dynamicconfig.StaticClient{
+	return dynamicconfig.StaticClient{
 		// Herald starts each event's workflow eagerly from the API process;
 		// on by default today, pinned so an upgrade cannot turn it off.
 		dynamicconfig.EnableEagerWorkflowStart.Key(): true,
@@ -219,18 +219,5 @@ func devDynamicConfig() dynamicconfig.StaticClient {
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
 		// A laptop does not need 128k cached workflows.
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 8192,
-		// Read the visibility and transfer task queues in batches of up to
-		// half a second (the default is 20 reads a second). Herald's
-		// workflows usually finish within milliseconds, so by the time a
-		// batch is read most "workflow started" visibility tasks find the
-		// workflow closed and write nothing; and every read is a query on
-		// the single SQLite connection. Measured with `herald bench`:
-		// fan-out 1 sustained over 12,000 events went from about 200 to
-		// 256 deliveries/s. A running workflow shows in Temporal UI's list
-		// up to half a second later.
-		dynamicconfig.VisibilityProcessorMaxPollRPS.Key(): 2,
-		dynamicconfig.TransferProcessorMaxPollRPS.Key():   2,
 	}
-	expDC(c)
-	return c
 }

@@ -79,7 +79,6 @@ func runBench(ctx context.Context, cfg Config) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	defer expProfiles()()
 	// Warm up (connections, caches, the first database pages) unmeasured.
 	if err := b.subscribe(ctx, "calendar.deleted", 1); err != nil {
 		return err
