@@ -24,8 +24,7 @@ const userAgent = "DiscordBot (https://github.com/heraldhub/herald, " + herald.V
 
 // Kind is the Discord connector kind. It is safe for concurrent use.
 type Kind struct {
-	client  *http.Client
-	baseURL string
+	client *http.Client
 }
 
 var _ connectors.Kind = (*Kind)(nil)
@@ -34,17 +33,41 @@ var _ connectors.Kind = (*Kind)(nil)
 // that they are recorded (see connectors.RecordingClient), to baseURL, the
 // API root (HERALD_DISCORD_API_URL, e.g. "https://discord.com/api/v9/").
 //
-// The URL is built here rather than by discordgo.WebhookExecute, whose
-// endpoint comes from package variables (discordgo.EndpointWebhooks):
-// changing those would redirect every discordgo user in the process and
-// race with concurrent sends. The request itself still goes through
-// discordgo (Session.RequestWithBucketID, the call WebhookExecute makes),
-// with its JSON encoding, error types and 429 parsing.
+// Messages are sent with discordgo's Session.WebhookExecute, which builds
+// its URL from the package's endpoint variables (discordgo.EndpointAPI).
+// Changing those would redirect every discordgo user in the process and
+// race with concurrent sends, so the client's transport moves requests
+// from discordgo.EndpointAPI to baseURL instead (a no-op for Discord's own
+// API root). The request log records the URL actually called.
 func New(client *http.Client, baseURL string) *Kind {
 	if !strings.HasSuffix(baseURL, "/") {
 		baseURL += "/"
 	}
-	return &Kind{client: connectors.RecordingClient(client), baseURL: baseURL}
+	c := *connectors.RecordingClient(client)
+	if baseURL != discordgo.EndpointAPI {
+		c.Transport = rebase{from: discordgo.EndpointAPI, to: baseURL, next: c.Transport}
+	}
+	return &Kind{client: &c}
+}
+
+// rebase sends requests for URLs under from to the same path under to.
+type rebase struct {
+	from, to string
+	next     http.RoundTripper
+}
+
+func (r rebase) RoundTrip(req *http.Request) (*http.Response, error) {
+	u := req.URL.String()
+	if !strings.HasPrefix(u, r.from) {
+		return r.next.RoundTrip(req)
+	}
+	moved, err := url.Parse(r.to + strings.TrimPrefix(u, r.from))
+	if err != nil {
+		return nil, fmt.Errorf("discord: rebase request URL: %w", err)
+	}
+	req = req.Clone(req.Context())
+	req.URL, req.Host = moved, moved.Host
+	return r.next.RoundTrip(req)
 }
 
 // session returns a discordgo session that makes exactly one request per
@@ -74,8 +97,7 @@ func (k *Kind) Send(ctx context.Context, raw json.RawMessage, msg connectors.Mes
 		return nil, connectors.Permanent(0, "invalid discord config: "+errs[0].Error())
 	}
 	ctx, rec := connectors.Record(ctx)
-	hook := k.baseURL + "webhooks/" + url.PathEscape(cfg.ID) + "/" + url.PathEscape(cfg.Token)
-	_, err := k.session().RequestWithBucketID(http.MethodPost, hook+"?wait=true", params(msg), hook,
+	_, err := k.session().WebhookExecute(cfg.ID, cfg.Token, true, params(msg),
 		discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false), discordgo.WithRestRetries(0))
 	exchanges := rec.Exchanges(cfg.Token)
 	if err == nil {
