@@ -139,6 +139,8 @@ func (m *Main) Start(ctx context.Context) (err error) {
 		if err := m.startHTTP(ctx, sender, chat); err != nil {
 			return err
 		}
+	} else if err := m.startWorkerHTTP(); err != nil {
+		return err
 	}
 	if m.cfg.AllowPrivateTargets {
 		m.log.Warn("private targets allowed: webhooks may point at loopback and private addresses")
@@ -257,6 +259,24 @@ func (m *Main) startHTTP(ctx context.Context, sender *delivery.Sender, chat *dis
 		},
 		Logger: m.log.With("component", "api"),
 	})
+	return m.serve(handler)
+}
+
+// startWorkerHTTP serves what a worker-only process has to show on the
+// HTTP address: its metrics (delivery attempts are counted where the
+// activities run) and a liveness check.
+func (m *Main) startWorkerHTTP() error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.metrics.Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok"}`)
+	})
+	return m.serve(mux)
+}
+
+// serve listens on the HTTP address and serves handler until Close.
+func (m *Main) serve(handler http.Handler) error {
 	ln, err := net.Listen("tcp", m.cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.cfg.HTTPAddr, err)
@@ -278,7 +298,10 @@ func (m *Main) banner() {
 		return
 	}
 	fmt.Fprintf(m.out, "Herald %s (%s)\n", herald.Version, m.cfg.Command)
-	if m.HTTPURL != "" {
+	switch {
+	case m.HTTPURL != "" && m.cfg.Command == "worker":
+		fmt.Fprintf(m.out, "  Metrics:     %s/metrics\n", m.HTTPURL)
+	case m.HTTPURL != "":
 		fmt.Fprintf(m.out, "  API:         %s\n", m.HTTPURL)
 	}
 	fmt.Fprintf(m.out, "  Temporal:    %s (namespace %s, task queue %s)\n", m.cfg.TemporalAddress, m.cfg.TemporalNamespace, m.cfg.TaskQueue)

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A split deployment: `herald api` and `herald worker` as two processes
+// on one database and task queue. The worker-only process delivers, and
+// counts the attempt on its own /metrics.
+func TestSplitAPIAndWorker(t *testing.T) {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	base := testConfig(t.TempDir())
+	base.TemporalAddress = shared.cfg.TemporalAddress
+	base.TaskQueue = "herald-split"
+	base.DatabaseURL = "sqlite://" + filepath.Join(t.TempDir(), "herald.db")
+	base.EncryptionKey = base64.StdEncoding.EncodeToString(key)
+
+	workerCfg, apiCfg := base, base
+	workerCfg.Command, apiCfg.Command = "worker", "api"
+	worker, err := start(workerCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer worker.Close()
+	apiProc, err := start(apiCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer apiProc.Close()
+
+	rcv := newReceiver(t, 200)
+	createWebhook(t, apiProc, map[string]any{"url": rcv.URL, "events": []string{"user.created"}})
+	if status, ev := publishEvent(t, apiProc, map[string]any{"event": "user.created", "data": map[string]any{"id": 7}}); status != http.StatusAccepted {
+		t.Fatalf("publish: %d %v", status, ev)
+	}
+	rcv.wait(t, 1, 20*time.Second)
+
+	get := func(path string) (int, string) {
+		resp, err := http.Get(worker.HTTPURL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	const attempt = `herald_delivery_attempts_total{outcome="success",target_type="webhook"} 1`
+	eventually(t, 5*time.Second, "the worker's /metrics counts the attempt", func() bool {
+		status, body := get("/metrics")
+		return status == http.StatusOK && strings.Contains(body, attempt)
+	})
+	if status, body := get("/healthz"); status != http.StatusOK || !strings.Contains(body, "ok") {
+		t.Errorf("GET /healthz on the worker = %d %s", status, body)
+	}
+	if status, _ := get("/v1/webhooks"); status != http.StatusNotFound {
+		t.Errorf("the worker serves the API: GET /v1/webhooks = %d, want 404", status)
+	}
+}
