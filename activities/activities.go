@@ -31,7 +31,7 @@ type Store interface {
 	DisableConnector(ctx context.Context, id, reason string) error
 	RecordConnectorResult(ctx context.Context, id string, success bool, disableAfter int) (bool, error)
 	RecordAttempt(ctx context.Context, deliveryID string, rec store.AttemptRecord) error
-	ReserveSlot(ctx context.Context, targetID string, perSecond int) (time.Duration, error)
+	ReserveSlot(ctx context.Context, targetID, deliveryID string, perSecond int, maxWait time.Duration) (time.Duration, error)
 }
 
 // Sender makes one webhook request.

@@ -32,7 +32,7 @@ func (a *Activities) sendWebhook(ctx context.Context, in workflows.DeliverInput,
 	if !wh.Enabled {
 		return target{}, a.stop(ctx, in.DeliveryID, "webhook is disabled")
 	}
-	if err := a.rateLimit(ctx, wh); err != nil {
+	if err := a.rateLimit(ctx, wh, in.DeliveryID); err != nil {
 		return target{}, err
 	}
 	entry, out, err := a.sender.Send(ctx, delivery.Attempt{Event: ev, Webhook: wh, DeliveryID: in.DeliveryID, Number: number})
@@ -80,14 +80,15 @@ func (a *Activities) sendConnector(ctx context.Context, in workflows.DeliverInpu
 }
 
 // maxInlineWait is the longest a delivery waits for its rate-limit slot
-// inside the activity; a later slot becomes a retry after that delay.
+// inside the activity; a later slot is held for the delivery, which
+// retries after that delay and takes it.
 const maxInlineWait = time.Second
 
 // rateLimit waits for the webhook's next request slot (SPEC §5
 // rate_limit_per_second). Slots live in the store, so the limit holds
 // across every worker sharing it.
-func (a *Activities) rateLimit(ctx context.Context, wh *herald.Webhook) error {
-	wait, err := a.store.ReserveSlot(ctx, wh.ID, wh.RateLimitPerSecond)
+func (a *Activities) rateLimit(ctx context.Context, wh *herald.Webhook, deliveryID string) error {
+	wait, err := a.store.ReserveSlot(ctx, wh.ID, deliveryID, wh.RateLimitPerSecond, maxInlineWait)
 	if err != nil {
 		a.log.Error("reserve rate slot", "webhook_id", wh.ID, "error", err)
 		return retryable("could not reserve a rate-limit slot", 0)

@@ -10,6 +10,12 @@ import (
 	"github.com/heraldhub/herald"
 )
 
+// HoldGrace is how long after its time a slot held by ReserveSlot is still
+// the delivery's: a retry timer fires a little late, and a delivery that
+// lost its place each time would never get one. A late use can bring two
+// requests closer than 1/perSecond, never more requests than slots.
+const HoldGrace = time.Second
+
 // Page asks for one page of a list. Cursor is the opaque NextCursor of the
 // previous page, empty for the first page; a malformed cursor is invalid.
 // Limit is already validated (1..200) by the caller.
@@ -180,10 +186,15 @@ type Store interface {
 	// CountAPIKeys tells whether any key exists (for bootstrap).
 	CountAPIKeys(ctx context.Context) (int, error)
 
-	// ReserveSlot books the next request slot of a target limited to
-	// perSecond requests a second and returns how long to wait before
-	// sending; perSecond <= 0 means no limit.
-	ReserveSlot(ctx context.Context, targetID string, perSecond int) (time.Duration, error)
+	// ReserveSlot gives delivery deliveryID a request slot of a target
+	// limited to perSecond requests a second, spaced 1/perSecond apart
+	// across every worker, and returns how long to wait before sending;
+	// perSecond <= 0 means no limit. A wait of at most maxWait takes the
+	// slot: the caller waits and sends. A longer one holds the slot for
+	// the delivery, which is to come back for it: its next ReserveSlot
+	// returns the same slot, however many were booked meanwhile, unless
+	// the slot passed more than HoldGrace ago (then it books a new one).
+	ReserveSlot(ctx context.Context, targetID, deliveryID string, perSecond int, maxWait time.Duration) (time.Duration, error)
 
 	Ping(ctx context.Context) error
 	Close() error

@@ -106,7 +106,9 @@ func (s *memStore) RecordConnectorResult(context.Context, string, bool, int) (bo
 	return false, nil
 }
 
-func (s *memStore) ReserveSlot(context.Context, string, int) (time.Duration, error) { return 0, nil }
+func (s *memStore) ReserveSlot(context.Context, string, string, int, time.Duration) (time.Duration, error) {
+	return 0, nil
+}
 
 func (s *memStore) RecordAttempt(_ context.Context, _ string, rec store.AttemptRecord) error {
 	s.mu.Lock()

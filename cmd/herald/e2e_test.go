@@ -298,7 +298,10 @@ func TestRateLimitSpacesDeliveries(t *testing.T) {
 		"url": rcv.URL, "events": []string{"event.created"}, "rate_limit_per_second": 4,
 		"retry": map[string]any{"initial_interval_seconds": 1, "max_interval_seconds": 2},
 	})
-	const n = 8
+	// 16 requests at 4/s: most slots are more than a second away, so most
+	// deliveries retry later, and each must still get the slot it booked
+	// rather than a new one behind the others (which never came).
+	const n = 16
 	for i := range n {
 		if status, out := publishEvent(t, shared, map[string]any{"event": "event.created", "data": map[string]any{"id": i}}); status != http.StatusAccepted {
 			t.Fatalf("publish: %d %v", status, out)

@@ -19,7 +19,7 @@ func TestReserveSlotSpacesRequests(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			slot, at, err := dbs[i%2].reserveSlot(t.Context(), "wh_limited", interval)
+			slot, at, err := reserveSlot(t.Context(), dbs[i%2].pool, "wh_limited", interval)
 			if err != nil {
 				t.Error(err)
 				return
@@ -41,17 +41,17 @@ func TestReserveSlotSpacesRequests(t *testing.T) {
 	}
 
 	// Through ReserveSlot: the slot after those n is about n intervals away.
-	wait, err := dbs[0].ReserveSlot(t.Context(), "wh_limited", int(time.Second/interval))
+	wait, err := dbs[0].ReserveSlot(t.Context(), "wh_limited", "dlv_late", int(time.Second/interval), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if wait < n/2*interval || wait > n*interval {
 		t.Errorf("the %dth request waits %s, want about %s", n+1, wait, n*interval)
 	}
-	if wait, _ := dbs[0].ReserveSlot(t.Context(), "wh_other", 10); wait != 0 {
+	if wait, _ := dbs[0].ReserveSlot(t.Context(), "wh_other", "dlv_other", 10, 0); wait != 0 {
 		t.Errorf("another target waited %s", wait)
 	}
-	if wait, _ := dbs[0].ReserveSlot(t.Context(), "wh_unlimited", 0); wait != 0 {
+	if wait, _ := dbs[0].ReserveSlot(t.Context(), "wh_unlimited", "dlv_free", 0, 0); wait != 0 {
 		t.Errorf("no limit waited %s", wait)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/heraldhub/herald"
 )
 
 // Concurrent reservations for one target book distinct slots spaced by the
@@ -30,7 +32,7 @@ func TestReserveSlotSpacesRequests(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			wait, err := db.ReserveSlot(ctx, "wh_limited", rate)
+			wait, err := db.ReserveSlot(ctx, "wh_limited", herald.NewID(herald.PrefixDelivery), rate, time.Hour)
 			if err != nil {
 				t.Error(err)
 				return
@@ -55,10 +57,10 @@ func TestReserveSlotSpacesRequests(t *testing.T) {
 	if last := waits[n-1]; last < (n-1)*interval-elapsed {
 		t.Errorf("longest wait %s, want about %s: slots were not spaced", last, (n-1)*interval)
 	}
-	if wait, _ := db.ReserveSlot(ctx, "wh_other", rate); wait != 0 {
+	if wait, _ := db.ReserveSlot(ctx, "wh_other", "dlv_other", rate, time.Hour); wait != 0 {
 		t.Errorf("another target waited %s", wait)
 	}
-	if wait, _ := db.ReserveSlot(ctx, "wh_unlimited", 0); wait != 0 {
+	if wait, _ := db.ReserveSlot(ctx, "wh_unlimited", "dlv_free", 0, time.Hour); wait != 0 {
 		t.Errorf("no limit waited %s", wait)
 	}
 }

@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Webhook/ResultRace", testWebhookResultRace},
 		{"Webhook/PreviousSecret", testWebhookPreviousSecret},
 		{"Delivery/ListFailed", testFailedDeliveries},
+		{"RateLimit/Holds", testRateHolds},
 		{"Source/CreateGet", testSourceCreateGet},
 		{"Connector/CRUD", testConnectorCRUD},
 		{"Connector/ListPages", testConnectorListPages},
