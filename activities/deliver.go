@@ -94,7 +94,11 @@ func (a *Activities) rateLimit(ctx context.Context, wh *herald.Webhook, delivery
 		return retryable("could not reserve a rate-limit slot", 0)
 	}
 	if wait > maxInlineWait {
-		return retryable("rate limit of the webhook reached", wait)
+		// Come back maxInlineWait before the held slot and wait for it
+		// here: a retry that starts late (a busy timer queue, the fallback
+		// activity's dispatch) would otherwise send after its slot, close
+		// to the next one.
+		return retryable("rate limit of the webhook reached", wait-maxInlineWait)
 	}
 	if wait > 0 {
 		t := time.NewTimer(wait)

@@ -308,10 +308,14 @@ func TestRateLimitSpacesDeliveries(t *testing.T) {
 		}
 	}
 	got := rcv.wait(t, n, 30*time.Second)
-	for i := 1; i < len(got); i++ {
-		// 4/s is one slot per 250 ms; allow a little scheduling jitter.
-		if gap := got[i].At.Sub(got[i-1].At); gap < 200*time.Millisecond {
-			t.Errorf("requests %d and %d arrived %s apart, want ≥ 250ms", i-1, i, gap)
+	// At most 4 requests in any second: request i+4 comes at least a
+	// second after request i (less a little scheduling jitter). Single
+	// gaps may be shorter than 250 ms when a delivery that retried for its
+	// slot starts a little late (store.HoldGrace).
+	const rate = 4
+	for i := 0; i+rate < len(got); i++ {
+		if span := got[i+rate].At.Sub(got[i].At); span < time.Second-50*time.Millisecond {
+			t.Errorf("requests %d to %d arrived within %s, want %d requests at most per second", i, i+rate, span, rate)
 		}
 	}
 }
