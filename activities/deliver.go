@@ -81,8 +81,11 @@ func (a *Activities) sendConnector(ctx context.Context, in workflows.DeliverInpu
 
 // maxInlineWait is the longest a delivery waits for its rate-limit slot
 // inside the activity; a later slot is held for the delivery, which
-// retries after that delay and takes it.
-const maxInlineWait = time.Second
+// retries maxInlineWait before it is due and waits for it here. A retry
+// that starts more than this late has lost its slot and books a new one.
+// It stays well inside the activity's start-to-close slack (see
+// workflows.localAttemptSlack).
+const maxInlineWait = 3 * time.Second
 
 // rateLimit waits for the webhook's next request slot (SPEC §5
 // rate_limit_per_second). Slots live in the store, so the limit holds
@@ -95,9 +98,8 @@ func (a *Activities) rateLimit(ctx context.Context, wh *herald.Webhook, delivery
 	}
 	if wait > maxInlineWait {
 		// Come back maxInlineWait before the held slot and wait for it
-		// here: a retry that starts late (a busy timer queue, the fallback
-		// activity's dispatch) would otherwise send after its slot, close
-		// to the next one.
+		// here, so that a retry that starts late (a busy timer queue, the
+		// fallback activity's dispatch) still finds its slot ahead.
 		return retryable("rate limit of the webhook reached", wait-maxInlineWait)
 	}
 	if wait > 0 {

@@ -10,12 +10,6 @@ import (
 	"github.com/heraldhub/herald"
 )
 
-// HoldGrace is how long after its time a slot held by ReserveSlot is still
-// the delivery's: a retry timer fires a little late, and a delivery that
-// lost its place each time would never get one. A late use can bring two
-// requests closer than 1/perSecond, never more requests than slots.
-const HoldGrace = time.Second
-
 // Page asks for one page of a list. Cursor is the opaque NextCursor of the
 // previous page, empty for the first page; a malformed cursor is invalid.
 // Limit is already validated (1..200) by the caller.
@@ -191,9 +185,10 @@ type Store interface {
 	// across every worker, and returns how long to wait before sending;
 	// perSecond <= 0 means no limit. A wait of at most maxWait takes the
 	// slot: the caller waits and sends. A longer one holds the slot for
-	// the delivery, which is to come back for it: its next ReserveSlot
-	// returns the same slot, however many were booked meanwhile, unless
-	// the slot passed more than HoldGrace ago (then it books a new one).
+	// the delivery, which is to come back for it before it is due: its
+	// next ReserveSlot returns the same slot, however many were booked
+	// meanwhile. A slot that has passed is gone: coming back late books a
+	// new one, so requests never come closer than 1/perSecond.
 	ReserveSlot(ctx context.Context, targetID, deliveryID string, perSecond int, maxWait time.Duration) (time.Duration, error)
 
 	Ping(ctx context.Context) error

@@ -309,9 +309,8 @@ func TestRateLimitSpacesDeliveries(t *testing.T) {
 	}
 	got := rcv.wait(t, n, 30*time.Second)
 	// At most 4 requests in any second: request i+4 comes at least a
-	// second after request i (less a little scheduling jitter). Single
-	// gaps may be shorter than 250 ms when a delivery that retried for its
-	// slot starts a little late (store.HoldGrace).
+	// second after request i, less a little jitter between a request's
+	// slot and its arrival.
 	const rate = 4
 	for i := 0; i+rate < len(got); i++ {
 		if span := got[i+rate].At.Sub(got[i].At); span < time.Second-50*time.Millisecond {

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/heraldhub/herald/store"
 )
 
 // ReserveSlot implements store.Store. Slots are shared through the
@@ -35,7 +33,7 @@ func (db *DB) ReserveSlot(ctx context.Context, targetID, deliveryID string, perS
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		if err != nil || slot.Before(at.Add(-store.HoldGrace)) {
+		if err != nil || slot.Before(at) {
 			if slot, at, err = reserveSlot(ctx, tx, targetID, interval); err != nil {
 				return err
 			}

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"time"
-
-	"github.com/heraldhub/herald/store"
 )
 
 // ReserveSlot implements store.Store. Slots are unix nanoseconds from this
@@ -24,7 +22,7 @@ func (db *DB) ReserveSlot(ctx context.Context, targetID, deliveryID string, perS
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if err != nil || slot < now-int64(store.HoldGrace) {
+		if err != nil || slot < now {
 			var next int64
 			err := tx.QueryRowContext(ctx, `SELECT next_at FROM rate_slots WHERE target_id = ?`, targetID).Scan(&next)
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
