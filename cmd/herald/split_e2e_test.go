@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// A split deployment: `herald api` and `herald worker` as two processes
-// on one database and task queue. The worker-only process delivers, and
+// A split deployment: `herald api` and `herald worker` as two Herald
+// instances (here in one test process) on one database and task queue. The worker-only process delivers, and
 // counts the attempt on its own /metrics.
 func TestSplitAPIAndWorker(t *testing.T) {
 	key := make([]byte, 32)
