@@ -12,8 +12,9 @@ import (
 )
 
 // A split deployment: `herald api` and `herald worker` as two Herald
-// instances (here in one test process) on one database and task queue. The worker-only process delivers, and
-// counts the attempt on its own /metrics.
+// instances (here in one test process) on one database and task queue.
+// The worker-only instance delivers, and counts the attempt on its own
+// /metrics.
 func TestSplitAPIAndWorker(t *testing.T) {
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
