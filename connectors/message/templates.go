@@ -77,14 +77,13 @@ func parseOne(event, text string) (*template.Template, error) {
 		return nil, errors.New(tidy(event, err))
 	}
 	for _, t := range tmpl.Templates() {
-		if t.Tree != nil && rangesOverNumber(t.Tree.Root) {
+		if t.Tree == nil {
+			continue
+		}
+		if rangesOverNumber(t.Tree.Root) {
 			return nil, errors.New("range over a number is not allowed")
 		}
-	}
-	for _, t := range tmpl.Templates() {
-		if t.Tree != nil {
-			addSteps(t.Tree.Root)
-		}
+		addSteps(t.Tree.Root)
 	}
 	return tmpl, nil
 }
