@@ -10,7 +10,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof" // served only with -pprof
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"sync"
@@ -28,6 +30,7 @@ type benchOptions struct {
 	pacedFor    time.Duration
 	only        string
 	cpuProfile  string
+	pprofAddr   string
 }
 
 func (o *benchOptions) flags(fs *flag.FlagSet) {
@@ -37,6 +40,7 @@ func (o *benchOptions) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.pacedFor, "paced-for", 10*time.Second, "length of the paced scenario")
 	fs.StringVar(&o.only, "only", "", "run one scenario: fanout1, fanout10 or paced")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	fs.StringVar(&o.pprofAddr, "pprof", "", "serve net/http/pprof, with block and mutex profiles on, at this address")
 }
 
 // runBench starts Herald on the embedded default in a fresh data dir, a
@@ -68,6 +72,13 @@ func runBench(ctx context.Context, cfg Config) error {
 	}
 	defer rcv.close()
 	b := &bench{url: m.HTTPURL, key: cfg.AdminKey, rcv: rcv, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}
+	if o.pprofAddr != "" {
+		runtime.SetBlockProfileRate(int(time.Microsecond))
+		runtime.SetMutexProfileFraction(10)
+		srv := &http.Server{Addr: o.pprofAddr, ReadHeaderTimeout: 10 * time.Second} // DefaultServeMux holds net/http/pprof
+		go func() { _ = srv.ListenAndServe() }()
+		defer srv.Close()
+	}
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
 		if err != nil {
@@ -131,6 +142,7 @@ type result struct {
 	publishTime        time.Duration
 	deliverTime        time.Duration
 	latencies          []time.Duration
+	cpu                time.Duration // process CPU time (user and system) from start to the last arrival
 }
 
 func (r result) print(name string) {
@@ -141,9 +153,9 @@ func (r result) print(name string) {
 		}
 		return r.latencies[min(len(r.latencies)-1, int(p*float64(len(r.latencies))))]
 	}
-	fmt.Printf("%-22s events accepted/s %7.0f   deliveries/s %7.0f   latency p50 %6.1fms p95 %6.1fms p99 %6.1fms   (%d events, %d deliveries)\n",
+	fmt.Printf("%-22s events accepted/s %7.0f   deliveries/s %7.0f   latency p50 %6.1fms p95 %6.1fms p99 %6.1fms   CPU/delivery %5.2fms   (%d events, %d deliveries)\n",
 		name, float64(r.events)/r.publishTime.Seconds(), float64(r.deliveries)/r.deliverTime.Seconds(),
-		ms(pct(0.50)), ms(pct(0.95)), ms(pct(0.99)), r.events, r.deliveries)
+		ms(pct(0.50)), ms(pct(0.95)), ms(pct(0.99)), ms(r.cpu)/float64(max(r.deliveries, 1)), r.events, r.deliveries)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -186,7 +198,7 @@ func (b *bench) publish(ctx context.Context, event string) error {
 
 func (b *bench) burst(ctx context.Context, event string, fanout, n, conc int) (result, error) {
 	b.rcv.reset(n * fanout)
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, conc)
@@ -209,7 +221,7 @@ func (b *bench) burst(ctx context.Context, event string, fanout, n, conc int) (r
 		return result{}, err
 	default:
 	}
-	return b.collect(ctx, start, published, n, fanout)
+	return b.collect(ctx, start, cpu0, published, n, fanout)
 }
 
 func (b *bench) paced(ctx context.Context, event string, fanout, rate int, d time.Duration) (result, error) {
@@ -217,7 +229,7 @@ func (b *bench) paced(ctx context.Context, event string, fanout, rate int, d tim
 	b.rcv.reset(n * fanout)
 	tick := time.NewTicker(time.Second / time.Duration(rate))
 	defer tick.Stop()
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	var wg sync.WaitGroup
 	var failed atomic.Value
 	for range n {
@@ -234,10 +246,10 @@ func (b *bench) paced(ctx context.Context, event string, fanout, rate int, d tim
 	if err, _ := failed.Load().(error); err != nil {
 		return result{}, err
 	}
-	return b.collect(ctx, start, time.Since(start), n, fanout)
+	return b.collect(ctx, start, cpu0, time.Since(start), n, fanout)
 }
 
-func (b *bench) collect(ctx context.Context, start time.Time, published time.Duration, n, fanout int) (result, error) {
+func (b *bench) collect(ctx context.Context, start time.Time, cpu0 time.Duration, published time.Duration, n, fanout int) (result, error) {
 	select {
 	case <-b.rcv.done:
 	case <-time.After(2 * time.Minute):
@@ -246,7 +258,7 @@ func (b *bench) collect(ctx context.Context, start time.Time, published time.Dur
 		return result{}, ctx.Err()
 	}
 	lat := b.rcv.snapshot()
-	return result{events: n, deliveries: len(lat), publishTime: published, deliverTime: time.Since(start), latencies: lat}, nil
+	return result{events: n, deliveries: len(lat), publishTime: published, deliverTime: time.Since(start), latencies: lat, cpu: processCPU() - cpu0}, nil
 }
 
 // benchReceiver records, for each delivery, the time from publish call to
