@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
+
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/connectors/dispatch"
 	"github.com/heraldhub/herald/delivery"
@@ -32,7 +34,7 @@ func (a *Activities) sendWebhook(ctx context.Context, in workflows.DeliverInput,
 	if !wh.Enabled {
 		return target{}, a.stop(ctx, in.DeliveryID, "webhook is disabled")
 	}
-	if err := a.rateLimit(ctx, wh, in.DeliveryID); err != nil {
+	if err := a.rateLimit(ctx, wh, in.DeliveryID, number); err != nil {
 		return target{}, err
 	}
 	entry, out, err := a.sender.Send(ctx, delivery.Attempt{Event: ev, Webhook: wh, DeliveryID: in.DeliveryID, Number: number})
@@ -90,7 +92,7 @@ const maxInlineWait = 3 * time.Second
 // rateLimit waits for the webhook's next request slot (SPEC §5
 // rate_limit_per_second). Slots live in the store, so the limit holds
 // across every worker sharing it.
-func (a *Activities) rateLimit(ctx context.Context, wh *herald.Webhook, deliveryID string) error {
+func (a *Activities) rateLimit(ctx context.Context, wh *herald.Webhook, deliveryID string, number int) error {
 	wait, err := a.store.ReserveSlot(ctx, wh.ID, deliveryID, wh.RateLimitPerSecond, maxInlineWait)
 	if err != nil {
 		a.log.Error("reserve rate slot", "webhook_id", wh.ID, "error", err)
@@ -98,9 +100,12 @@ func (a *Activities) rateLimit(ctx context.Context, wh *herald.Webhook, delivery
 	}
 	if wait > maxInlineWait {
 		// Come back maxInlineWait before the held slot and wait for it
-		// here, so that a retry that starts late (a busy timer queue, the
-		// fallback activity's dispatch) still finds its slot ahead.
-		return retryable("rate limit of the webhook reached", wait-maxInlineWait)
+		// here, so that an activity that starts late (a busy timer queue,
+		// dispatch) still finds its slot ahead. No request was made, so
+		// the workflow runs this same attempt again rather than counting
+		// it (workflows.ErrRateLimited).
+		return temporal.NewApplicationErrorWithOptions("rate limit of the webhook reached", workflows.ErrRateLimited,
+			temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{workflows.RateLimited{Wait: wait - maxInlineWait, Attempt: number}}})
 	}
 	if wait > 0 {
 		t := time.NewTimer(wait)

@@ -43,36 +43,72 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 		Summary:             fmt.Sprintf("%s %s, attempt %d", t.Type, t.ID, t.PriorAttempts+1),
 	})
 	err := workflow.ExecuteLocalActivity(lctx, DeliverActivityName, input).Get(ctx, nil)
-	if err == nil {
-		out.Succeeded = true
-		return out
-	}
-	if !retryable(err) || t.Retry.MaxAttempts == 1 {
-		return finish(ctx, out, t, err)
+	var wait time.Duration
+	if limited, ok := rateLimited(err); ok {
+		// No request went out: the same attempt runs when the slot is due.
+		wait = max(limited.Wait, time.Second)
+	} else {
+		switch {
+		case err == nil:
+			out.Succeeded = true
+			return out
+		case !retryable(err) || t.Retry.MaxAttempts == 1:
+			return finish(ctx, out, t, err)
+		}
+		// Wait what the receiver asked for (Retry-After), else the first
+		// backoff interval, before the durable retries begin.
+		wait = t.Retry.InitialInterval
+		if d := nextRetryDelay(err); d > 0 {
+			wait = min(d, max(t.Retry.MaxInterval, t.Retry.InitialInterval))
+		}
+		input.AttemptOffset++
 	}
 
-	// Wait what the receiver asked for (Retry-After), else the first
-	// backoff interval, before the durable retries begin.
-	wait := t.Retry.InitialInterval
-	if d := nextRetryDelay(err); d > 0 {
-		wait = min(d, max(t.Retry.MaxInterval, t.Retry.InitialInterval))
+	// Regular activities make the remaining attempts under the target's
+	// retry policy. One that finds the rate limit's slot far ahead ends
+	// without a request; the next one starts when the slot is due and
+	// carries on the attempt numbering.
+	for {
+		if err := workflow.Sleep(ctx, wait); err != nil {
+			return finish(ctx, out, t, err)
+		}
+		made := input.AttemptOffset - t.PriorAttempts
+		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout:    timeout,
+			ScheduleToCloseTimeout: scheduleToClose(ctx, t.Retry.MaxAge),
+			RetryPolicy:            RetryPolicy(t.Retry, made),
+			Summary:                fmt.Sprintf("%s %s, attempts from %d", t.Type, t.ID, input.AttemptOffset+1),
+		})
+		err = workflow.ExecuteActivity(actx, DeliverActivityName, input).Get(ctx, nil)
+		limited, ok := rateLimited(err)
+		switch {
+		case err == nil:
+			out.Succeeded = true
+			return out
+		case !ok:
+			return finish(ctx, out, t, err)
+		}
+		input.AttemptOffset = max(limited.Attempt-1, input.AttemptOffset)
+		if t.Retry.MaxAttempts > 0 && input.AttemptOffset-t.PriorAttempts >= t.Retry.MaxAttempts {
+			// Not reached: an activity with no attempt left makes none.
+			return finish(ctx, out, t, err)
+		}
+		wait = max(limited.Wait, time.Second)
 	}
-	if err := workflow.Sleep(ctx, wait); err != nil {
-		return finish(ctx, out, t, err)
-	}
+}
 
-	input.AttemptOffset = t.PriorAttempts + 1
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    timeout,
-		ScheduleToCloseTimeout: scheduleToClose(ctx, t.Retry.MaxAge),
-		RetryPolicy:            RetryPolicy(t.Retry),
-		Summary:                fmt.Sprintf("%s %s, retries", t.Type, t.ID),
-	})
-	if err := workflow.ExecuteActivity(actx, DeliverActivityName, input).Get(ctx, nil); err != nil {
-		return finish(ctx, out, t, err)
+// rateLimited reports whether an attempt ended before its request because
+// of the target's rate limit, and when to come back.
+func rateLimited(err error) (RateLimited, bool) {
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || app.Type() != ErrRateLimited {
+		return RateLimited{}, false
 	}
-	out.Succeeded = true
-	return out
+	var r RateLimited
+	if app.HasDetails() {
+		_ = app.Details(&r) // a missing detail leaves a zero wait
+	}
+	return r, true
 }
 
 // scheduleToClose is what is left of the target's max age, counted from the

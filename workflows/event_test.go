@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -73,7 +74,15 @@ func (f *fakeActivities) Deliver(ctx context.Context, in workflows.DeliverInput)
 		return workflows.DeliverResult{StatusCode: 200}, nil
 	}
 	if next := script[min(n, len(script)-1)]; next != nil {
-		return workflows.DeliverResult{}, next()
+		err := next()
+		var l limitedStep
+		if errors.As(err, &l) {
+			// As the real activity: the attempt that was not made.
+			held := workflows.RateLimited{Wait: l.wait, Attempt: int(info.Attempt) + in.AttemptOffset}
+			err = temporal.NewApplicationErrorWithOptions("rate limit of the webhook reached", workflows.ErrRateLimited,
+				temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{held}})
+		}
+		return workflows.DeliverResult{}, err
 	}
 	return workflows.DeliverResult{StatusCode: 200}, nil
 }
@@ -109,6 +118,16 @@ func (f *fakeActivities) finished() []workflows.FinishInput {
 
 // success is the script step of an attempt that gets a 2xx.
 var success func() error
+
+// limited is the script step of an attempt the target's rate limit holds
+// back for wait, without a request.
+func limited(wait time.Duration) func() error {
+	return func() error { return limitedStep{wait} }
+}
+
+type limitedStep struct{ wait time.Duration }
+
+func (limitedStep) Error() string { return "rate limited" }
 
 // runEvent runs EventWorkflow, registered under its real name, over fake
 // activities registered under theirs, and returns its result.
@@ -400,5 +419,62 @@ func TestEventWorkflowStoppedTargetDoesNotCountAsFailure(t *testing.T) {
 	wantFin := []workflows.FinishInput{{DeliveryID: "dlv_whk_a", TargetType: herald.TargetWebhook, TargetID: "whk_a", Reason: "webhook is disabled", CountFailure: false}}
 	if fin := f.finished(); !slices.Equal(fin, wantFin) {
 		t.Errorf("Finish calls = %+v, want %+v", fin, wantFin)
+	}
+}
+
+// numbers are the delivery attempt numbers of the calls.
+func numbers(calls []deliverCall) []int {
+	var out []int
+	for _, c := range calls {
+		out = append(out, c.number())
+	}
+	return out
+}
+
+// An attempt the rate limit holds back made no request: it neither uses up
+// max_attempts nor takes a number, and it runs again when the slot is due.
+func TestEventWorkflowRateLimitDoesNotUseAttempts(t *testing.T) {
+	tg := target("whk_a", fastRetry)
+	tg.Retry.MaxAttempts = 3
+	fail := func() error { return retryableErr("HTTP 500", 0) }
+	res, f := runEvent(t, oneTarget(tg), map[string][]func() error{
+		"whk_a": {limited(10 * time.Second), fail, limited(20 * time.Second), fail, fail, success},
+	})
+
+	calls := f.calls("whk_a")
+	// Calls 1 and 3 were held back; 2, 4 and 5 are the three attempts.
+	if got, want := numbers(calls), []int{1, 1, 2, 2, 3}; !slices.Equal(got, want) {
+		t.Fatalf("attempt numbers of the calls = %v, want %v", got, want)
+	}
+	if !calls[0].Local || calls[1].Local {
+		t.Errorf("only the first call should be local: %+v", calls)
+	}
+	// The held slots' waits, and the policy's backoff between real attempts.
+	checkGaps(t, calls, []time.Duration{10 * time.Second, time.Second, 20 * time.Second, time.Second})
+	wantFin := []workflows.FinishInput{{DeliveryID: "dlv_whk_a", TargetType: herald.TargetWebhook, TargetID: "whk_a", Reason: "HTTP 500", CountFailure: true}}
+	if fin := f.finished(); !slices.Equal(fin, wantFin) {
+		t.Errorf("Finish calls = %+v, want %+v", fin, wantFin)
+	}
+	if d := res.Deliveries[0]; d.Succeeded {
+		t.Errorf("result = %+v, want a failure after three attempts", d)
+	}
+}
+
+// With max_attempts 1, a first attempt held back by the rate limit still
+// gets its one attempt.
+func TestEventWorkflowRateLimitedSingleAttempt(t *testing.T) {
+	tg := target("whk_a", fastRetry)
+	tg.Retry.MaxAttempts = 1
+	tg.PriorAttempts = 4 // a redelivery continues the numbering
+	res, f := runEvent(t, oneTarget(tg), map[string][]func() error{
+		"whk_a": {limited(5 * time.Second), success},
+	})
+	calls := f.calls("whk_a")
+	if got, want := numbers(calls), []int{5, 5}; !slices.Equal(got, want) {
+		t.Fatalf("attempt numbers of the calls = %v, want %v", got, want)
+	}
+	checkGaps(t, calls, []time.Duration{5 * time.Second})
+	if !res.Deliveries[0].Succeeded || len(f.finished()) != 0 {
+		t.Errorf("result = %+v, finishes %+v; want one success", res.Deliveries, f.finished())
 	}
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func TestRetryPolicy(t *testing.T) {
-	nonRetryable := []string{workflows.ErrPermanent, workflows.ErrStopped}
+	nonRetryable := []string{workflows.ErrPermanent, workflows.ErrStopped, workflows.ErrRateLimited}
 	defaults := workflows.RetrySettings{ // SPEC §5 defaults
 		InitialInterval:    5 * time.Second,
 		BackoffCoefficient: 2,
@@ -28,80 +28,105 @@ func TestRetryPolicy(t *testing.T) {
 	tests := []struct {
 		name string
 		in   workflows.RetrySettings
+		made int // attempts already made; the local attempt is the first
 		want temporal.RetryPolicy
 	}{
 		{
 			name: "defaults: no attempt limit",
 			in:   defaults,
+			made: 1,
 			want: temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2,
 				MaximumInterval: time.Hour, MaximumAttempts: 0, NonRetryableErrorTypes: nonRetryable},
 		},
 		{
-			// MaxAttempts 1 means only the local attempt: the workflow never
-			// schedules the regular activity, so the policy is never used.
-			// It still shrinks by one, to 0, which Temporal reads as "no limit".
-			name: "max attempts 1: regular activity never runs",
+			// The workflow never asks once the limit is reached; if it did,
+			// the policy must not read as Temporal's 0, "no limit".
+			name: "limit reached: one attempt, never unlimited",
 			in:   with(func(s *workflows.RetrySettings) { s.MaxAttempts = 1 }),
+			made: 1,
 			want: temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2,
-				MaximumInterval: time.Hour, MaximumAttempts: 0, NonRetryableErrorTypes: nonRetryable},
+				MaximumInterval: time.Hour, MaximumAttempts: 1, NonRetryableErrorTypes: nonRetryable},
+		},
+		{
+			name: "max attempts 1, local attempt held back by the rate limit: the one attempt is left",
+			in:   with(func(s *workflows.RetrySettings) { s.MaxAttempts = 1 }),
+			made: 0,
+			want: temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2,
+				MaximumInterval: time.Hour, MaximumAttempts: 1, NonRetryableErrorTypes: nonRetryable},
+		},
+		{
+			name: "max attempts 5, three made: two left",
+			in:   with(func(s *workflows.RetrySettings) { s.MaxAttempts = 5 }),
+			made: 3,
+			want: temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2,
+				MaximumInterval: time.Hour, MaximumAttempts: 2, NonRetryableErrorTypes: nonRetryable},
 		},
 		{
 			name: "max attempts 2: one regular attempt after the local one",
 			in:   with(func(s *workflows.RetrySettings) { s.MaxAttempts = 2 }),
+			made: 1,
 			want: temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2,
 				MaximumInterval: time.Hour, MaximumAttempts: 1, NonRetryableErrorTypes: nonRetryable},
 		},
 		{
 			name: "max attempts 5: the local attempt used one",
 			in:   with(func(s *workflows.RetrySettings) { s.MaxAttempts = 5 }),
+			made: 1,
 			want: temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2,
 				MaximumInterval: time.Hour, MaximumAttempts: 4, NonRetryableErrorTypes: nonRetryable},
 		},
 		{
 			name: "negative max attempts: no limit",
 			in:   with(func(s *workflows.RetrySettings) { s.MaxAttempts = -3 }),
+			made: 1,
 			want: temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2,
 				MaximumInterval: time.Hour, MaximumAttempts: 0, NonRetryableErrorTypes: nonRetryable},
 		},
 		{
 			name: "coefficient below 1 is clamped to 1",
 			in:   with(func(s *workflows.RetrySettings) { s.BackoffCoefficient = 0.5 }),
+			made: 1,
 			want: temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 1,
 				MaximumInterval: time.Hour, NonRetryableErrorTypes: nonRetryable},
 		},
 		{
 			name: "zero coefficient is clamped to 1",
 			in:   with(func(s *workflows.RetrySettings) { s.BackoffCoefficient = 0 }),
+			made: 1,
 			want: temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 1,
 				MaximumInterval: time.Hour, NonRetryableErrorTypes: nonRetryable},
 		},
 		{
 			name: "coefficient above 1 is kept",
 			in:   with(func(s *workflows.RetrySettings) { s.BackoffCoefficient = 1.5 }),
+			made: 1,
 			want: temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 1.5,
 				MaximumInterval: time.Hour, NonRetryableErrorTypes: nonRetryable},
 		},
 		{
 			name: "max interval below initial is raised to initial",
 			in:   with(func(s *workflows.RetrySettings) { s.MaxInterval = time.Second }),
+			made: 1,
 			want: temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2,
 				MaximumInterval: 5 * time.Second, NonRetryableErrorTypes: nonRetryable},
 		},
 		{
 			name: "max interval equal to initial is kept",
 			in:   with(func(s *workflows.RetrySettings) { s.MaxInterval = 5 * time.Second }),
+			made: 1,
 			want: temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2,
 				MaximumInterval: 5 * time.Second, NonRetryableErrorTypes: nonRetryable},
 		},
 		{
 			name: "zero settings",
 			in:   workflows.RetrySettings{},
+			made: 1,
 			want: temporal.RetryPolicy{BackoffCoefficient: 1, NonRetryableErrorTypes: nonRetryable},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := workflows.RetryPolicy(tt.in)
+			got := workflows.RetryPolicy(tt.in, tt.made)
 			if got == nil {
 				t.Fatal("RetryPolicy returned nil")
 			}
@@ -116,7 +141,7 @@ func TestRetryPolicy(t *testing.T) {
 // for "stop now" must be in every policy, and the retryable one must not.
 func TestRetryPolicyNeverRetriesPermanent(t *testing.T) {
 	for _, s := range []workflows.RetrySettings{{}, {MaxAttempts: 1}, {MaxAttempts: 10, InitialInterval: time.Second}} {
-		p := workflows.RetryPolicy(s)
+		p := workflows.RetryPolicy(s, 1)
 		if !slices.Contains(p.NonRetryableErrorTypes, workflows.ErrPermanent) {
 			t.Errorf("RetryPolicy(%+v).NonRetryableErrorTypes = %v, want %q in it", s, p.NonRetryableErrorTypes, workflows.ErrPermanent)
 		}
@@ -125,7 +150,7 @@ func TestRetryPolicyNeverRetriesPermanent(t *testing.T) {
 		}
 	}
 	// The policy must not alias a shared slice a caller could modify.
-	a, b := workflows.RetryPolicy(workflows.RetrySettings{}), workflows.RetryPolicy(workflows.RetrySettings{})
+	a, b := workflows.RetryPolicy(workflows.RetrySettings{}, 1), workflows.RetryPolicy(workflows.RetrySettings{}, 1)
 	a.NonRetryableErrorTypes[0] = "changed"
 	if b.NonRetryableErrorTypes[0] != workflows.ErrPermanent {
 		t.Error("RetryPolicy results share their NonRetryableErrorTypes slice")

@@ -97,21 +97,35 @@ type DeliveryOutcome struct {
 
 // Error types activities return; the retry policy never retries
 // ErrPermanent or ErrStopped (a target deleted or disabled meanwhile).
+// ErrRateLimited is non-retryable too: no request was made, so the
+// workflow, not the retry policy, waits and runs the attempt again without
+// counting it (see RateLimited).
 const (
-	ErrRetryable = "HeraldRetryable"
-	ErrPermanent = "HeraldPermanent"
-	ErrStopped   = "HeraldStopped"
+	ErrRetryable   = "HeraldRetryable"
+	ErrPermanent   = "HeraldPermanent"
+	ErrStopped     = "HeraldStopped"
+	ErrRateLimited = "HeraldRateLimited"
 )
 
-// RetryPolicy builds the Temporal retry policy of the regular (fallback)
-// activity from a target's settings. The local first attempt already used
-// one attempt, so MaxAttempts shrinks by one.
-func RetryPolicy(s RetrySettings) *temporal.RetryPolicy {
+// RateLimited is the detail of an ErrRateLimited failure: the target's rate
+// limit holds a slot for the delivery Wait from now, and Attempt is the
+// delivery attempt number that was not made, to be made then.
+type RateLimited struct {
+	Wait    time.Duration
+	Attempt int
+}
+
+// RetryPolicy builds the Temporal retry policy of a regular activity from a
+// target's settings; made counts the attempts this workflow already made
+// (the local first attempt, and earlier regular activities), so a limited
+// MaxAttempts shrinks by it. The caller never asks for a policy once made
+// has reached the limit.
+func RetryPolicy(s RetrySettings, made int) *temporal.RetryPolicy {
 	p := &temporal.RetryPolicy{
 		InitialInterval:        s.InitialInterval,
 		BackoffCoefficient:     s.BackoffCoefficient,
 		MaximumInterval:        s.MaxInterval,
-		NonRetryableErrorTypes: []string{ErrPermanent, ErrStopped},
+		NonRetryableErrorTypes: []string{ErrPermanent, ErrStopped, ErrRateLimited},
 	}
 	if p.BackoffCoefficient < 1 {
 		p.BackoffCoefficient = 1
@@ -119,8 +133,8 @@ func RetryPolicy(s RetrySettings) *temporal.RetryPolicy {
 	if p.MaximumInterval < p.InitialInterval {
 		p.MaximumInterval = p.InitialInterval
 	}
-	if s.MaxAttempts > 1 {
-		p.MaximumAttempts = int32(s.MaxAttempts - 1)
+	if s.MaxAttempts > 0 {
+		p.MaximumAttempts = int32(max(s.MaxAttempts-made, 1))
 	}
 	return p
 }

@@ -294,20 +294,22 @@ func TestTestEndpointReturnsLogEntry(t *testing.T) {
 
 func TestRateLimitSpacesDeliveries(t *testing.T) {
 	rcv := newReceiver(t)
-	createWebhook(t, shared, map[string]any{
+	id, _ := createWebhook(t, shared, map[string]any{
 		"url": rcv.URL, "events": []string{"event.created"}, "rate_limit_per_second": 4,
-		"retry": map[string]any{"initial_interval_seconds": 1, "max_interval_seconds": 2},
+		"retry": map[string]any{"initial_interval_seconds": 1, "max_interval_seconds": 2, "max_attempts": 1},
 	})
-	// 16 requests at 4/s: most slots are more than a second away, so most
-	// deliveries retry later, and each must still get the slot it booked
-	// rather than a new one behind the others (which never came).
-	const n = 16
+	// 24 requests at 4/s: most slots are more than a second away, so most
+	// deliveries come back later, and each must still get the slot it
+	// booked rather than a new one behind the others (which never came).
+	// Coming back is not an attempt: with max_attempts 1, every delivery
+	// still gets its one request, numbered 1.
+	const n = 24
 	for i := range n {
 		if status, out := publishEvent(t, shared, map[string]any{"event": "event.created", "data": map[string]any{"id": i}}); status != http.StatusAccepted {
 			t.Fatalf("publish: %d %v", status, out)
 		}
 	}
-	got := rcv.wait(t, n, 30*time.Second)
+	got := rcv.wait(t, n, 40*time.Second)
 	// At most 4 requests in any second: request i+4 comes at least a
 	// second after request i, less a little jitter between a request's
 	// slot and its arrival.
@@ -315,6 +317,16 @@ func TestRateLimitSpacesDeliveries(t *testing.T) {
 	for i := 0; i+rate < len(got); i++ {
 		if span := got[i+rate].At.Sub(got[i].At); span < time.Second-50*time.Millisecond {
 			t.Errorf("requests %d to %d arrived within %s, want %d requests at most per second", i, i+rate, span, rate)
+		}
+	}
+	eventually(t, 10*time.Second, "every delivery logged", func() bool {
+		_, logs := call(t, shared, "GET", "/v1/webhooks/"+id+"/logs?limit=100", nil)
+		return len(logs["data"].([]any)) == n
+	})
+	_, logs := call(t, shared, "GET", "/v1/webhooks/"+id+"/logs?limit=100", nil)
+	for _, e := range logs["data"].([]any) {
+		if entry := e.(map[string]any); entry["attempt"] != float64(1) {
+			t.Errorf("log entry %v is attempt %v, want 1", entry["id"], entry["attempt"])
 		}
 	}
 }
