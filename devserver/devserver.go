@@ -186,6 +186,22 @@ func (s *Server) setup(ctx context.Context, cfg Config) error {
 	return nil
 }
 
+// Failed is closed when Temporal logs a Panic or Fatal record while the
+// server runs: a standalone Temporal would have exited there, and the
+// embedded one may go on without a service it needs. The host should stop
+// and report Failure. Records during Stop do not count.
+func (s *Server) Failed() <-chan struct{} { return s.logger.fatal.done }
+
+// Failure is the record that closed Failed, or nil while it is open.
+func (s *Server) Failure() error {
+	select {
+	case <-s.logger.fatal.done:
+		return s.logger.fatal.err
+	default:
+		return nil
+	}
+}
+
 // FrontendAddress is the host:port of the Temporal frontend, for
 // client.Options.HostPort.
 func (s *Server) FrontendAddress() string { return s.frontendAddr }

@@ -2,8 +2,11 @@ package devserver
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	tlog "go.temporal.io/server/common/log"
@@ -18,11 +21,30 @@ import (
 // Warn and Error records that are expected in a development server are
 // logged at debug instead (see routine). DPanic, Panic and Fatal are logged
 // at error level and neither panic nor exit: an embedded development server
-// must not end the host process. Their severity is kept in temporal_level.
+// must not end the host process on its own. Their severity is kept in
+// temporal_level. A Panic or Fatal record before the server stops is where
+// a standalone Temporal would have died (a listener that stopped serving,
+// a task queue in an impossible state), so it is also reported through
+// fatal for the host to shut down in order.
 type warnLogger struct {
 	log      *slog.Logger
 	tags     []tag.Tag    // from With, evaluated only when a record is emitted
 	stopping *atomic.Bool // shared by every logger derived from one server
+	fatal    *fatalReport // shared likewise
+}
+
+// fatalReport holds the first Panic or Fatal record of a running server.
+type fatalReport struct {
+	once sync.Once
+	done chan struct{}
+	err  error
+}
+
+func (f *fatalReport) report(err error) {
+	f.once.Do(func() {
+		f.err = err
+		close(f.done)
+	})
 }
 
 var (
@@ -31,7 +53,11 @@ var (
 )
 
 func newWarnLogger(l *slog.Logger) warnLogger {
-	return warnLogger{log: l.With(slog.String("component", "temporal")), stopping: new(atomic.Bool)}
+	return warnLogger{
+		log:      l.With(slog.String("component", "temporal")),
+		stopping: new(atomic.Bool),
+		fatal:    &fatalReport{done: make(chan struct{})},
+	}
 }
 
 // quiet makes every later record from this logger and its descendants a
@@ -51,9 +77,27 @@ func (l warnLogger) DPanic(msg string, tags ...tag.Tag) {
 }
 func (l warnLogger) Panic(msg string, tags ...tag.Tag) {
 	l.emit(slog.LevelError, "panic", msg, tags)
+	l.die(msg, tags)
 }
 func (l warnLogger) Fatal(msg string, tags ...tag.Tag) {
 	l.emit(slog.LevelError, "fatal", msg, tags)
+	l.die(msg, tags)
+}
+
+// die reports a record that would have ended a standalone Temporal, unless
+// the server is stopping anyway.
+func (l warnLogger) die(msg string, tags []tag.Tag) {
+	if l.stopping.Load() {
+		return
+	}
+	err := errors.New(msg)
+	for _, t := range append(l.tags[:len(l.tags):len(l.tags)], tags...) {
+		if cause, ok := tagValue(t).(error); ok {
+			err = fmt.Errorf("%s: %w", msg, cause)
+			break
+		}
+	}
+	l.fatal.report(err)
 }
 
 // With returns a logger that adds tags to every record.

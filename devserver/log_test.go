@@ -72,3 +72,40 @@ func TestQuietIsSharedWithDerivedLoggers(t *testing.T) {
 		t.Fatalf("derived logger wrote %q after quiet", buf.String())
 	}
 }
+
+func TestFatalIsReported(t *testing.T) {
+	root := newWarnLogger(slog.New(slog.DiscardHandler))
+	child := root.With(tag.NewStringTag("service", "frontend"))
+	s := &Server{logger: root}
+	if s.Failure() != nil {
+		t.Fatal("Failure before any record")
+	}
+	child.Error("not fatal", tag.Error(errors.New("x")))
+	select {
+	case <-s.Failed():
+		t.Fatal("an Error record closed Failed")
+	default:
+	}
+
+	cause := errors.New("use of closed network connection")
+	child.Fatal("Failed to serve on frontend listener", tag.Error(cause))
+	child.Fatal("a second record")
+	select {
+	case <-s.Failed():
+	default:
+		t.Fatal("Failed still open after a Fatal record")
+	}
+	err := s.Failure()
+	if !errors.Is(err, cause) || err.Error() != "Failed to serve on frontend listener: use of closed network connection" {
+		t.Errorf("Failure() = %v, want the first record with its cause", err)
+	}
+}
+
+func TestFatalWhileStoppingIsNotReported(t *testing.T) {
+	root := newWarnLogger(slog.New(slog.DiscardHandler))
+	root.quiet()
+	root.With(tag.NewStringTag("service", "matching")).Panic("listener closed")
+	if err := (&Server{logger: root}).Failure(); err != nil {
+		t.Errorf("Failure() = %v after a record during stop, want nil", err)
+	}
+}

@@ -54,6 +54,10 @@ func TestRestart(t *testing.T) {
 	if err := s.Stop(); err != nil {
 		t.Fatalf("second Stop: %v", err)
 	}
+	// Neither running nor stopping is a failure for the host.
+	if err := s.Failure(); err != nil {
+		t.Errorf("Failure() = %v after a normal run and stop", err)
+	}
 
 	s = start(t, devserver.Config{DBPath: dbPath, UIPort: -1, SearchAttributes: searchAttrs, Retention: 30 * 24 * time.Hour})
 	t.Cleanup(func() { _ = s.Stop() })

@@ -318,6 +318,16 @@ func (m *Main) banner() {
 	}
 }
 
+// TemporalFailed is closed when the embedded Temporal server reports a
+// failure a standalone server would have exited on (devserver.Server.Failed);
+// it is never closed when Temporal is not embedded.
+func (m *Main) TemporalFailed() <-chan struct{} {
+	if m.temporal == nil {
+		return nil
+	}
+	return m.temporal.Failed()
+}
+
 // Close stops everything Start started, in order. It is safe to call more
 // than once.
 func (m *Main) Close() {

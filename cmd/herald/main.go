@@ -36,10 +36,17 @@ func run(args []string) error {
 	if err := m.Start(ctx); err != nil {
 		return err
 	}
-	<-ctx.Done()
-	log.Info("shutting down")
-	m.Close()
-	return nil
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+		m.Close()
+		return nil
+	case <-m.TemporalFailed():
+		err := m.temporal.Failure()
+		log.Error("embedded Temporal server failed; shutting down", "error", err)
+		m.Close()
+		return fmt.Errorf("embedded Temporal server failed: %w", err)
+	}
 }
 
 func newLogger(level string) *slog.Logger {
