@@ -12,7 +12,7 @@ import (
 	"github.com/heraldhub/herald/secretbox"
 )
 
-func ring(t *testing.T, keys ...string) *secretbox.Keyring {
+func ring(t testing.TB, keys ...string) *secretbox.Keyring {
 	t.Helper()
 	var raw [][]byte
 	for _, k := range keys {
