@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -34,6 +35,7 @@ type Store interface {
 	ListEnabledWebhooks(ctx context.Context) ([]*herald.Webhook, error)
 	GetWebhook(ctx context.Context, id string) (*herald.Webhook, error)
 	ListEnabledConnectors(ctx context.Context) ([]*herald.Connector, error)
+	TargetsVersion(ctx context.Context) (int64, error)
 	GetConnector(ctx context.Context, id string) (*herald.Connector, error)
 	CreateEvent(ctx context.Context, r store.CreateEventRequest) (*herald.Event, bool, error)
 	DeleteEvent(ctx context.Context, id string) error
@@ -61,6 +63,21 @@ type Publisher struct {
 	taskQueue string
 	log       *slog.Logger
 	metrics   *metrics.Metrics
+
+	mu      sync.Mutex
+	targets *targetIndex // the newest read, nil before the first
+}
+
+// targetIndex is what matching needs of every enabled target, read at one
+// TargetsVersion. It holds no secrets.
+type targetIndex struct {
+	version int64
+	entries []indexEntry // webhooks, then connectors, each by ascending ID
+}
+
+type indexEntry struct {
+	events []string
+	target workflows.Target
 }
 
 // New returns a Publisher starting workflows on taskQueue; m may be nil.
@@ -122,6 +139,36 @@ func (p *Publisher) Publish(ctx context.Context, r Request) (*herald.Event, bool
 // matching returns the event's targets: matching enabled webhooks, then
 // matching enabled connectors, each by ascending ID.
 func (p *Publisher) matching(ctx context.Context, event string) ([]workflows.Target, error) {
+	idx, err := p.index(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var targets []workflows.Target
+	for _, e := range idx.entries {
+		if catalog.MatchAny(e.events, event) {
+			targets = append(targets, e.target)
+		}
+	}
+	return targets, nil
+}
+
+// index returns the enabled targets. It lists them only when the store's
+// TargetsVersion differs from the last read, so a publish costs one small
+// query however many targets there are. The version is read before the
+// lists: a change that lands in between is already in them, and it moves
+// the version, so the next publish lists again.
+func (p *Publisher) index(ctx context.Context) (*targetIndex, error) {
+	v, err := p.store.TargetsVersion(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read targets version: %w", err)
+	}
+	p.mu.Lock()
+	idx := p.targets
+	p.mu.Unlock()
+	if idx != nil && idx.version == v {
+		return idx, nil
+	}
+
 	hooks, err := p.store.ListEnabledWebhooks(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list webhooks: %w", err)
@@ -130,18 +177,19 @@ func (p *Publisher) matching(ctx context.Context, event string) ([]workflows.Tar
 	if err != nil {
 		return nil, fmt.Errorf("list connectors: %w", err)
 	}
-	var targets []workflows.Target
+	idx = &targetIndex{version: v, entries: make([]indexEntry, 0, len(hooks)+len(cons))}
 	for _, w := range hooks {
-		if catalog.MatchAny(w.Events, event) {
-			targets = append(targets, webhookTarget(w))
-		}
+		idx.entries = append(idx.entries, indexEntry{events: w.Events, target: webhookTarget(w)})
 	}
 	for _, c := range cons {
-		if catalog.MatchAny(c.Events, event) {
-			targets = append(targets, connectorTarget(c))
-		}
+		idx.entries = append(idx.entries, indexEntry{events: c.Events, target: connectorTarget(c)})
 	}
-	return targets, nil
+	p.mu.Lock()
+	if p.targets == nil || v > p.targets.version {
+		p.targets = idx
+	}
+	p.mu.Unlock()
+	return idx, nil
 }
 
 // restart starts the workflow of an event stored earlier whose start may

@@ -24,10 +24,16 @@ type fakeStore struct {
 	existDs  []*herald.Delivery
 	created  *store.CreateEventRequest
 	deleted  []string
+	version  int64 // TargetsVersion; tests that change targets move it
+	lists    int   // ListEnabledWebhooks calls
 }
 
 func (s *fakeStore) ListEnabledWebhooks(context.Context) ([]*herald.Webhook, error) {
+	s.lists++
 	return s.hooks, nil
+}
+func (s *fakeStore) TargetsVersion(context.Context) (int64, error) {
+	return s.version, nil
 }
 func (s *fakeStore) ListEnabledConnectors(context.Context) ([]*herald.Connector, error) {
 	return s.cons, nil
@@ -160,5 +166,41 @@ func TestPublishSameClientIDStartsOnlyWhatIsStillPending(t *testing.T) {
 				t.Errorf("started %v, want %v", started, tt.wantStart)
 			}
 		})
+	}
+}
+
+// Targets are listed again only when the store's TargetsVersion moves.
+func TestPublishListsTargetsOnlyWhenTheyChange(t *testing.T) {
+	s := &fakeStore{hooks: []*herald.Webhook{hook("wh_a", "user.*")}, version: 7}
+	st := &fakeStarter{}
+	p := newPublisher(s, st)
+	publish := func() []string {
+		t.Helper()
+		if _, _, err := p.Publish(t.Context(), Request{Event: "user.created", Data: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, tg := range st.inputs[len(st.inputs)-1].Targets {
+			ids = append(ids, tg.ID)
+		}
+		return ids
+	}
+
+	for range 3 {
+		if got := publish(); !slices.Equal(got, []string{"wh_a"}) {
+			t.Fatalf("targets %v, want [wh_a]", got)
+		}
+	}
+	if s.lists != 1 {
+		t.Errorf("listed webhooks %d times for 3 publishes at one version, want 1", s.lists)
+	}
+
+	s.hooks = append(s.hooks, hook("wh_b", "*"))
+	s.version++
+	if got := publish(); !slices.Equal(got, []string{"wh_a", "wh_b"}) {
+		t.Errorf("after the version moved: targets %v, want [wh_a wh_b]", got)
+	}
+	if s.lists != 2 {
+		t.Errorf("listed webhooks %d times, want 2", s.lists)
 	}
 }

@@ -92,6 +92,13 @@ type Store interface {
 	ListWebhooks(ctx context.Context, p Page) ([]*herald.Webhook, string, error)
 	// ListEnabledWebhooks returns every enabled webhook by ascending ID.
 	ListEnabledWebhooks(ctx context.Context) ([]*herald.Webhook, error)
+	// TargetsVersion is a number that changes (in every process sharing
+	// the store) once a webhook or connector is created or deleted, or
+	// its events, enabled flag, retry settings or timeout are written.
+	// While it stays the same, ListEnabledWebhooks and
+	// ListEnabledConnectors return the same targets with the same events,
+	// retry settings and timeouts.
+	TargetsVersion(ctx context.Context) (int64, error)
 	// UpdateWebhook replaces every stored field of w.ID, ConsecutiveFailures
 	// included, except CreatedAt; it sets UpdatedAt to the current time and
 	// writes the stored CreatedAt and the new UpdatedAt back to w. It is for

@@ -110,6 +110,16 @@ func (db *DB) ListEnabledWebhooks(ctx context.Context) ([]*herald.Webhook, error
 	return ws, nil
 }
 
+// TargetsVersion reads the counter that triggers move on every change to
+// what events match (migration 0008).
+func (db *DB) TargetsVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := db.read.QueryRowContext(ctx, `SELECT version FROM targets_version`).Scan(&v); err != nil {
+		return 0, dbError("read targets version", "webhook", err)
+	}
+	return v, nil
+}
+
 // UpdateWebhook replaces every stored field of w.ID except CreatedAt, sets
 // UpdatedAt to the current time, and writes the stored CreatedAt and the new
 // UpdatedAt back to w. A missing webhook is not_found.

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Webhook/ResultDisablesAtThreshold", testWebhookResultDisables},
 		{"Webhook/ResultRace", testWebhookResultRace},
 		{"Webhook/PreviousSecret", testWebhookPreviousSecret},
+		{"Targets/Version", testTargetsVersion},
 		{"Delivery/ListFailed", testFailedDeliveries},
 		{"RateLimit/Holds", testRateHolds},
 		{"Source/CreateGet", testSourceCreateGet},
