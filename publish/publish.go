@@ -65,7 +65,7 @@ type Publisher struct {
 	metrics   *metrics.Metrics
 
 	mu      sync.Mutex
-	targets *targetIndex // the newest read, nil before the first
+	targets *targetIndex // the last read, nil before the first
 }
 
 // targetIndex is what matching needs of every enabled target, read at one
@@ -184,10 +184,10 @@ func (p *Publisher) index(ctx context.Context) (*targetIndex, error) {
 	for _, c := range cons {
 		idx.entries = append(idx.entries, indexEntry{events: c.Events, target: connectorTarget(c)})
 	}
+	// Whichever concurrent refresh stores last wins; an index older than
+	// the store's version is simply read again on the next publish.
 	p.mu.Lock()
-	if p.targets == nil || v > p.targets.version {
-		p.targets = idx
-	}
+	p.targets = idx
 	p.mu.Unlock()
 	return idx, nil
 }
