@@ -56,17 +56,30 @@ func sqlConfig(dbPath string) *config.SQL {
 // ports are the listening ports chosen for one run.
 type ports struct {
 	frontend, history, matching, worker int
+	locks                               []func() // see lockPort; released by release
+}
+
+// release gives up the port locks; the services keep their listeners.
+func (p *ports) release() {
+	for _, unlock := range p.locks {
+		unlock()
+	}
+	p.locks = nil
 }
 
 // pickPorts chooses free ports for the services. A fixed frontend port is
 // checked first: Temporal reports a port it cannot bind through
 // Logger.Fatal, which warnLogger does not turn into an exit, so the server
 // would go on without a listener.
-func pickPorts(ip string, frontend int) (ports, error) {
-	var p ports
-	var err error
+// On error, the locks taken so far are released.
+func pickPorts(ip string, frontend int) (p ports, err error) {
+	defer func() {
+		if err != nil {
+			p.release()
+		}
+	}()
 	if frontend == 0 {
-		frontend, err = freePort(ip)
+		frontend, err = p.free(ip)
 	} else {
 		err = checkPort(ip, frontend)
 	}
@@ -75,11 +88,21 @@ func pickPorts(ip string, frontend int) (ports, error) {
 	}
 	p.frontend = frontend
 	for _, dst := range []*int{&p.history, &p.matching, &p.worker} {
-		if *dst, err = freePort(internalIP); err != nil {
+		if *dst, err = p.free(internalIP); err != nil {
 			return p, err
 		}
 	}
 	return p, nil
+}
+
+// free is freePort, keeping the port's lock in p.
+func (p *ports) free(ip string) (int, error) {
+	port, unlock, err := freePort(ip)
+	if err != nil {
+		return 0, err
+	}
+	p.locks = append(p.locks, unlock)
+	return port, nil
 }
 
 // freePort finds an unused TCP port on ip. It prefers ports below the
@@ -87,24 +110,39 @@ func pickPorts(ip string, frontend int) (ports, error) {
 // returns, but any outgoing connection of the process (tests make many) may
 // claim it as its local port before Temporal binds it, and Temporal then
 // runs on without a listener (see pickPorts). Only if no such port is free
-// does it fall back to one the kernel picks.
-func freePort(ip string) (int, error) {
+// does it fall back to one the kernel picks. A port is only chosen with
+// its lock (lockPort), which the caller releases once the server is done
+// with it.
+func freePort(ip string) (int, func(), error) {
 	low := ephemeralLow()
 	for range 50 {
 		port := 10000 + rand.IntN(max(low-10000, 1))
-		if checkPort(ip, port) == nil {
-			return port, nil
+		unlock, ok, err := lockPort(port)
+		if err != nil {
+			return 0, nil, err
 		}
+		if !ok {
+			continue
+		}
+		if checkPort(ip, port) == nil {
+			return port, unlock, nil
+		}
+		unlock()
 	}
 	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
-		return 0, fmt.Errorf("find a free port on %s: %w", ip, err)
+		return 0, nil, fmt.Errorf("find a free port on %s: %w", ip, err)
 	}
 	port := l.Addr().(*net.TCPAddr).Port
-	if err := l.Close(); err != nil {
-		return 0, fmt.Errorf("find a free port on %s: %w", ip, err)
+	unlock, ok, err := lockPort(port) // best effort: the kernel chose it
+	if err != nil || !ok {
+		unlock = func() {}
 	}
-	return port, nil
+	if err := l.Close(); err != nil {
+		unlock()
+		return 0, nil, fmt.Errorf("find a free port on %s: %w", ip, err)
+	}
+	return port, unlock, nil
 }
 
 // ephemeralLow is the first port of the kernel's ephemeral range (Linux's

@@ -63,10 +63,11 @@ func TestDialIP(t *testing.T) {
 func TestFreePortAvoidsEphemeralRange(t *testing.T) {
 	low := ephemeralLow()
 	for range 20 {
-		port, err := freePort("127.0.0.1")
+		port, unlock, err := freePort("127.0.0.1")
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer unlock()
 		if port < 10000 || port >= low {
 			t.Errorf("port %d outside [10000, %d)", port, low)
 		}

@@ -98,6 +98,7 @@ func (c *Config) validate() error {
 type Server struct {
 	temporal     temporal.Server
 	logger       warnLogger
+	ports        *ports // their locks are held until Stop
 	ui           *uiServer
 	frontendAddr string
 
@@ -111,7 +112,7 @@ type Server struct {
 // On error, what Start started is stopped again. ctx bounds the namespace
 // and UI steps (Temporal's own service start has fixed timeouts); cancelling
 // it after Start returns does not stop the server: call Stop.
-func Start(ctx context.Context, cfg Config) (*Server, error) {
+func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	cfg.applyDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("devserver: %w", err)
@@ -120,6 +121,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("devserver: %w", err)
 	}
+	defer func() {
+		if err != nil {
+			p.release()
+		}
+	}()
 	sql := sqlConfig(cfg.DBPath)
 	if err := prepareDB(cfg, sql); err != nil {
 		return nil, fmt.Errorf("devserver: %w", err)
@@ -146,7 +152,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("devserver: build temporal server: %w", err)
 	}
-	s := &Server{temporal: ts, logger: logger, frontendAddr: hostPort(dialIP(cfg.IP), p.frontend)}
+	s := &Server{temporal: ts, logger: logger, frontendAddr: hostPort(dialIP(cfg.IP), p.frontend), ports: &p}
 	if err := ts.Start(); err != nil {
 		// fx has rolled back the start hooks that had succeeded, and a later
 		// Stop would do nothing. Services that Temporal's own start hook had
@@ -233,6 +239,7 @@ func (s *Server) Stop() error {
 		if err := s.temporal.Stop(); err != nil {
 			s.stopErr = fmt.Errorf("devserver: stop temporal server: %w", err)
 		}
+		s.ports.release()
 	})
 	return s.stopErr
 }

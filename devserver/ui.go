@@ -14,8 +14,9 @@ import (
 
 // uiServer is the Temporal Web UI with its embedded assets.
 type uiServer struct {
-	srv  *uiserver.Server
-	addr string // host:port it listens on, as dialled from this process
+	srv    *uiserver.Server
+	addr   string // host:port it listens on, as dialled from this process
+	unlock func() // the port's lock (see lockPort)
 }
 
 // startUI serves the Temporal UI on ip:port and returns once it answers.
@@ -24,10 +25,16 @@ type uiServer struct {
 // listen, so the port is checked here first; the window between the check
 // and the UI's own bind is the only way left for that to happen.
 func startUI(ctx context.Context, ip string, port int, frontendAddr, namespace string) (_ *uiServer, err error) {
+	unlock := func() {}
 	if port == 0 {
-		if port, err = freePort(ip); err != nil {
+		if port, unlock, err = freePort(ip); err != nil {
 			return nil, err
 		}
+		defer func() {
+			if err != nil {
+				unlock()
+			}
+		}()
 	} else if err := checkPort(ip, port); err != nil {
 		return nil, fmt.Errorf("temporal ui: %w", err)
 	}
@@ -52,7 +59,7 @@ func startUI(ctx context.Context, ip string, port int, frontendAddr, namespace s
 	if err != nil {
 		return nil, err
 	}
-	u := &uiServer{srv: srv, addr: hostPort(dialIP(ip), port)}
+	u := &uiServer{srv: srv, addr: hostPort(dialIP(ip), port), unlock: unlock}
 
 	done := make(chan error, 1)
 	go func() { done <- srv.Start() }()
@@ -100,4 +107,7 @@ func (u *uiServer) waitReady(ctx context.Context, done <-chan error) error {
 	}
 }
 
-func (u *uiServer) stop() { u.srv.Stop() }
+func (u *uiServer) stop() {
+	u.srv.Stop()
+	u.unlock()
+}
