@@ -86,8 +86,13 @@ func (d *Dispatcher) render(a Attempt) (connectors.Message, error) {
 		return connectors.Message{}, fmt.Errorf("event data cannot be rendered: %w", err)
 	}
 	// Templates were checked at registration; one that no longer parses
-	// (an older Herald accepted it) is skipped with a note.
-	tpl, bad := message.ParseTemplates(a.Connector.Templates)
+	// (an older Herald accepted it) is skipped with a note. Only this
+	// event's template is parsed: a connector may have one for every event.
+	var own map[string]string
+	if text, ok := a.Connector.Templates[ev.Name]; ok {
+		own = map[string]string{ev.Name: text}
+	}
+	tpl, bad := message.ParseTemplates(own)
 	msg := tpl.Render(env)
 	if reason, ok := bad[ev.Name]; ok && msg.Note == "" {
 		msg.Note = fmt.Sprintf("template for %s is invalid (%s); default text used", ev.Name, reason)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/catalog"
 	"github.com/heraldhub/herald/connectors"
 	"github.com/heraldhub/herald/connectors/dispatch"
 	"github.com/heraldhub/herald/connectors/message"
@@ -294,6 +295,9 @@ func TestSendTemplates(t *testing.T) {
 		{name: "stored template no longer parses", templates: map[string]string{"rankrecord.created": "{{ .Data.x "},
 			wantNote: "template for rankrecord.created is invalid"},
 		{name: "template for another event", templates: map[string]string{"rankrecord.deleted": "gone"}},
+		{name: "another event's template no longer parses",
+			templates: map[string]string{"rankrecord.created": "{{.Data.user.name}} promoted", "rankrecord.deleted": "{{ .Data.x "},
+			wantText:  "Jordan Reyes promoted"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -335,5 +339,23 @@ func TestSendTemplateNoteWithoutExchange(t *testing.T) {
 	}
 	if len(entries) != 1 || entries[0].Request.Note != msgs[0].Note {
 		t.Errorf("entry note = %q, want the template note %q", entries[0].Request.Note, msgs[0].Note)
+	}
+}
+
+// BenchmarkSendWithTemplates sends one event through a connector that has a
+// template for every event in the catalog, as a fully customised connector
+// would.
+func BenchmarkSendWithTemplates(b *testing.B) {
+	templates := map[string]string{}
+	for _, et := range catalog.All() {
+		templates[et.Name] = `{{.Event}}: {{get .Data "user.name"}}{{range $k, $v := .Data}} {{$k}}{{end}} at {{.Created}}`
+	}
+	k := &fakeKind{exchanges: []connectors.Exchange{exchange(200, `{"ok":true}`)}}
+	d := dispatch.New(map[string]connectors.Kind{fakeKindName: k})
+	a := attempt(templates)
+	for b.Loop() {
+		if _, out := d.Send(b.Context(), a); !out.Success {
+			b.Fatalf("outcome %+v", out)
+		}
 	}
 }
