@@ -60,6 +60,9 @@ func (s *Server) getLog(c *gin.Context) {
 	c.JSON(http.StatusOK, entry)
 }
 
+// streamPage is how many entries one poll of the live stream reads.
+const streamPage = 100
+
 // streamLogs sends a webhook's new log entries as server-sent events. It
 // polls the store, so entries written by any worker process appear, and
 // resumes after Last-Event-ID when a client reconnects.
@@ -78,6 +81,10 @@ func (s *Server) streamLogs(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
+		// Without one, the bare ID prefix names no entry and sorts before
+		// every ID, so the polls list all entries in recording order (an
+		// empty AfterID would list them newest first, as pages).
+		after = herald.PrefixLog
 		if len(latest) == 1 {
 			after = latest[0].ID
 		}
@@ -93,15 +100,21 @@ func (s *Server) streamLogs(c *gin.Context) {
 	tick := time.NewTicker(s.StreamPoll)
 	defer tick.Stop()
 	lastWrite := time.Now()
+	more := false // the last poll filled its page: poll again at once
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
+		if !more {
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.Stopping:
+				return
+			case <-tick.C:
+			}
 		}
 		entries, _, err := s.Logs.ListLogs(ctx, store.LogFilter{
-			TargetType: herald.TargetWebhook, TargetID: id, AfterID: after, Page: store.Page{Limit: 100},
+			TargetType: herald.TargetWebhook, TargetID: id, AfterID: after, Page: store.Page{Limit: streamPage},
 		})
+		more = len(entries) == streamPage
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Error("log stream poll", "webhook_id", id, "error", err)

@@ -141,19 +141,78 @@ func TestWebhookLogs(t *testing.T) {
 }
 
 func TestLogStream(t *testing.T) {
-	e := newEnv(t, func(d *api.Deps) { d.StreamPoll = 10 * time.Millisecond })
-	w := e.createWebhook(t, hookBody(nil))
-	old := e.addLog(t, w.ID, "user.created", 200)
+	for _, tc := range []struct {
+		name    string
+		earlier bool // the webhook has a log entry before the stream opens
+	}{{"after earlier entries", true}, {"webhook without entries", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(d *api.Deps) { d.StreamPoll = 10 * time.Millisecond })
+			w := e.createWebhook(t, hookBody(nil))
+			var old string
+			if tc.earlier {
+				old = e.addLog(t, w.ID, "user.created", 200)
+			}
+			ids := openStream(t, e, w.ID)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/v1/webhooks/"+w.ID+"/logs/stream", nil)
+			start := time.Now()
+			var fresh []string
+			for range 3 {
+				fresh = append(fresh, e.addLog(t, w.ID, "user.updated", 200))
+			}
+			var got []string
+			timeout := time.After(2 * time.Second)
+			for len(got) < len(fresh) {
+				select {
+				case id, ok := <-ids:
+					if !ok {
+						t.Fatalf("stream ended after %v, want %v", got, fresh)
+					}
+					got = append(got, id)
+				case <-timeout:
+					t.Fatalf("streamed %v, want %v", got, fresh)
+				}
+			}
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("entries streamed after %v, want within 1 s", d)
+			}
+			// Twenty more polls must bring nothing new.
+			settle := time.After(200 * time.Millisecond)
+		drain:
+			for {
+				select {
+				case id, ok := <-ids:
+					if !ok {
+						break drain
+					}
+					got = append(got, id)
+				case <-settle:
+					break drain
+				}
+			}
+			if !slices.Equal(got, fresh) {
+				t.Errorf("streamed %v, want each new entry once, in order: %v", got, fresh)
+			}
+			if old != "" && slices.Contains(got, old) {
+				t.Errorf("stream replayed an entry older than the connection")
+			}
+		})
+	}
+}
+
+// openStream opens a webhook's live log stream and returns the IDs of the
+// entries it sends, as they arrive; the channel is closed when the stream
+// ends.
+func openStream(t *testing.T, e *testEnv, webhookID string) <-chan string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/v1/webhooks/"+webhookID+"/logs/stream", nil)
 	req.Header.Set("Authorization", "Bearer "+adminKey)
 	resp, err := e.srv.Client().Do(req)
 	if err != nil {
 		t.Fatalf("open stream: %v", err)
 	}
-	defer resp.Body.Close()
+	t.Cleanup(func() { resp.Body.Close() })
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		t.Fatalf("stream: status %d, Content-Type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
@@ -162,20 +221,30 @@ func TestLogStream(t *testing.T) {
 	if !lines.Scan() || !strings.HasPrefix(lines.Text(), ":") {
 		t.Fatalf("stream did not open with a comment: %q", lines.Text())
 	}
-
-	start := time.Now()
-	fresh := e.addLog(t, w.ID, "user.updated", 200)
-	for lines.Scan() {
-		line := lines.Text()
-		if line == "id: "+old {
-			t.Errorf("stream replayed an entry older than the connection")
-		}
-		if line == "id: "+fresh {
-			if d := time.Since(start); d > time.Second {
-				t.Errorf("entry streamed after %v, want within 1 s", d)
+	ids := make(chan string, 100)
+	go func() {
+		defer close(ids)
+		for lines.Scan() {
+			if id, ok := strings.CutPrefix(lines.Text(), "id: "); ok {
+				ids <- id
 			}
-			return
 		}
+	}()
+	return ids
+}
+
+func TestLogStreamEndsWhenStopping(t *testing.T) {
+	stopping := make(chan struct{})
+	e := newEnv(t, func(d *api.Deps) { d.StreamPoll = 10 * time.Millisecond; d.Stopping = stopping })
+	w := e.createWebhook(t, hookBody(nil))
+	ids := openStream(t, e, w.ID)
+	close(stopping)
+	select {
+	case _, open := <-ids:
+		if open {
+			t.Fatal("stream sent an entry, want it to end")
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("stream still open 2 s after the server began to stop")
 	}
-	t.Fatalf("stream ended without the new entry: %v", lines.Err())
 }
