@@ -4,6 +4,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
@@ -62,7 +63,10 @@ type Deps struct {
 	// StreamPoll is how often the live log stream looks for new entries
 	// (default 200ms).
 	StreamPoll time.Duration
-	Logger     *slog.Logger
+	// Stopping, when closed, ends the live log streams, so that a graceful
+	// shutdown does not wait for clients that never hang up.
+	Stopping <-chan struct{}
+	Logger   *slog.Logger
 }
 
 // Server holds the handlers' dependencies.
@@ -99,7 +103,7 @@ func (s *Server) routes() *gin.Engine {
 	})
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	r.GET("/readyz", s.readyz)
+	r.GET("/readyz", gin.WrapH(Ready(s.Ready, s.log)))
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", OpenAPI()) })
 	if s.Dashboard != nil {
 		r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/dashboard/") })
@@ -167,19 +171,26 @@ func (s *Server) count(c *gin.Context) {
 	s.Metrics.Request(c.FullPath(), c.Request.Method, c.Writer.Status())
 }
 
-func (s *Server) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
-	defer cancel()
-	status := http.StatusOK
-	checks := gin.H{}
-	for name, chk := range s.Ready {
-		if err := chk.Check(ctx); err != nil {
-			s.log.Warn("readiness check failed", "check", name, "error", err)
-			status = http.StatusServiceUnavailable
-			checks[name] = "unavailable"
-			continue
+// Ready serves GET /readyz (SPEC §1): 200 when every check passes, else
+// 503, with each check's state by name. The API serves it, and so does a
+// worker-only process.
+func Ready(checks map[string]Checker, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		status := http.StatusOK
+		states := map[string]string{}
+		for name, chk := range checks {
+			if err := chk.Check(ctx); err != nil {
+				log.Warn("readiness check failed", "check", name, "error", err)
+				status = http.StatusServiceUnavailable
+				states[name] = "unavailable"
+				continue
+			}
+			states[name] = "ok"
 		}
-		checks[name] = "ok"
-	}
-	c.JSON(status, gin.H{"checks": checks})
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(map[string]any{"checks": states})
+	})
 }

@@ -54,6 +54,7 @@ type Main struct {
 	client   client.Client
 	worker   sdkworker.Worker
 	http     *http.Server
+	stopping chan struct{} // closed when the HTTP server starts to shut down
 	httpLn   net.Listener
 	metrics  *metrics.Metrics
 
@@ -67,7 +68,7 @@ type Main struct {
 
 // NewMain returns a Main for cfg; out receives the start-up banner.
 func NewMain(cfg Config, log *slog.Logger, out io.Writer) *Main {
-	return &Main{cfg: cfg, log: log, out: out}
+	return &Main{cfg: cfg, log: log, out: out, stopping: make(chan struct{})}
 }
 
 func (m *Main) runs(parts ...string) bool {
@@ -250,21 +251,27 @@ func (m *Main) startHTTP(ctx context.Context, sender *delivery.Sender, chat *dis
 		AdminKey:            adminKey,
 		Guard:               &netguard.Guard{},
 		AllowPrivateTargets: m.cfg.AllowPrivateTargets,
-		Ready: map[string]api.Checker{
-			"database": api.CheckFunc(m.db.Ping),
-			"temporal": api.CheckFunc(func(ctx context.Context) error {
-				_, err := m.client.CheckHealth(ctx, &client.CheckHealthRequest{})
-				return err
-			}),
-		},
-		Logger: m.log.With("component", "api"),
+		Ready:               m.readyChecks(),
+		Stopping:            m.stopping,
+		Logger:              m.log.With("component", "api"),
 	})
 	return m.serve(handler)
 }
 
+// readyChecks are the checks of GET /readyz: Herald's database and Temporal.
+func (m *Main) readyChecks() map[string]api.Checker {
+	return map[string]api.Checker{
+		"database": api.CheckFunc(m.db.Ping),
+		"temporal": api.CheckFunc(func(ctx context.Context) error {
+			_, err := m.client.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		}),
+	}
+}
+
 // startWorkerHTTP serves what a worker-only process has to show on the
 // HTTP address: its metrics (delivery attempts are counted where the
-// activities run) and a liveness check.
+// activities run) and the liveness and readiness checks of SPEC §1.
 func (m *Main) startWorkerHTTP() error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.metrics.Handler())
@@ -272,6 +279,7 @@ func (m *Main) startWorkerHTTP() error {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
 	})
+	mux.Handle("GET /readyz", api.Ready(m.readyChecks(), m.log.With("component", "worker")))
 	return m.serve(mux)
 }
 
@@ -332,6 +340,7 @@ func (m *Main) TemporalFailed() <-chan struct{} {
 // than once.
 func (m *Main) Close() {
 	if m.http != nil {
+		close(m.stopping) // live log streams end; Shutdown waits for the rest
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if err := m.http.Shutdown(ctx); err != nil {
 			m.log.Warn("http shutdown", "error", err)

@@ -63,6 +63,10 @@ func TestSplitAPIAndWorker(t *testing.T) {
 	if status, body := get("/healthz"); status != http.StatusOK || !strings.Contains(body, "ok") {
 		t.Errorf("GET /healthz on the worker = %d %s", status, body)
 	}
+	if status, body := get("/readyz"); status != http.StatusOK ||
+		!strings.Contains(body, `"database":"ok"`) || !strings.Contains(body, `"temporal":"ok"`) {
+		t.Errorf("GET /readyz on the worker = %d %s, want 200 with database and temporal ok", status, body)
+	}
 	if status, _ := get("/v1/webhooks"); status != http.StatusNotFound {
 		t.Errorf("the worker serves the API: GET /v1/webhooks = %d, want 404", status)
 	}
