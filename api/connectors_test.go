@@ -107,7 +107,7 @@ func TestCreateConnectorValidation(t *testing.T) {
 		{name: "template over 4096 bytes", body: connectorBody(map[string]any{"templates": map[string]any{"rankrecord.created": strings.Repeat("x", 4097)}}), status: 422, fields: []string{"templates.rankrecord.created"}},
 		{name: "template of 4096 bytes", body: connectorBody(map[string]any{"templates": map[string]any{"rankrecord.created": strings.Repeat("x", 4096)}}), status: 201},
 		{name: "more than 50 templates", body: connectorBody(map[string]any{"templates": manyTemplates}), status: 422, fields: []string{"templates"}},
-		{name: "template not a string", body: connectorBody(map[string]any{"templates": map[string]any{"rankrecord.created": 5}}), status: 422, fields: []string{"templates"}},
+		{name: "template not a string", body: connectorBody(map[string]any{"templates": map[string]any{"rankrecord.created": 5}}), status: 422, fields: []string{"templates.rankrecord.created"}},
 		{name: "unknown top-level field", body: connectorBody(map[string]any{"colour": "red"}), status: 422, fields: []string{"colour"}},
 		{name: "several fields bad at once", body: connectorBody(map[string]any{
 			"name": "", "events": []any{"bogus.*"}, "config": map[string]any{"token": slackToken}, "templates": map[string]any{"nope.created": "hi"},

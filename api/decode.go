@@ -95,10 +95,43 @@ func decodeObject(raw []byte, dst reflect.Value, prefix string) []herald.FieldEr
 			errs = append(errs, decodeObject(value, fv, prefix+key+".")...)
 			continue
 		}
+		if isStringMap(fv.Type()) && string(value) != "null" {
+			errs = append(errs, decodeStringMap(value, fv, prefix+key)...)
+			continue
+		}
 		if err := json.Unmarshal(value, fv.Addr().Interface()); err != nil {
 			errs = append(errs, typeError(prefix+key, err))
 		}
 	}
+	return errs
+}
+
+// isStringMap reports whether t is *map[string]string, as headers and
+// templates are.
+func isStringMap(t reflect.Type) bool {
+	return t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Map &&
+		t.Elem().Key().Kind() == reflect.String && t.Elem().Elem().Kind() == reflect.String
+}
+
+// decodeStringMap sets dst, a *map[string]string, from the JSON object
+// raw entry by entry, so that a value that is not a string is named by its
+// own path (headers.X-Team) rather than the map's.
+func decodeStringMap(raw []byte, dst reflect.Value, path string) []herald.FieldError {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return []herald.FieldError{field(path, "must be an object")}
+	}
+	m := make(map[string]string, len(obj))
+	var errs []herald.FieldError
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		var v string
+		if err := json.Unmarshal(obj[k], &v); err != nil {
+			errs = append(errs, field(path+"."+k, "must be a string"))
+			continue
+		}
+		m[k] = v
+	}
+	dst.Set(reflect.ValueOf(&m).Convert(dst.Type()))
 	return errs
 }
 

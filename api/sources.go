@@ -49,8 +49,8 @@ func (s *Server) createSource(c *gin.Context) {
 	}
 	src := &herald.Source{ID: herald.NewID(herald.PrefixSource), Secret: newSecret(), CreatedAt: time.Now().UTC()}
 	if in.Secret != nil {
-		if n := len(*in.Secret); n < minSecret || n > maxSecret {
-			errs = append(errs, field("secret", fmt.Sprintf("must be %d to %d characters", minSecret, maxSecret)))
+		if msg := checkSecretLength(*in.Secret); msg != "" {
+			errs = append(errs, field("secret", msg))
 		}
 		src.Secret = *in.Secret
 	}

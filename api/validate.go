@@ -11,10 +11,15 @@ import (
 	"net/textproto"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/catalog"
+	"github.com/heraldhub/herald/signature"
 )
 
 // Limits on webhook settings.
@@ -91,8 +96,8 @@ func (s *Server) apply(ctx context.Context, w *herald.Webhook, in *webhookInput,
 		w.Events = events
 	}
 	if in.Secret != nil {
-		if n := len(*in.Secret); n < minSecret || n > maxSecret {
-			add("secret", "must be %d to %d characters", minSecret, maxSecret)
+		if msg := checkSecret(*in.Secret); msg != "" {
+			add("secret", "%s", msg)
 		}
 		w.Secret = *in.Secret
 	}
@@ -176,8 +181,10 @@ func checkHeaders(h map[string]string) []herald.FieldError {
 			errs = append(errs, field(f, "is not a valid header name"))
 		case reservedHeaders[canon] || strings.HasPrefix(canon, "Webhook-"):
 			errs = append(errs, field(f, "is set by Herald and cannot be overridden"))
-		case len(value) > maxHeaderValue || strings.ContainsAny(value, "\r\n\x00"):
-			errs = append(errs, field(f, fmt.Sprintf("value must be one line of at most %d characters", maxHeaderValue)))
+		case len(value) > maxHeaderValue || !httpguts.ValidHeaderFieldValue(value):
+			// Go's transport refuses to send a value with control
+			// characters other than tab; every delivery would fail.
+			errs = append(errs, field(f, fmt.Sprintf("value must be one line of at most %d characters, without control characters", maxHeaderValue)))
 		}
 		seen[canon] = true
 	}
@@ -243,10 +250,39 @@ func (s *Server) checkURL(ctx context.Context, raw string) string {
 	if u.User != nil {
 		return "must not contain credentials; use headers instead"
 	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "has a port outside 1 to 65535"
+		}
+	}
 	if !s.AllowPrivateTargets && s.Guard != nil {
 		if err := s.Guard.CheckHost(ctx, u.Hostname()); err != nil {
 			return err.Error()
 		}
+	}
+	return ""
+}
+
+// checkSecret returns why s is not an acceptable webhook secret, or "". A
+// secret that starts with whsec_ is the base64 of its key (SPEC §4), so
+// the rest must decode: else no request could ever be signed.
+func checkSecret(s string) string {
+	if msg := checkSecretLength(s); msg != "" {
+		return msg
+	}
+	if strings.HasPrefix(s, signature.SecretPrefix) {
+		if _, err := signature.Key(s); err != nil {
+			return "starts with " + signature.SecretPrefix + ", so the rest must be the base64 of a non-empty key"
+		}
+	}
+	return ""
+}
+
+// checkSecretLength returns why s is too short or too long, or "". The
+// limits count characters, as SPEC §5 does, not bytes.
+func checkSecretLength(s string) string {
+	if n := utf8.RuneCountInString(s); n < minSecret || n > maxSecret {
+		return fmt.Sprintf("must be %d to %d characters", minSecret, maxSecret)
 	}
 	return ""
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -154,8 +153,8 @@ func (s *Server) rotateSecret(c *gin.Context) {
 	}
 	next := newSecret()
 	if in.Secret != nil {
-		if n := len(*in.Secret); n < minSecret || n > maxSecret {
-			s.fail(c, invalid(field("secret", fmt.Sprintf("must be %d to %d characters", minSecret, maxSecret))))
+		if msg := checkSecret(*in.Secret); msg != "" {
+			s.fail(c, invalid(field("secret", msg)))
 			return
 		}
 		next = *in.Secret

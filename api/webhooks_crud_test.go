@@ -223,3 +223,22 @@ func TestWebhookPagination(t *testing.T) {
 		t.Errorf("single page next_cursor = %s, want null", raw["next_cursor"])
 	}
 }
+
+func TestRotateSecretValidation(t *testing.T) {
+	e := newEnv(t)
+	w := e.createWebhook(t, hookBody(nil))
+	path := "/v1/webhooks/" + w.ID
+	for _, bad := range []string{`{"secret": "short"}`, `{"secret": "whsec_not-base64-at-all!"}`, `{"secret": 42}`} {
+		wantProblem(t, e.do(t, "POST", path+"/rotate-secret", adminKey, bad), http.StatusUnprocessableEntity, "secret")
+	}
+	r := e.do(t, "GET", path+"/secret", adminKey, "")
+	if got := decodeAs[map[string]string](t, r)["secret"]; got != w.Secret {
+		t.Errorf("secret after refused rotations = %q, want the first %q", got, w.Secret)
+	}
+	const next = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	r = e.do(t, "POST", path+"/rotate-secret", adminKey, `{"secret": "`+next+`"}`)
+	wantStatus(t, r, http.StatusOK)
+	if got := decodeAs[webhookJSON](t, r).Secret; got != next {
+		t.Errorf("rotated secret = %q, want %q", got, next)
+	}
+}
