@@ -119,9 +119,16 @@ func (a *Activities) rateLimit(ctx context.Context, wh *herald.Webhook, delivery
 	return nil
 }
 
+// recordTimeout bounds the store writes that follow a request.
+const recordTimeout = 10 * time.Second
+
 // conclude records the attempt's log entries and the delivery's new state,
 // then returns the result or the error Temporal's retry policy acts on.
+// The writes do not share the activity's deadline: a request that ran into
+// it (a hung receiver, the max age reached) is still one log entry.
 func (a *Activities) conclude(ctx context.Context, in workflows.DeliverInput, t target) (workflows.DeliverResult, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
 	out := t.out
 	outcome := "permanent"
 	switch {

@@ -67,15 +67,26 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 	// Regular activities make the remaining attempts under the target's
 	// retry policy. One that finds the rate limit's slot far ahead ends
 	// without a request; the next one starts when the slot is due and
-	// carries on the attempt numbering.
+	// carries on the attempt numbering. No attempt starts once the
+	// target's max age has passed since the workflow started (SPEC §6).
+	deadline := maxAgeDeadline(ctx, t.Retry.MaxAge)
 	for {
+		if !deadline.IsZero() && !workflow.Now(ctx).Add(wait).Before(deadline) {
+			return finish(ctx, out, t, err)
+		}
 		if err := workflow.Sleep(ctx, wait); err != nil {
 			return finish(ctx, out, t, err)
+		}
+		var scheduleToClose time.Duration
+		if !deadline.IsZero() {
+			// Temporal starts no retry that would begin after this, and
+			// ends a running attempt there.
+			scheduleToClose = deadline.Sub(workflow.Now(ctx))
 		}
 		made := input.AttemptOffset - t.PriorAttempts
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			StartToCloseTimeout:    timeout,
-			ScheduleToCloseTimeout: scheduleToClose(ctx, t.Retry.MaxAge),
+			ScheduleToCloseTimeout: scheduleToClose,
 			RetryPolicy:            RetryPolicy(t.Retry, made),
 			Summary:                fmt.Sprintf("%s %s, attempts from %d", t.Type, t.ID, input.AttemptOffset+1),
 		})
@@ -111,15 +122,13 @@ func rateLimited(err error) (RateLimited, bool) {
 	return r, true
 }
 
-// scheduleToClose is what is left of the target's max age, counted from the
-// workflow's start, with a floor so a last attempt can still run.
-func scheduleToClose(ctx workflow.Context, maxAge time.Duration) time.Duration {
+// maxAgeDeadline is when the target's max age runs out, counted from the
+// workflow's start (for an event, its publication), or zero for no limit.
+func maxAgeDeadline(ctx workflow.Context, maxAge time.Duration) time.Time {
 	if maxAge <= 0 {
-		return 0
+		return time.Time{}
 	}
-	started := workflow.GetInfo(ctx).WorkflowStartTime
-	left := maxAge - workflow.Now(ctx).Sub(started)
-	return max(left, time.Minute)
+	return workflow.GetInfo(ctx).WorkflowStartTime.Add(maxAge)
 }
 
 // finish records the failure in the store (the last attempt's activity may

@@ -232,9 +232,9 @@ func TestEventWorkflowRetriesThenSucceeds(t *testing.T) {
 
 	calls := f.calls("whk_a")
 	checkCalls(t, calls, []deliverCall{local(), regular(1), regular(2)})
-	// The first wait is the initial interval; the policy's first backoff is
-	// the initial interval too.
-	checkGaps(t, calls, []time.Duration{time.Second, time.Second})
+	// The first wait is the initial interval; the policy's backoff goes on
+	// from there, doubled.
+	checkGaps(t, calls, []time.Duration{time.Second, 2 * time.Second})
 	if fin := f.finished(); len(fin) != 0 {
 		t.Errorf("Finish called %d times, want 0: %+v", len(fin), fin)
 	}
@@ -249,8 +249,9 @@ func TestEventWorkflowBacksOffExponentially(t *testing.T) {
 	_, f := runEvent(t, oneTarget(tg), map[string][]func() error{
 		"whk_a": {func() error { return retryableErr("HTTP 500", 0) }},
 	})
-	// local, wait 1s, regular 1; then the policy: 1s, 2s, 4s, 8s, capped 10s.
-	checkGaps(t, f.calls("whk_a"), []time.Duration{time.Second, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 10 * time.Second})
+	// local, wait 1s, regular 1; then the policy: 2s, 4s, 8s, capped 10s:
+	// one backoff across both kinds of activity (SPEC §6).
+	checkGaps(t, f.calls("whk_a"), []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 10 * time.Second, 10 * time.Second})
 }
 
 func TestEventWorkflowRetryAfter(t *testing.T) {
@@ -348,6 +349,38 @@ func TestEventWorkflowMaxAge(t *testing.T) {
 	if d := res.Deliveries[0]; d.Succeeded || d.Error == "" {
 		t.Errorf("result = %+v, want a failure with a reason", d)
 	}
+}
+
+// TestEventWorkflowNoAttemptAfterMaxAge: attempts due at 0, 1, 3 and 7 s
+// run; the next one, due at 15 s, is past the 12 s max age and never
+// starts, and neither does one a Retry-After would put past it.
+func TestEventWorkflowNoAttemptAfterMaxAge(t *testing.T) {
+	t.Run("backoff", func(t *testing.T) {
+		tg := target("whk_a", fastRetry)
+		tg.Retry.MaxAge = 12 * time.Second
+		res, f := runEvent(t, oneTarget(tg), map[string][]func() error{
+			"whk_a": {func() error { return retryableErr("HTTP 500", 0) }},
+		})
+		calls := f.calls("whk_a")
+		checkGaps(t, calls, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second})
+		wantFin := []workflows.FinishInput{{DeliveryID: "dlv_whk_a", TargetType: herald.TargetWebhook, TargetID: "whk_a", Reason: "HTTP 500", CountFailure: true}}
+		if fin := f.finished(); !slices.Equal(fin, wantFin) {
+			t.Errorf("Finish calls = %+v, want %+v", fin, wantFin)
+		}
+		if d := res.Deliveries[0]; d.Succeeded || d.Error != "HTTP 500" {
+			t.Errorf("result = %+v, want a failure with the last reason", d)
+		}
+	})
+	t.Run("Retry-After past max age", func(t *testing.T) {
+		tg := target("whk_a", workflows.RetrySettings{InitialInterval: time.Second, BackoffCoefficient: 2, MaxInterval: time.Minute, MaxAge: 30 * time.Second})
+		res, f := runEvent(t, oneTarget(tg), map[string][]func() error{
+			"whk_a": {func() error { return retryableErr("HTTP 429", 45*time.Second) }, success},
+		})
+		checkCalls(t, f.calls("whk_a"), []deliverCall{local()})
+		if d := res.Deliveries[0]; d.Succeeded || d.Error != "HTTP 429" {
+			t.Errorf("result = %+v, want a failure with the 429", d)
+		}
+	})
 }
 
 func TestEventWorkflowFansOut(t *testing.T) {
@@ -449,8 +482,9 @@ func TestEventWorkflowRateLimitDoesNotUseAttempts(t *testing.T) {
 	if !calls[0].Local || calls[1].Local {
 		t.Errorf("only the first call should be local: %+v", calls)
 	}
-	// The held slots' waits, and the policy's backoff between real attempts.
-	checkGaps(t, calls, []time.Duration{10 * time.Second, time.Second, 20 * time.Second, time.Second})
+	// The held slots' waits, and the backoff between real attempts: 1 s
+	// after the first failure, 2 s after the second.
+	checkGaps(t, calls, []time.Duration{10 * time.Second, time.Second, 20 * time.Second, 2 * time.Second})
 	wantFin := []workflows.FinishInput{{DeliveryID: "dlv_whk_a", TargetType: herald.TargetWebhook, TargetID: "whk_a", Reason: "HTTP 500", CountFailure: true}}
 	if fin := f.finished(); !slices.Equal(fin, wantFin) {
 		t.Errorf("Finish calls = %+v, want %+v", fin, wantFin)

@@ -35,7 +35,7 @@ func TestRetryPolicy(t *testing.T) {
 			name: "defaults: no attempt limit",
 			in:   defaults,
 			made: 1,
-			want: temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2,
+			want: temporal.RetryPolicy{InitialInterval: 10 * time.Second, BackoffCoefficient: 2,
 				MaximumInterval: time.Hour, MaximumAttempts: 0, NonRetryableErrorTypes: nonRetryable},
 		},
 		{
@@ -44,7 +44,7 @@ func TestRetryPolicy(t *testing.T) {
 			name: "limit reached: one attempt, never unlimited",
 			in:   with(func(s *workflows.RetrySettings) { s.MaxAttempts = 1 }),
 			made: 1,
-			want: temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2,
+			want: temporal.RetryPolicy{InitialInterval: 10 * time.Second, BackoffCoefficient: 2,
 				MaximumInterval: time.Hour, MaximumAttempts: 1, NonRetryableErrorTypes: nonRetryable},
 		},
 		{
@@ -58,28 +58,28 @@ func TestRetryPolicy(t *testing.T) {
 			name: "max attempts 5, three made: two left",
 			in:   with(func(s *workflows.RetrySettings) { s.MaxAttempts = 5 }),
 			made: 3,
-			want: temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2,
+			want: temporal.RetryPolicy{InitialInterval: 40 * time.Second, BackoffCoefficient: 2,
 				MaximumInterval: time.Hour, MaximumAttempts: 2, NonRetryableErrorTypes: nonRetryable},
 		},
 		{
 			name: "max attempts 2: one regular attempt after the local one",
 			in:   with(func(s *workflows.RetrySettings) { s.MaxAttempts = 2 }),
 			made: 1,
-			want: temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2,
+			want: temporal.RetryPolicy{InitialInterval: 10 * time.Second, BackoffCoefficient: 2,
 				MaximumInterval: time.Hour, MaximumAttempts: 1, NonRetryableErrorTypes: nonRetryable},
 		},
 		{
 			name: "max attempts 5: the local attempt used one",
 			in:   with(func(s *workflows.RetrySettings) { s.MaxAttempts = 5 }),
 			made: 1,
-			want: temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2,
+			want: temporal.RetryPolicy{InitialInterval: 10 * time.Second, BackoffCoefficient: 2,
 				MaximumInterval: time.Hour, MaximumAttempts: 4, NonRetryableErrorTypes: nonRetryable},
 		},
 		{
 			name: "negative max attempts: no limit",
 			in:   with(func(s *workflows.RetrySettings) { s.MaxAttempts = -3 }),
 			made: 1,
-			want: temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2,
+			want: temporal.RetryPolicy{InitialInterval: 10 * time.Second, BackoffCoefficient: 2,
 				MaximumInterval: time.Hour, MaximumAttempts: 0, NonRetryableErrorTypes: nonRetryable},
 		},
 		{
@@ -100,7 +100,7 @@ func TestRetryPolicy(t *testing.T) {
 			name: "coefficient above 1 is kept",
 			in:   with(func(s *workflows.RetrySettings) { s.BackoffCoefficient = 1.5 }),
 			made: 1,
-			want: temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 1.5,
+			want: temporal.RetryPolicy{InitialInterval: 7500 * time.Millisecond, BackoffCoefficient: 1.5,
 				MaximumInterval: time.Hour, NonRetryableErrorTypes: nonRetryable},
 		},
 		{
@@ -122,6 +122,15 @@ func TestRetryPolicy(t *testing.T) {
 			in:   workflows.RetrySettings{},
 			made: 1,
 			want: temporal.RetryPolicy{BackoffCoefficient: 1, NonRetryableErrorTypes: nonRetryable},
+		},
+		{
+			// After the local attempt and two regular ones, the next
+			// activity's first backoff is 5 s × 2³, capped at max interval.
+			name: "backoff goes on from the attempts made, up to max interval",
+			in:   with(func(s *workflows.RetrySettings) { s.MaxInterval = 30 * time.Second }),
+			made: 3,
+			want: temporal.RetryPolicy{InitialInterval: 30 * time.Second, BackoffCoefficient: 2,
+				MaximumInterval: 30 * time.Second, NonRetryableErrorTypes: nonRetryable},
 		},
 	}
 	for _, tt := range tests {

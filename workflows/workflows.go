@@ -117,9 +117,12 @@ type RateLimited struct {
 
 // RetryPolicy builds the Temporal retry policy of a regular activity from a
 // target's settings; made counts the attempts this workflow already made
-// (the local first attempt, and earlier regular activities), so a limited
-// MaxAttempts shrinks by it. The caller never asks for a policy once made
-// has reached the limit.
+// (the local first attempt, and earlier regular activities). A limited
+// MaxAttempts shrinks by it, and the backoff goes on from where those
+// attempts left it: the wait after the activity's first attempt is the
+// made-th growth of the initial interval, so the delivery as a whole waits
+// initial, initial×coefficient, initial×coefficient², and so on (SPEC §6).
+// The caller never asks for a policy once made has reached the limit.
 func RetryPolicy(s RetrySettings, made int) *temporal.RetryPolicy {
 	p := &temporal.RetryPolicy{
 		InitialInterval:        s.InitialInterval,
@@ -133,6 +136,13 @@ func RetryPolicy(s RetrySettings, made int) *temporal.RetryPolicy {
 	if p.MaximumInterval < p.InitialInterval {
 		p.MaximumInterval = p.InitialInterval
 	}
+	for range made {
+		if p.InitialInterval >= p.MaximumInterval {
+			break
+		}
+		p.InitialInterval = time.Duration(float64(p.InitialInterval) * p.BackoffCoefficient)
+	}
+	p.InitialInterval = min(p.InitialInterval, p.MaximumInterval)
 	if s.MaxAttempts > 0 {
 		p.MaximumAttempts = int32(max(s.MaxAttempts-made, 1))
 	}
