@@ -42,7 +42,7 @@ func testLimits(t *testing.T, h Harness) {
 // must still read as written.
 func testMentions(t *testing.T, h Harness) {
 	s := start(t, h)
-	const pings = "@everyone @here <!channel> <!here> <!everyone> <@U123> <@123> <@&456> <#C1> <!subteam^S1>"
+	const pings = "@everyone @here @jordanreyes <!channel> <!here> <!everyone> <@U123> <@123> <@&456> <#C1> <!subteam^S1>"
 	msg := sample()
 	msg.Title = "Hello <!channel> @everyone"
 	msg.Text = "Attention " + pings

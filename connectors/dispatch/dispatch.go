@@ -16,10 +16,19 @@ import (
 	"github.com/heraldhub/herald/delivery"
 )
 
+// SendTimeout bounds one send through a connector, all its requests
+// together. It is the request timeout of a connector delivery: the
+// activity around it allows more, so that an attempt that hangs still ends
+// in time to be logged.
+const SendTimeout = 10 * time.Second
+
 // Dispatcher sends events through connectors. It is safe for concurrent use.
 type Dispatcher struct {
-	kinds map[string]connectors.Kind
-	now   func() time.Time
+	// Timeout bounds each send; set it before the first. Zero is
+	// SendTimeout.
+	Timeout time.Duration
+	kinds   map[string]connectors.Kind
+	now     func() time.Time
 }
 
 // New returns a Dispatcher over the given kinds (see connectors/kinds).
@@ -49,7 +58,13 @@ func (d *Dispatcher) Send(ctx context.Context, a Attempt) ([]*herald.LogEntry, d
 		reason := fmt.Sprintf("unknown connector kind %q", a.Connector.Kind)
 		return d.failed(a, start, reason), delivery.Outcome{Reason: reason}
 	}
-	exchanges, err := kind.Send(ctx, a.Connector.Config, msg)
+	timeout := d.Timeout
+	if timeout <= 0 {
+		timeout = SendTimeout
+	}
+	sctx, cancel := context.WithTimeout(ctx, timeout)
+	exchanges, err := kind.Send(sctx, a.Connector.Config, msg)
+	cancel()
 	out := outcome(err)
 	if len(exchanges) == 0 {
 		entries := d.failed(a, start, out.Reason)

@@ -359,3 +359,26 @@ func BenchmarkSendWithTemplates(b *testing.B) {
 		}
 	}
 }
+
+// hangingKind never answers: it waits for its context.
+type hangingKind struct{ fakeKind }
+
+func (*hangingKind) Send(ctx context.Context, _ json.RawMessage, _ connectors.Message) ([]connectors.Exchange, error) {
+	<-ctx.Done()
+	return nil, connectors.Retryable(0, 0, "request timed out")
+}
+
+// A service that never answers ends the send at the dispatcher's timeout,
+// leaving time to log the attempt, rather than at the activity's.
+func TestSendTimesOut(t *testing.T) {
+	d := dispatch.New(map[string]connectors.Kind{fakeKindName: &hangingKind{}})
+	d.Timeout = 50 * time.Millisecond
+	began := time.Now()
+	entries, out := d.Send(context.Background(), attempt(nil))
+	if took := time.Since(began); took > 2*time.Second {
+		t.Errorf("send took %v with a 50ms timeout", took)
+	}
+	if out.Success || !out.Retryable || len(entries) != 1 || entries[0].Error == nil {
+		t.Errorf("outcome %+v, %d entries; want one retryable failure, logged", out, len(entries))
+	}
+}

@@ -37,6 +37,12 @@ func TestValidate(t *testing.T) {
 		{"relative webhook", `{"webhook_url": "/services/x"}`, []connectors.ConfigError{
 			{Field: "webhook_url", Message: "must be an absolute http(s) URL of at most 2048 characters"},
 		}},
+		{"masked token sent back", `{"token": "xoxb-****", "channel": "C0123"}`, []connectors.ConfigError{
+			{Field: "token", Message: "is the masked value a read shows; send the real one"},
+		}},
+		{"masked webhook sent back", `{"webhook_url": "https://hooks.slack.com/services/****"}`, []connectors.ConfigError{
+			{Field: "webhook_url", Message: "is the masked value a read shows; send the real one"},
+		}},
 		{"unknown field", `{"webhook_url": "https://hooks.slack.com/services/T0/B0/X", "chanel": "x"}`, []connectors.ConfigError{
 			{Field: "chanel", Message: "unknown field"},
 		}},

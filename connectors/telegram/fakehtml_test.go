@@ -3,6 +3,7 @@ package telegram_test
 import (
 	"fmt"
 	"html"
+	"regexp"
 	"strings"
 	"unicode/utf16"
 
@@ -81,28 +82,39 @@ func parseHTML(text string) (plain string, bold []span, problems, pings []string
 		problems = append(problems, "can't parse entities: unclosed tag "+stack[len(stack)-1].name)
 	}
 	plain = b.String()
+	for _, m := range usernameMention.FindAllStringSubmatch(plain, -1) {
+		pings = append(pings, m[1]+" mentions the user")
+	}
 	if n := len(utf16.Encode([]rune(plain))); n > 4096 {
 		problems = append(problems, fmt.Sprintf("message is too long (%d)", n))
 	}
 	return plain, bold, problems, pings
 }
 
+// usernameMention is what Telegram turns into a mention of a member: "@"
+// and a username (a letter, then 4 to 31 letters, digits or underscores)
+// at the start of a word.
+var usernameMention = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_])(@[A-Za-z][A-Za-z0-9_]{4,31})`)
+
 // read turns a message in Herald's layout (bold title, summary, one
-// "<b>Name:</b> value" line per field) into what a reader sees.
+// "<b>Name:</b> value" line per field) into what a reader sees, without
+// the invisible word joiners.
 func read(text string) connectortest.Received {
 	plain, bold, problems, pings := parseHTML(text)
 	r := connectortest.Received{Problems: problems, Pings: pings}
 	if len(bold) == 0 {
 		return r
 	}
-	r.Title = plain[bold[0].start:bold[0].end]
+	seen := func(s string) string { return strings.ReplaceAll(s, "\u2060", "") }
+	r.Title = seen(plain[bold[0].start:bold[0].end])
 	rest := strings.TrimPrefix(plain[bold[0].end:], "\n")
-	r.Text, _, _ = strings.Cut(rest, "\n\n")
+	text, _, _ = strings.Cut(rest, "\n\n")
+	r.Text = seen(text)
 	for _, s := range bold[1:] {
 		value, _, _ := strings.Cut(plain[s.end:], "\n")
 		r.Fields = append(r.Fields, connectors.Field{
-			Name:  strings.TrimSuffix(plain[s.start:s.end], ":"),
-			Value: strings.TrimPrefix(value, " "),
+			Name:  seen(strings.TrimSuffix(plain[s.start:s.end], ":")),
+			Value: seen(strings.TrimPrefix(value, " ")),
 		})
 	}
 	return r

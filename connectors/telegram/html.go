@@ -9,8 +9,11 @@ import (
 
 // escaper escapes the three characters Telegram's HTML parse mode treats
 // as markup. Everything from an event goes through it, so "<@123>" or
-// "<a href=...>" in event data stays text.
-var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+// "<a href=...>" in event data stays text. It also puts an invisible word
+// joiner (U+2060) after every "@": Telegram turns "@username" into a
+// mention that notifies that member, and SPEC §8 says event data never
+// pings anyone. The text reads the same.
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "@", "@\u2060")
 
 func escape(s string) string { return escaper.Replace(s) }
 

@@ -26,13 +26,13 @@ const (
 // summary takes what the fields leave, but at least half, and CutHTML
 // guards the total.
 func render(msg connectors.Message) string {
-	title := connectors.Truncate(orDefault(msg.Title, orDefault(msg.Event, "Herald event")), maxTitle)
+	title := fit(orDefault(msg.Title, orDefault(msg.Event, "Herald event")), maxTitle)
 	budget := maxText - contextRoom - count(title)
 	need := 0
 	for _, f := range msg.Fields[:min(len(msg.Fields), maxFields)] {
 		need += min(count(f.Name), maxFieldName) + min(count(f.Value), maxValue) + 3
 	}
-	summary := connectors.Truncate(msg.Text, min(maxSummary, max(budget-need, budget/2)))
+	summary := fit(msg.Text, min(maxSummary, max(budget-need, budget/2)))
 	budget -= count(summary)
 
 	var b strings.Builder
@@ -45,8 +45,8 @@ func render(msg connectors.Message) string {
 		if shown == maxFields {
 			break
 		}
-		name := connectors.Truncate(orDefault(f.Name, "—"), maxFieldName)
-		value := connectors.Truncate(orDefault(f.Value, "—"), min(maxValue, budget-count(name)-3))
+		name := fit(orDefault(f.Name, "—"), maxFieldName)
+		value := fit(orDefault(f.Value, "—"), min(maxValue, budget-count(name)-3))
 		if count(value) < 20 && count(f.Value) >= 20 || value == "" {
 			break
 		}
@@ -59,7 +59,7 @@ func render(msg connectors.Message) string {
 	}
 	var ctx []string
 	if msg.Event != "" {
-		ctx = append(ctx, escape(connectors.Truncate(msg.Event, 60)))
+		ctx = append(ctx, escape(fit(msg.Event, 60)))
 	}
 	if !msg.Time.IsZero() {
 		ctx = append(ctx, msg.Time.UTC().Format("2006-01-02 15:04:05 UTC"))
@@ -73,7 +73,20 @@ func render(msg connectors.Message) string {
 	return CutHTML(b.String(), maxText)
 }
 
-func count(s string) int { return utf8.RuneCountInString(s) }
+// count is the length of s as Telegram counts it once escaped: entities
+// count as the character they stand for, and every "@" gains a word
+// joiner (see escaper).
+func count(s string) int { return utf8.RuneCountInString(s) + strings.Count(s, "@") }
+
+// fit shortens s with connectors.Truncate until count(s) is at most n
+// (nothing is left for n <= 0).
+func fit(s string, n int) string {
+	t := connectors.Truncate(s, n)
+	for over := count(t) - n; over > 0 && t != ""; over = count(t) - n {
+		t = connectors.Truncate(s, utf8.RuneCountInString(t)-over)
+	}
+	return t
+}
 
 func orDefault(s, def string) string {
 	if strings.TrimSpace(s) == "" {
