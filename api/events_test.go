@@ -2,10 +2,13 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/heraldhub/herald/signature"
 )
 
 type acceptedJSON struct {
@@ -100,6 +103,29 @@ func TestPublishEvent(t *testing.T) {
 		reqs := e.pub.requests()
 		if last := reqs[len(reqs)-1]; last.TraceID != "4bf92f3577b34da6a3ce929d0e0e4736" {
 			t.Errorf("trace id = %q, want the traceparent's", last.TraceID)
+		}
+	})
+
+	t.Run("ingest: traceparent first, then the envelope's trace_id", func(t *testing.T) {
+		source := e.do(t, "POST", "/v1/sources", adminKey, `{"name": "perscom", "secret": "0123456789abcdef"}`)
+		wantStatus(t, source, http.StatusCreated)
+		url := e.srv.URL + "/ingest/" + decodeAs[webhookJSON](t, source).ID
+		for i, tc := range []struct{ traceparent, envelope, want string }{
+			{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "", "4bf92f3577b34da6a3ce929d0e0e4736"},
+			{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "0af7651916cd43dd8448eb211c80319c", "4bf92f3577b34da6a3ce929d0e0e4736"},
+			{"", "0af7651916cd43dd8448eb211c80319c", "0af7651916cd43dd8448eb211c80319c"},
+		} {
+			body := fmt.Sprintf(`{"event": "user.created", "created": "2026-05-17T21:04:05Z", "trace_id": %q, "data": {"id": %d}, "changes": []}`, tc.envelope, i)
+			req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+			req.Header.Set("Signature", signature.Perscom("0123456789abcdef", []byte(body)))
+			if tc.traceparent != "" {
+				req.Header.Set("traceparent", tc.traceparent)
+			}
+			wantStatus(t, e.request(t, req), http.StatusAccepted)
+			reqs := e.pub.requests()
+			if last := reqs[len(reqs)-1]; last.TraceID != tc.want {
+				t.Errorf("traceparent %q, envelope %q: trace id = %q, want %q", tc.traceparent, tc.envelope, last.TraceID, tc.want)
+			}
 		}
 	})
 

@@ -127,7 +127,12 @@ func (s *Server) ingest(c *gin.Context) {
 	}
 	sum := sha256.Sum256(body)
 	req.ClientID = "ingest:" + src.ID + ":" + hex.EncodeToString(sum[:16])
-	req.TraceID = validTraceID(env.TraceID)
+	// SPEC §4: the trace ID of an incoming traceparent header; else the
+	// one PERSCOM put in its envelope; else Publish makes one.
+	req.TraceID = traceID(c.GetHeader("traceparent"))
+	if req.TraceID == "" {
+		req.TraceID = validTraceID(env.TraceID)
+	}
 	ev, existed, err := s.Publisher.Publish(ctx, req)
 	if err != nil {
 		s.fail(c, err)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/catalog"
+	"github.com/heraldhub/herald/connectors/dispatch"
 	"github.com/heraldhub/herald/metrics"
 	"github.com/heraldhub/herald/store"
 	"github.com/heraldhub/herald/workflows"
@@ -40,6 +41,7 @@ type Store interface {
 	CreateEvent(ctx context.Context, r store.CreateEventRequest) (*herald.Event, bool, error)
 	DeleteEvent(ctx context.Context, id string) error
 	ListDeliveries(ctx context.Context, eventID string) ([]*herald.Delivery, error)
+	RecordAttempt(ctx context.Context, deliveryID string, rec store.AttemptRecord) error
 }
 
 // Starter starts workflows (a Temporal client).
@@ -91,7 +93,9 @@ func New(s Store, starter Starter, taskQueue string, log *slog.Logger, m *metric
 // or delivered twice. If the workflow cannot be started the error is a 503;
 // an event without ClientID is then removed so it is not half-accepted.
 func (p *Publisher) Publish(ctx context.Context, r Request) (*herald.Event, bool, error) {
-	now := time.Now().UTC()
+	// Microseconds: what PostgreSQL keeps and the envelope shows, so the
+	// 202, a replay of it and the webhook body agree on created.
+	now := time.Now().UTC().Truncate(time.Microsecond)
 	ev := &herald.Event{
 		ID:       herald.NewID(herald.PrefixEvent),
 		ClientID: r.ClientID,
@@ -194,16 +198,17 @@ func (p *Publisher) index(ctx context.Context) (*targetIndex, error) {
 
 // restart starts the workflow of an event stored earlier whose start may
 // have failed; for an event whose workflow runs or ran it does nothing.
+// Only deliveries still pending go into it: after Temporal's retention has
+// dropped a closed workflow, the start succeeds again, and a finished
+// delivery must not be sent twice.
 func (p *Publisher) restart(ctx context.Context, ev *herald.Event) error {
 	ds, err := p.store.ListDeliveries(ctx, ev.ID)
 	if err != nil {
 		return fmt.Errorf("list deliveries: %w", err)
 	}
-	// Every delivery finished: the workflow ran. Starting it again would
-	// deliver twice once Temporal has dropped the closed workflow after
-	// its retention period.
-	if !slices.ContainsFunc(ds, func(d *herald.Delivery) bool { return d.Status == herald.StatusPending }) {
-		return nil
+	ds = slices.DeleteFunc(ds, func(d *herald.Delivery) bool { return d.Status != herald.StatusPending })
+	if len(ds) == 0 {
+		return nil // the workflow ran
 	}
 	targets := make([]workflows.Target, 0, len(ds))
 	kept := ds[:0]
@@ -222,7 +227,13 @@ func (p *Publisher) restart(ctx context.Context, ev *herald.Event) error {
 			}
 		}
 		if herald.IsNotFound(err) {
-			continue // deleted since: its delivery stays pending, never sent
+			// Deleted since: the delivery stops, as one pending in a
+			// workflow would (SPEC §6).
+			reason := d.TargetType + " was deleted"
+			if err := p.store.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason}); err != nil {
+				return fmt.Errorf("stop delivery %s: %w", d.ID, err)
+			}
+			continue
 		}
 		if err != nil {
 			return fmt.Errorf("load target: %w", err)
@@ -249,7 +260,7 @@ func connectorTarget(c *herald.Connector) workflows.Target {
 		Type:    herald.TargetConnector,
 		ID:      c.ID,
 		Retry:   retrySettings(herald.DefaultRetry),
-		Timeout: 10 * time.Second,
+		Timeout: dispatch.SendTimeout,
 	}
 }
 

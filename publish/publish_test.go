@@ -66,7 +66,16 @@ func (s *fakeStore) DeleteEvent(_ context.Context, id string) error {
 	return nil
 }
 func (s *fakeStore) ListDeliveries(context.Context, string) ([]*herald.Delivery, error) {
-	return s.existDs, nil
+	return slices.Clone(s.existDs), nil
+}
+func (s *fakeStore) RecordAttempt(_ context.Context, id string, rec store.AttemptRecord) error {
+	for _, d := range s.existDs {
+		if d.ID == id {
+			d.Status, d.LastError = rec.Status, rec.Error
+			return nil
+		}
+	}
+	return herald.Errorf(herald.ENotFound, "delivery not found")
 }
 
 // fakeStarter records workflow starts and answers with err.
@@ -122,6 +131,9 @@ func TestPublishStoresMatchingTargetsAndStartsTheWorkflow(t *testing.T) {
 	if ev.TraceID == "" {
 		t.Error("no trace id generated")
 	}
+	if ev.Created.Nanosecond()%1000 != 0 {
+		t.Errorf("created %v has nanoseconds; PostgreSQL and the envelope keep microseconds", ev.Created)
+	}
 }
 
 func TestPublishWithoutClientIDRemovesTheEventWhenTheStartFails(t *testing.T) {
@@ -169,6 +181,44 @@ func TestPublishSameClientIDStartsOnlyWhatIsStillPending(t *testing.T) {
 	}
 }
 
+// A repeated client ID restarts only the deliveries still pending: one
+// that finished is not sent again (once Temporal has dropped the closed
+// workflow the start succeeds), and one whose target was deleted stops.
+func TestPublishSameClientIDRestartsOnlyPendingDeliveries(t *testing.T) {
+	existing := &herald.Event{ID: "evt_1", ClientID: "c1", Name: "user.created", WorkflowID: "event/evt_1"}
+	delivery := func(id, target, status string) *herald.Delivery {
+		return &herald.Delivery{ID: id, EventID: "evt_1", TargetType: herald.TargetWebhook, TargetID: target, Status: status}
+	}
+	s := &fakeStore{
+		hooks:    []*herald.Webhook{hook("wh_a", "*"), hook("wh_b", "*"), hook("wh_c", "*")},
+		existing: existing,
+		existDs: []*herald.Delivery{
+			delivery("del_a", "wh_a", herald.StatusSucceeded),
+			delivery("del_b", "wh_b", herald.StatusPending),
+			delivery("del_c", "wh_c", herald.StatusFailed),
+			delivery("del_gone", "wh_gone", herald.StatusPending),
+		},
+	}
+	st := &fakeStarter{}
+	if _, existed, err := newPublisher(s, st).Publish(context.Background(), Request{ClientID: "c1", Event: "user.created", Data: []byte(`{}`)}); err != nil || !existed {
+		t.Fatalf("Publish: existed %v, %v", existed, err)
+	}
+	if len(st.inputs) != 1 {
+		t.Fatalf("%d workflow starts, want 1", len(st.inputs))
+	}
+	var got []string
+	for _, tg := range st.inputs[0].Targets {
+		got = append(got, tg.DeliveryID+"->"+tg.ID)
+	}
+	if want := []string{"del_b->wh_b"}; !slices.Equal(got, want) {
+		t.Errorf("restarted %v, want only the pending delivery %v", got, want)
+	}
+	gone := s.existDs[3]
+	if gone.Status != herald.StatusFailed || gone.LastError == nil || *gone.LastError != "webhook was deleted" {
+		t.Errorf("delivery to the deleted webhook: status %s, error %v; want failed, webhook was deleted", gone.Status, gone.LastError)
+	}
+}
+
 // Targets are listed again only when the store's TargetsVersion moves.
 func TestPublishListsTargetsOnlyWhenTheyChange(t *testing.T) {
 	s := &fakeStore{hooks: []*herald.Webhook{hook("wh_a", "user.*")}, version: 7}
@@ -202,5 +252,16 @@ func TestPublishListsTargetsOnlyWhenTheyChange(t *testing.T) {
 	}
 	if s.lists != 2 {
 		t.Errorf("listed webhooks %d times, want 2", s.lists)
+	}
+}
+
+// A delivery still pending is being delivered: a manual retry would run a
+// second workflow beside it.
+func TestRedeliverPendingIsConflict(t *testing.T) {
+	st := &fakeStarter{}
+	d := &herald.Delivery{ID: "del_1", EventID: "evt_1", TargetType: herald.TargetWebhook, TargetID: "wh_a", Status: herald.StatusPending}
+	_, err := newPublisher(&fakeStore{}, st).Redeliver(context.Background(), nil, d)
+	if herald.ErrorCode(err) != herald.EConflict || len(st.starts) != 0 {
+		t.Errorf("Redeliver(pending) = %v after %d starts, want a conflict and no start", err, len(st.starts))
 	}
 }

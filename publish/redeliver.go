@@ -29,9 +29,15 @@ func RedeliveryWorkflowID(deliveryID string) string { return "redeliver/" + deli
 
 // Redeliver sends an existing delivery again (SPEC §6): same delivery ID,
 // so receivers see the same webhook-id, with the target's current settings
-// and its retry policy, in a workflow of its own. A redelivery already
-// running for d is a conflict; a target deleted since is not_found.
+// and its retry policy, in a workflow of its own. A delivery still pending
+// (its event's workflow, or a redelivery, is at it) is a conflict: two
+// workflows would overwrite each other's status and count one failed
+// delivery twice towards auto-disable. A target deleted since is
+// not_found.
 func (p *Publisher) Redeliver(ctx context.Context, s RedeliverStore, d *herald.Delivery) (string, error) {
+	if d.Status == herald.StatusPending {
+		return "", herald.Errorf(herald.EConflict, "delivery %s is still pending; retry it once it has failed", d.ID)
+	}
 	ev, err := s.GetEvent(ctx, d.EventID)
 	if err != nil {
 		return "", fmt.Errorf("load event: %w", err)

@@ -72,7 +72,7 @@ func (t *Tester) TestConnector(ctx context.Context, c *herald.Connector, event s
 
 // prepare stores a test event with one delivery to the target.
 func (t *Tester) prepare(ctx context.Context, targetType, targetID, event string, data []byte) (*herald.Event, *herald.Delivery, error) {
-	now := time.Now().UTC()
+	now := time.Now().UTC().Truncate(time.Microsecond)
 	ev := &herald.Event{
 		ID: herald.NewID(herald.PrefixEvent), Name: event, Created: now,
 		TraceID: newTraceID(), Data: data,
