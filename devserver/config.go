@@ -45,6 +45,8 @@ func sqlConfig(dbPath string) *config.SQL {
 			"journal_mode": "wal",
 			"synchronous":  "FULL",
 			"busy_timeout": "10000",
+			// The checkpointer does this work off the commit path.
+			"wal_autocheckpoint": strconv.Itoa(autocheckpointBackstop),
 		},
 		// All Temporal services in the process share one *sql.DB per DSN
 		// (the plugin's connPool); one connection serializes every write.

@@ -100,6 +100,7 @@ type Server struct {
 	logger       warnLogger
 	ports        *ports // their locks are held until Stop
 	ui           *uiServer
+	checkpoints  *checkpointer
 	frontendAddr string
 
 	stopOnce sync.Once
@@ -161,6 +162,14 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, fmt.Errorf("devserver: start temporal server: %w", err)
 	}
 
+	files := []string{cfg.DBPath}
+	if cfg.VisibilityDBPath != "" {
+		files = append(files, cfg.VisibilityDBPath)
+	}
+	if s.checkpoints, err = startCheckpointer(cfg.Logger, files...); err != nil {
+		_ = s.Stop()
+		return nil, fmt.Errorf("devserver: %w", err)
+	}
 	if err := s.setup(ctx, cfg); err != nil {
 		_ = s.Stop()
 		return nil, fmt.Errorf("devserver: %w", err)
@@ -239,6 +248,7 @@ func (s *Server) Stop() error {
 		if err := s.temporal.Stop(); err != nil {
 			s.stopErr = fmt.Errorf("devserver: stop temporal server: %w", err)
 		}
+		s.checkpoints.stop()
 		s.ports.release()
 	})
 	return s.stopErr
