@@ -58,13 +58,16 @@ func truncate(b []byte) string {
 }
 
 // maskURL renders u for the log with credentials masked: the userinfo
-// password and the values of query parameters named like secrets.
-func maskURL(u *url.URL) string {
+// password and, when maskQuery is set, the values of query parameters
+// named like secrets. A GET's query is the envelope alone (SPEC §4: it
+// replaces the URL's own), event data as a POST body carries it, so it is
+// logged as sent: masking would hide data[author_id] for its "auth".
+func maskURL(u *url.URL, maskQuery bool) string {
 	c := *u
 	if c.User != nil {
 		c.User = url.UserPassword(c.User.Username(), masked)
 	}
-	if c.RawQuery != "" {
+	if maskQuery && c.RawQuery != "" {
 		q := c.Query()
 		changed := false
 		for k := range q {

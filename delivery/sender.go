@@ -86,7 +86,7 @@ func (s *Sender) Send(ctx context.Context, a Attempt) (*herald.LogEntry, Outcome
 		Attempt:    a.Number,
 		Request: herald.LogRequest{
 			Method:  req.Method,
-			URL:     maskURL(req.URL),
+			URL:     maskURL(req.URL, req.Method != http.MethodGet),
 			Headers: maskHeaders(req.Header),
 			Body:    truncate(sent),
 		},

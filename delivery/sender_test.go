@@ -386,6 +386,22 @@ func TestSendLogEntry(t *testing.T) {
 	}
 }
 
+// A GET's query is the envelope: its log entry shows it as sent, event
+// data included, even where a key looks like a credential's name.
+func TestSendGETLogsTheQueryAsSent(t *testing.T) {
+	rc := newReceiver(t, nil)
+	ev := testEvent()
+	ev.Data = json.RawMessage(`{"author_id": 7, "keywords": "ops", "zeta": 1, "alpha": 2}`)
+	entry, out, err := localSender().Send(context.Background(), delivery.Attempt{
+		Event: ev, Webhook: testWebhook(rc.URL+"/hook", "GET", rawSecret), DeliveryID: deliveryID, Number: 1})
+	if err != nil || !out.Success {
+		t.Fatalf("Send: %v, %+v", err, out)
+	}
+	if want := rc.URL + "/hook?" + rc.only(t).RawQuery; entry.Request.URL != want {
+		t.Errorf("logged URL = %q, want the URL as sent %q", entry.Request.URL, want)
+	}
+}
+
 // TestSendLogEntryMasksURLSecrets: SPEC §7 says secrets and tokens are masked
 // in URLs as well as headers.
 func TestSendLogEntryMasksURLSecrets(t *testing.T) {
