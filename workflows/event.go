@@ -70,8 +70,11 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 	// carries on the attempt numbering. No attempt starts once the
 	// target's max age has passed since the workflow started (SPEC §6).
 	deadline := maxAgeDeadline(ctx, t.Retry.MaxAge)
+	// Workflows that reached this point before the deadline was enforced
+	// slept past it; they must replay as they ran.
+	legacy := workflow.GetVersion(ctx, maxAgeChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion
 	for {
-		if !deadline.IsZero() && !workflow.Now(ctx).Add(wait).Before(deadline) {
+		if !deadline.IsZero() && !legacy && !workflow.Now(ctx).Add(wait).Before(deadline) {
 			return finish(ctx, out, t, err)
 		}
 		if err := workflow.Sleep(ctx, wait); err != nil {
@@ -82,6 +85,9 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 			// Temporal starts no retry that would begin after this, and
 			// ends a running attempt there.
 			scheduleToClose = deadline.Sub(workflow.Now(ctx))
+			if legacy {
+				scheduleToClose = max(scheduleToClose, time.Minute)
+			}
 		}
 		made := input.AttemptOffset - t.PriorAttempts
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
@@ -121,6 +127,9 @@ func rateLimited(err error) (RateLimited, bool) {
 	}
 	return r, true
 }
+
+// maxAgeChange versions the max-age deadline of deliver (workflow.GetVersion).
+const maxAgeChange = "max-age-deadline"
 
 // maxAgeDeadline is when the target's max age runs out, counted from the
 // workflow's start (for an event, its publication), or zero for no limit.

@@ -133,6 +133,14 @@ func (limitedStep) Error() string { return "rate limited" }
 // activities registered under theirs, and returns its result.
 func runEvent(t *testing.T, in workflows.EventInput, script map[string][]func() error) (workflows.EventResult, *fakeActivities) {
 	t.Helper()
+	return runEventWith(t, in, script, nil)
+}
+
+// runEventWith is runEvent with setup applied to the test environment
+// once everything is registered (nil for none).
+func runEventWith(t *testing.T, in workflows.EventInput, script map[string][]func() error,
+	setup func(*testsuite.TestWorkflowEnvironment)) (workflows.EventResult, *fakeActivities) {
+	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	env := suite.NewTestWorkflowEnvironment()
@@ -140,6 +148,9 @@ func runEvent(t *testing.T, in workflows.EventInput, script map[string][]func() 
 	env.RegisterWorkflowWithOptions(workflows.EventWorkflow, workflow.RegisterOptions{Name: workflows.EventWorkflowName})
 	env.RegisterActivityWithOptions(f.Deliver, activity.RegisterOptions{Name: workflows.DeliverActivityName})
 	env.RegisterActivityWithOptions(f.Finish, activity.RegisterOptions{Name: workflows.FinishActivityName})
+	if setup != nil {
+		setup(env)
+	}
 
 	env.ExecuteWorkflow(workflows.EventWorkflowName, in)
 	if !env.IsWorkflowCompleted() {
@@ -381,6 +392,22 @@ func TestEventWorkflowNoAttemptAfterMaxAge(t *testing.T) {
 			t.Errorf("result = %+v, want a failure with the 429", d)
 		}
 	})
+}
+
+// A workflow that reached its retries before the max-age deadline existed
+// (no version marker in its history) replays the old way: it sleeps past
+// max age and makes the attempt.
+func TestEventWorkflowMaxAgeBeforeTheDeadlineVersion(t *testing.T) {
+	tg := target("whk_a", workflows.RetrySettings{InitialInterval: time.Second, BackoffCoefficient: 2, MaxInterval: time.Minute, MaxAge: 30 * time.Second})
+	res, f := runEventWith(t, oneTarget(tg), map[string][]func() error{
+		"whk_a": {func() error { return retryableErr("HTTP 429", 45*time.Second) }, success},
+	}, func(env *testsuite.TestWorkflowEnvironment) {
+		env.OnGetVersion("max-age-deadline", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	})
+	checkCalls(t, f.calls("whk_a"), []deliverCall{local(), regular(1)})
+	if !res.Deliveries[0].Succeeded {
+		t.Errorf("result = %+v, want the old path's success after the wait", res.Deliveries)
+	}
 }
 
 func TestEventWorkflowFansOut(t *testing.T) {
