@@ -373,8 +373,12 @@ func (*hangingKind) Send(ctx context.Context, _ json.RawMessage, _ connectors.Me
 func TestSendTimesOut(t *testing.T) {
 	d := dispatch.New(map[string]connectors.Kind{fakeKindName: &hangingKind{}})
 	d.Timeout = 50 * time.Millisecond
+	// The caller's own deadline is far later: without the dispatcher's
+	// timeout the send would run until it and fail below.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
 	began := time.Now()
-	entries, out := d.Send(context.Background(), attempt(nil))
+	entries, out := d.Send(ctx, attempt(nil))
 	if took := time.Since(began); took > 2*time.Second {
 		t.Errorf("send took %v with a 50ms timeout", took)
 	}
