@@ -116,7 +116,8 @@ func (s *Server) getConnector(c *gin.Context) {
 }
 
 func (s *Server) patchConnector(c *gin.Context) {
-	con, err := s.Connectors.GetConnector(c.Request.Context(), c.Param("id"))
+	ctx, id := c.Request.Context(), c.Param("id")
+	con, err := s.Connectors.GetConnector(ctx, id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -126,16 +127,18 @@ func (s *Server) patchConnector(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	wasEnabled := con.Enabled
-	if err := s.applyConnector(con, &in, false); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if con.Enabled && !wasEnabled {
-		con.DisabledReason = nil
-		con.ConsecutiveFailures = 0
-	}
-	if err := s.Connectors.UpdateConnector(c.Request.Context(), con); err != nil {
+	get := func(ctx context.Context) (*herald.Connector, error) { return s.Connectors.GetConnector(ctx, id) }
+	con, err = edit(ctx, con, get, func(con *herald.Connector) error {
+		wasEnabled := con.Enabled
+		if err := s.applyConnector(con, &in, false); err != nil {
+			return err
+		}
+		if con.Enabled && !wasEnabled {
+			con.DisabledReason = nil // the store resets the failure count
+		}
+		return nil
+	}, s.Connectors.UpdateConnector)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}

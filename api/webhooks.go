@@ -87,7 +87,8 @@ func (s *Server) getWebhook(c *gin.Context) {
 }
 
 func (s *Server) patchWebhook(c *gin.Context) {
-	w, err := s.Webhooks.GetWebhook(c.Request.Context(), c.Param("id"))
+	ctx, id := c.Request.Context(), c.Param("id")
+	w, err := s.Webhooks.GetWebhook(ctx, id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -97,21 +98,26 @@ func (s *Server) patchWebhook(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	wasEnabled := w.Enabled
-	if err := s.apply(c.Request.Context(), w, &in, false); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if w.Enabled && !wasEnabled {
-		w.DisabledReason = nil
-		w.ConsecutiveFailures = 0
-	}
-	w.UpdatedAt = time.Now().UTC()
-	if err := s.Webhooks.UpdateWebhook(c.Request.Context(), w); err != nil {
+	w, err = edit(ctx, w, s.webhookGetter(id), func(w *herald.Webhook) error {
+		wasEnabled := w.Enabled
+		if err := s.apply(ctx, w, &in, false); err != nil {
+			return err
+		}
+		if w.Enabled && !wasEnabled {
+			w.DisabledReason = nil // the store resets the failure count
+		}
+		return nil
+	}, s.Webhooks.UpdateWebhook)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, w)
+}
+
+// webhookGetter reads webhook id again for edit.
+func (s *Server) webhookGetter(id string) func(context.Context) (*herald.Webhook, error) {
+	return func(ctx context.Context) (*herald.Webhook, error) { return s.Webhooks.GetWebhook(ctx, id) }
 }
 
 func (s *Server) deleteWebhook(c *gin.Context) {
@@ -141,7 +147,8 @@ type rotateInput struct {
 // rotateSecret replaces the secret (with the given one or a generated
 // whsec_ secret); the old one keeps signing webhook-signature for 24 h.
 func (s *Server) rotateSecret(c *gin.Context) {
-	w, err := s.Webhooks.GetWebhook(c.Request.Context(), c.Param("id"))
+	ctx, id := c.Request.Context(), c.Param("id")
+	w, err := s.Webhooks.GetWebhook(ctx, id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -159,9 +166,12 @@ func (s *Server) rotateSecret(c *gin.Context) {
 		}
 		next = *in.Secret
 	}
-	expires := time.Now().UTC().Add(rotationOverlap)
-	w.PreviousSecret, w.PreviousSecretExpiresAt, w.Secret = w.Secret, &expires, next
-	if err := s.Webhooks.UpdateWebhook(c.Request.Context(), w); err != nil {
+	w, err = edit(ctx, w, s.webhookGetter(id), func(w *herald.Webhook) error {
+		expires := time.Now().UTC().Add(rotationOverlap)
+		w.PreviousSecret, w.PreviousSecretExpiresAt, w.Secret = w.Secret, &expires, next
+		return nil
+	}, s.Webhooks.UpdateWebhook)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}

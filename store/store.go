@@ -99,11 +99,16 @@ type Store interface {
 	// ListEnabledConnectors return the same targets with the same events,
 	// retry settings and timeouts.
 	TargetsVersion(ctx context.Context) (int64, error)
-	// UpdateWebhook replaces every stored field of w.ID, ConsecutiveFailures
-	// included, except CreatedAt; it sets UpdatedAt to the current time and
-	// writes the stored CreatedAt and the new UpdatedAt back to w. It is for
-	// whole-resource edits (PATCH); a delivery worker, which holds a copy
-	// that may be stale, uses DisableWebhook and RecordWebhookResult instead.
+	// UpdateWebhook replaces every stored field of w.ID except CreatedAt
+	// and ConsecutiveFailures, but only while the stored UpdatedAt is
+	// still w.UpdatedAt (the webhook is as it was read); otherwise it
+	// writes nothing and returns conflict, so an edit made from a stale
+	// copy can't undo a write that landed in between, such as
+	// DisableWebhook. The failure count is kept, or reset to 0 when the
+	// update enables a disabled webhook. It sets UpdatedAt to a time later
+	// than the old one and writes the stored CreatedAt, the new UpdatedAt
+	// and the count back to w. It is for whole-resource edits (PATCH); a
+	// delivery worker uses DisableWebhook and RecordWebhookResult instead.
 	UpdateWebhook(ctx context.Context, w *herald.Webhook) error
 	// DisableWebhook sets enabled=false and disabled_reason=reason
 	// (updated_at now), leaving every other field as stored. not_found if
@@ -127,7 +132,8 @@ type Store interface {
 	ListConnectors(ctx context.Context, p Page) ([]*herald.Connector, string, error)
 	// ListEnabledConnectors returns every enabled connector by ascending ID.
 	ListEnabledConnectors(ctx context.Context) ([]*herald.Connector, error)
-	// UpdateConnector replaces every stored field of c.ID except CreatedAt.
+	// UpdateConnector is UpdateWebhook for connectors: same condition,
+	// same failure-count rule.
 	UpdateConnector(ctx context.Context, c *herald.Connector) error
 	DeleteConnector(ctx context.Context, id string) error
 	// DisableConnector and RecordConnectorResult mirror their webhook

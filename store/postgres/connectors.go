@@ -117,28 +117,30 @@ func (db *DB) ListEnabledConnectors(ctx context.Context) ([]*herald.Connector, e
 	return cs, nil
 }
 
-// UpdateConnector replaces every stored field of c.ID except CreatedAt, as
-// UpdateWebhook does, writing the stored CreatedAt and the new UpdatedAt
-// back to c. A missing connector is not_found.
+// UpdateConnector replaces every stored field of c.ID except CreatedAt and
+// ConsecutiveFailures, under the same condition and with the same failure
+// count rule as UpdateWebhook. A missing connector is not_found.
 func (db *DB) UpdateConnector(ctx context.Context, c *herald.Connector) error {
 	j, err := encodeConnectorJSON(c)
 	if err != nil {
 		return dbError("update connector", "connector", err)
 	}
-	updated := now()
+	updated := nextUpdate(c.UpdatedAt)
 	var created time.Time
+	var failures int
 	err = db.pool.QueryRow(ctx, `UPDATE connectors SET kind = $1, name = $2, events = $3,
-		enabled = $4, config = $5, templates = $6, disabled_reason = $7, consecutive_failures = $8,
-		updated_at = $9 WHERE id = $10 RETURNING created_at`,
+		enabled = $4, config = $5, templates = $6, disabled_reason = $7, updated_at = $8,
+		consecutive_failures = CASE WHEN enabled OR NOT $4 THEN consecutive_failures ELSE 0 END
+		WHERE id = $9 AND updated_at = $10 RETURNING created_at, consecutive_failures`,
 		c.Kind, c.Name, j.events, c.Enabled, db.seal(string(c.Config)), j.templates, c.DisabledReason,
-		c.ConsecutiveFailures, updated, c.ID).Scan(&created)
+		updated, c.ID, c.UpdatedAt).Scan(&created, &failures)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return notFound("connector")
+		return db.missingOrChanged(ctx, "connectors", "connector", c.ID)
 	}
 	if err != nil {
 		return dbError("update connector", "connector", err)
 	}
-	c.CreatedAt, c.UpdatedAt = created, updated
+	c.CreatedAt, c.UpdatedAt, c.ConsecutiveFailures = created, updated, failures
 	return nil
 }
 

@@ -131,32 +131,62 @@ func (db *DB) TargetsVersion(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
-// UpdateWebhook replaces every stored field of w.ID except CreatedAt, sets
-// UpdatedAt to the current time, and writes the stored CreatedAt and the new
-// UpdatedAt back to w. A missing webhook is not_found.
+// UpdateWebhook replaces every stored field of w.ID except CreatedAt and
+// ConsecutiveFailures, provided the stored updated_at is still w.UpdatedAt;
+// otherwise it writes nothing and returns conflict. The failure count is
+// kept, or reset to 0 when the update enables a disabled webhook. It sets
+// updated_at to a time after the old one and writes the stored CreatedAt,
+// the new UpdatedAt and the count back to w. A missing webhook is
+// not_found.
 func (db *DB) UpdateWebhook(ctx context.Context, w *herald.Webhook) error {
 	j, err := encodeWebhookJSON(w)
 	if err != nil {
 		return dbError("update webhook", "webhook", err)
 	}
-	updated := now()
+	updated := nextUpdate(w.UpdatedAt)
 	var created time.Time
+	var failures int
 	err = db.pool.QueryRow(ctx, `UPDATE webhooks SET url = $1, method = $2, events = $3,
 		secret = $4, description = $5, enabled = $6, headers = $7, timeout_seconds = $8, retry = $9,
-		rate_limit_per_second = $10, disabled_reason = $11, consecutive_failures = $12, updated_at = $13,
-		previous_secret = $14, previous_secret_expires_at = $15
-		WHERE id = $16 RETURNING created_at`,
+		rate_limit_per_second = $10, disabled_reason = $11, updated_at = $12,
+		previous_secret = $13, previous_secret_expires_at = $14,
+		consecutive_failures = CASE WHEN enabled OR NOT $6 THEN consecutive_failures ELSE 0 END
+		WHERE id = $15 AND updated_at = $16 RETURNING created_at, consecutive_failures`,
 		w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, j.headers,
-		w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, w.ConsecutiveFailures,
-		updated, db.sealOptional(w.PreviousSecret), w.PreviousSecretExpiresAt, w.ID).Scan(&created)
+		w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, updated,
+		db.sealOptional(w.PreviousSecret), w.PreviousSecretExpiresAt, w.ID, w.UpdatedAt).Scan(&created, &failures)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return notFound("webhook")
+		return db.missingOrChanged(ctx, "webhooks", "webhook", w.ID)
 	}
 	if err != nil {
 		return dbError("update webhook", "webhook", err)
 	}
-	w.CreatedAt, w.UpdatedAt = created, updated
+	w.CreatedAt, w.UpdatedAt, w.ConsecutiveFailures = created, updated, failures
 	return nil
+}
+
+// nextUpdate is the updated_at an edit of a row last updated at prev
+// writes: now, or just after prev if the clock has not passed it, so that
+// every edit changes updated_at.
+func nextUpdate(prev time.Time) time.Time {
+	t, next := now(), prev.Truncate(time.Microsecond).Add(time.Microsecond)
+	if t.Before(next) {
+		return next
+	}
+	return t
+}
+
+// missingOrChanged tells why a conditional update of row id in table
+// matched nothing: not_found if the row is gone, else conflict.
+func (db *DB) missingOrChanged(ctx context.Context, table, what, id string) error {
+	var n int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM `+table+` WHERE id = $1`, id).Scan(&n); err != nil {
+		return dbError("update "+what, what, err)
+	}
+	if n == 0 {
+		return notFound(what)
+	}
+	return herald.Errorf(herald.EConflict, "%s changed while this update was made; read it again", what)
 }
 
 // DeleteWebhook deletes the webhook with id, or returns not_found. Its

@@ -109,27 +109,30 @@ func (db *DB) ListEnabledConnectors(ctx context.Context) ([]*herald.Connector, e
 	return cs, nil
 }
 
-// UpdateConnector replaces every stored field of c.ID except CreatedAt, as
-// UpdateWebhook does. A missing connector is not_found.
+// UpdateConnector replaces every stored field of c.ID except CreatedAt and
+// ConsecutiveFailures, under the same condition and with the same failure
+// count rule as UpdateWebhook. A missing connector is not_found.
 func (db *DB) UpdateConnector(ctx context.Context, c *herald.Connector) error {
 	j, err := encodeConnectorJSON(c)
 	if err != nil {
 		return dbError("update connector", "connector", err)
 	}
-	updated := now()
+	updated := nextUpdate(c.UpdatedAt)
 	var created time.Time
+	var failures int
 	err = db.write.QueryRowContext(ctx, `UPDATE connectors SET kind = ?, name = ?, events = ?,
-		enabled = ?, config = ?, templates = ?, disabled_reason = ?, consecutive_failures = ?,
-		updated_at = ? WHERE id = ? RETURNING created_at`,
+		enabled = ?, config = ?, templates = ?, disabled_reason = ?, updated_at = ?,
+		consecutive_failures = CASE WHEN enabled OR NOT ? THEN consecutive_failures ELSE 0 END
+		WHERE id = ? AND updated_at = ? RETURNING created_at, consecutive_failures`,
 		c.Kind, c.Name, j.events, c.Enabled, db.seal(string(c.Config)), j.templates, c.DisabledReason,
-		c.ConsecutiveFailures, formatTime(updated), c.ID).Scan(timeCol{&created})
+		formatTime(updated), c.Enabled, c.ID, formatTime(c.UpdatedAt)).Scan(timeCol{&created}, &failures)
 	if errors.Is(err, sql.ErrNoRows) {
-		return notFound("connector")
+		return db.missingOrChanged(ctx, "connectors", "connector", c.ID)
 	}
 	if err != nil {
 		return dbError("update connector", "connector", err)
 	}
-	c.CreatedAt, c.UpdatedAt = created, updated
+	c.CreatedAt, c.UpdatedAt, c.ConsecutiveFailures = created, updated, failures
 	return nil
 }
 

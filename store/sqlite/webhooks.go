@@ -120,32 +120,63 @@ func (db *DB) TargetsVersion(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
-// UpdateWebhook replaces every stored field of w.ID except CreatedAt, sets
-// UpdatedAt to the current time, and writes the stored CreatedAt and the new
-// UpdatedAt back to w. A missing webhook is not_found.
+// UpdateWebhook replaces every stored field of w.ID except CreatedAt and
+// ConsecutiveFailures, provided the stored updated_at is still w.UpdatedAt;
+// otherwise it writes nothing and returns conflict. The failure count is
+// kept, or reset to 0 when the update enables a disabled webhook. It sets
+// updated_at to a time after the old one and writes the stored CreatedAt,
+// the new UpdatedAt and the count back to w. A missing webhook is
+// not_found.
 func (db *DB) UpdateWebhook(ctx context.Context, w *herald.Webhook) error {
 	j, err := encodeWebhookJSON(w)
 	if err != nil {
 		return dbError("update webhook", "webhook", err)
 	}
-	updated := now()
+	updated := nextUpdate(w.UpdatedAt)
 	var created time.Time
+	var failures int
 	err = db.write.QueryRowContext(ctx, `UPDATE webhooks SET url = ?, method = ?, events = ?,
 		secret = ?, description = ?, enabled = ?, headers = ?, timeout_seconds = ?, retry = ?,
-		rate_limit_per_second = ?, disabled_reason = ?, consecutive_failures = ?, updated_at = ?,
-		previous_secret = ?, previous_secret_expires_at = ?
-		WHERE id = ? RETURNING created_at`,
+		rate_limit_per_second = ?, disabled_reason = ?, updated_at = ?,
+		previous_secret = ?, previous_secret_expires_at = ?,
+		consecutive_failures = CASE WHEN enabled OR NOT ? THEN consecutive_failures ELSE 0 END
+		WHERE id = ? AND updated_at = ? RETURNING created_at, consecutive_failures`,
 		w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, j.headers,
-		w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, w.ConsecutiveFailures,
-		formatTime(updated), db.sealOptional(w.PreviousSecret), nullTime(w.PreviousSecretExpiresAt), w.ID).Scan(timeCol{&created})
+		w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, formatTime(updated),
+		db.sealOptional(w.PreviousSecret), nullTime(w.PreviousSecretExpiresAt), w.Enabled,
+		w.ID, formatTime(w.UpdatedAt)).Scan(timeCol{&created}, &failures)
 	if errors.Is(err, sql.ErrNoRows) {
-		return notFound("webhook")
+		return db.missingOrChanged(ctx, "webhooks", "webhook", w.ID)
 	}
 	if err != nil {
 		return dbError("update webhook", "webhook", err)
 	}
-	w.CreatedAt, w.UpdatedAt = created, updated
+	w.CreatedAt, w.UpdatedAt, w.ConsecutiveFailures = created, updated, failures
 	return nil
+}
+
+// nextUpdate is the updated_at an edit of a row last updated at prev
+// writes: now, or just after prev if the clock has not passed it, so that
+// every edit changes updated_at.
+func nextUpdate(prev time.Time) time.Time {
+	t, next := now(), prev.Add(time.Microsecond)
+	if t.Before(next) {
+		return next
+	}
+	return t
+}
+
+// missingOrChanged tells why a conditional update of row id in table
+// matched nothing: not_found if the row is gone, else conflict.
+func (db *DB) missingOrChanged(ctx context.Context, table, what, id string) error {
+	var n int
+	if err := db.write.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE id = ?`, id).Scan(&n); err != nil {
+		return dbError("update "+what, what, err)
+	}
+	if n == 0 {
+		return notFound(what)
+	}
+	return herald.Errorf(herald.EConflict, "%s changed while this update was made; read it again", what)
 }
 
 // DeleteWebhook deletes the webhook with id, or returns not_found. Its

@@ -15,8 +15,8 @@
 //
 // The contract is in store.go's comments; the suite checks it, including
 // what callers rely on beyond the method signatures: empty IDs and zero
-// times are filled in and written back, UpdateWebhook sets UpdatedAt and
-// keeps CreatedAt, RecordAttempt fills empty log fields from the delivery,
+// times are filled in and written back, UpdateWebhook sets UpdatedAt,
+// keeps CreatedAt and refuses a copy older than the stored row, RecordAttempt fills empty log fields from the delivery,
 // malformed cursors and unknown filters are invalid, ListLogs with AfterID
 // follows recording order, not ID order, and times survive a round trip to
 // at least the microsecond.
@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Webhook/DuplicateID", testWebhookDuplicate},
 		{"Webhook/NotFound", testWebhookNotFound},
 		{"Webhook/Update", testWebhookUpdate},
+		{"Webhook/UpdateFromStaleCopy", testWebhookStaleEdit},
 		{"Webhook/Delete", testWebhookDelete},
 		{"Webhook/DeleteKeepsHistory", testWebhookDeleteKeepsHistory},
 		{"Webhook/ListPages", testWebhookListPages},
@@ -64,6 +65,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Connector/CRUD", testConnectorCRUD},
 		{"Connector/ListPages", testConnectorListPages},
 		{"Connector/ResultDisables", testConnectorResult},
+		{"Connector/UpdateFromStaleCopy", testConnectorStaleEdit},
 		{"Event/CreateGet", testEventCreateGet},
 		{"Event/FillsIDsAndTimes", testEventFills},
 		{"Event/ClientIDIdempotent", testEventIdempotent},

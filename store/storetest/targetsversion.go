@@ -43,8 +43,10 @@ func testTargetsVersion(t *testing.T, s store.Store) {
 	})
 	step("disable webhook", true, func() { must(t, s.DisableWebhook(ctx, w.ID, "test")) })
 	step("re-enable webhook", true, func() {
-		w.Enabled = true
-		must(t, s.UpdateWebhook(ctx, w))
+		fresh, err := s.GetWebhook(ctx, w.ID) // w is from before the disable
+		must(t, err)
+		fresh.Enabled = true
+		must(t, s.UpdateWebhook(ctx, fresh))
 	})
 	step("count a webhook failure", false, func() {
 		_, err := s.RecordWebhookResult(ctx, w.ID, false, 0)

@@ -99,8 +99,12 @@ func testWebhookUpdate(t *testing.T, s store.Store) {
 		Retry:              herald.RetrySettings{InitialIntervalSeconds: 2, BackoffCoefficient: 3, MaxIntervalSeconds: 10},
 		RateLimitPerSecond: 0, DisabledReason: &reason, ConsecutiveFailures: 20,
 		CreatedAt: t0.Add(time.Hour), // must be ignored
+		UpdatedAt: w.UpdatedAt,       // as read: the update's condition
 	}
 	must(t, s.UpdateWebhook(ctx, u))
+	if u.ConsecutiveFailures != 0 {
+		t.Errorf("ConsecutiveFailures written back = %d, want the stored 0 (an edit does not set it)", u.ConsecutiveFailures)
+	}
 	sameTime(t, "CreatedAt written back", u.CreatedAt, w.CreatedAt)
 	recent(t, "UpdatedAt written back", u.UpdatedAt)
 	got, err := s.GetWebhook(ctx, w.ID)
