@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/netguard"
 )
 
 // Connector kinds.
@@ -131,11 +132,16 @@ func StatusError(status int, after time.Duration, reason string) *Error {
 
 // TransportError classifies an error from a request that got no answer
 // (refused connection, reset, timeout, cancelled context). Such errors are
-// always retryable. The reason names the kind of failure; it never repeats
-// the *url.Error's text, which holds the full request URL and so the token.
+// retryable, except a dial Herald refused because the address is not
+// public (netguard), which no retry changes. The reason names the kind of
+// failure; it never repeats the *url.Error's text, which holds the full
+// request URL and so the token.
 func TransportError(ctx context.Context, err error) *Error {
 	var netErr net.Error
+	var unsafe *netguard.UnsafeTargetError
 	switch {
+	case errors.As(err, &unsafe):
+		return Permanent(0, unsafe.Error())
 	case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
 		return Retryable(0, 0, "request timed out")
 	case ctx.Err() != nil, errors.Is(err, context.Canceled):

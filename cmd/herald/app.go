@@ -121,7 +121,10 @@ func (m *Main) Start(ctx context.Context) (err error) {
 	httpClient := delivery.NewHTTPClient(m.cfg.AllowPrivateTargets)
 	sender := delivery.NewSender(httpClient, nil)
 	chat := dispatch.New(kinds.New(kinds.Options{
-		HTTPClient:     httpClient,
+		HTTPClient: httpClient,
+		// The API base URLs are the operator's choice (defaults: the
+		// services' public APIs), so a private gateway is allowed there.
+		APIClient:      delivery.NewHTTPClient(true),
 		SlackAPIURL:    m.cfg.SlackAPIURL,
 		DiscordAPIURL:  m.cfg.DiscordAPIURL,
 		TelegramAPIURL: m.cfg.TelegramAPIURL,

@@ -19,10 +19,15 @@ const (
 
 // Options configures the connector kinds. Empty fields take the defaults.
 type Options struct {
-	// HTTPClient is the base client: its transport dials (for Herald, the
-	// one that refuses private addresses unless allowed) and its redirect
-	// policy applies. nil means a zero http.Client.
+	// HTTPClient sends to URLs an admin gave (a Slack connector's
+	// webhook_url): for Herald, the client that refuses private addresses
+	// unless they are allowed. Its redirect policy applies. nil means a
+	// zero http.Client.
 	HTTPClient *http.Client
+	// APIClient sends to the API base URLs below. The operator chose
+	// those, so this client may reach private addresses, such as a
+	// self-hosted gateway on the local network. nil means HTTPClient.
+	APIClient *http.Client
 	// API base URLs, for self-hosted gateways and tests
 	// (HERALD_SLACK_API_URL, HERALD_DISCORD_API_URL, HERALD_TELEGRAM_API_URL).
 	SlackAPIURL    string
@@ -30,15 +35,20 @@ type Options struct {
 	TelegramAPIURL string
 }
 
-// New returns the kinds by name (connectors.KindSlack, ...). They share one
-// client that records each exchange (connectors.RecordingClient around
-// opts.HTTPClient). The kinds are safe for concurrent use.
+// New returns the kinds by name (connectors.KindSlack, ...). Every request
+// is recorded (connectors.RecordingClient). Slack posts to webhook URLs
+// with opts.HTTPClient; everything sent to an API base URL (Slack's Web
+// API, every Discord and Telegram request) goes with opts.APIClient. The
+// kinds are safe for concurrent use.
 func New(opts Options) map[string]connectors.Kind {
-	client := connectors.RecordingClient(opts.HTTPClient)
+	api := opts.APIClient
+	if api == nil {
+		api = opts.HTTPClient
+	}
 	return map[string]connectors.Kind{
-		connectors.KindSlack:    slack.New(client, orDefault(opts.SlackAPIURL, DefaultSlackAPIURL)),
-		connectors.KindDiscord:  discord.New(client, orDefault(opts.DiscordAPIURL, DefaultDiscordAPIURL)),
-		connectors.KindTelegram: telegram.New(client, orDefault(opts.TelegramAPIURL, DefaultTelegramAPIURL)),
+		connectors.KindSlack:    slack.New(opts.HTTPClient, api, orDefault(opts.SlackAPIURL, DefaultSlackAPIURL)),
+		connectors.KindDiscord:  discord.New(api, orDefault(opts.DiscordAPIURL, DefaultDiscordAPIURL)),
+		connectors.KindTelegram: telegram.New(api, orDefault(opts.TelegramAPIURL, DefaultTelegramAPIURL)),
 	}
 }
 

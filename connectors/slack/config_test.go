@@ -10,7 +10,7 @@ import (
 )
 
 func TestValidate(t *testing.T) {
-	k := slack.New(nil, "https://slack.com/api/")
+	k := slack.New(nil, nil, "https://slack.com/api/")
 	tests := []struct {
 		name   string
 		config string
@@ -57,7 +57,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestMask(t *testing.T) {
-	k := slack.New(nil, "https://slack.com/api/")
+	k := slack.New(nil, nil, "https://slack.com/api/")
 	tests := []struct{ config, want string }{
 		{`{"webhook_url": "https://hooks.slack.com/services/T0/B0/XyZ"}`, `{"webhook_url":"https://hooks.slack.com/services/****"}`},
 		{`{"token": "xoxb-123-456-abc", "channel": "C0123"}`, `{"channel":"C0123","token":"xoxb-****"}`},

@@ -38,7 +38,7 @@ func startFake(webhook bool) func(t *testing.T) connectortest.Fake {
 	}
 }
 
-func (f *fake) Kind(c *http.Client) connectors.Kind { return slack.New(c, f.srv.URL+"/api/") }
+func (f *fake) Kind(c *http.Client) connectors.Kind { return slack.New(c, c, f.srv.URL+"/api/") }
 
 func (f *fake) Config() json.RawMessage {
 	if f.webhook {

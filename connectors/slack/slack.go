@@ -19,21 +19,23 @@ import (
 
 // Kind is the Slack connector kind. It is safe for concurrent use.
 type Kind struct {
-	client  *http.Client
+	hooks   *http.Client // to incoming-webhook URLs, which admins supply
+	api     *http.Client // to baseURL, which the operator chose
 	baseURL string
 }
 
 var _ connectors.Kind = (*Kind)(nil)
 
-// New returns the Slack kind. Requests go through client, wrapped so that
-// they are recorded (see connectors.RecordingClient); baseURL is the Web
-// API root for token connectors (HERALD_SLACK_API_URL, e.g.
-// "https://slack.com/api/"). Webhook connectors post to their own URL.
-func New(client *http.Client, baseURL string) *Kind {
+// New returns the Slack kind. Webhook connectors post to their own URL
+// through hooks; token connectors call the Web API at baseURL
+// (HERALD_SLACK_API_URL, e.g. "https://slack.com/api/") through api. Both
+// clients are wrapped so that requests are recorded (see
+// connectors.RecordingClient).
+func New(hooks, api *http.Client, baseURL string) *Kind {
 	if !strings.HasSuffix(baseURL, "/") {
 		baseURL += "/"
 	}
-	return &Kind{client: connectors.RecordingClient(client), baseURL: baseURL}
+	return &Kind{hooks: connectors.RecordingClient(hooks), api: connectors.RecordingClient(api), baseURL: baseURL}
 }
 
 // Send posts msg as Block Kit blocks. It makes one request and never
@@ -47,7 +49,7 @@ func (k *Kind) Send(ctx context.Context, raw json.RawMessage, msg connectors.Mes
 	ctx, rec := connectors.Record(ctx)
 	var err error
 	if cfg.WebhookURL != "" {
-		err = slack.PostWebhookCustomHTTPContext(ctx, cfg.WebhookURL, k.client, &slack.WebhookMessage{
+		err = slack.PostWebhookCustomHTTPContext(ctx, cfg.WebhookURL, k.hooks, &slack.WebhookMessage{
 			Text:        fallback(msg),
 			Blocks:      &slack.Blocks{BlockSet: blocks(msg)},
 			Parse:       "none",
@@ -58,7 +60,7 @@ func (k *Kind) Send(ctx context.Context, raw json.RawMessage, msg connectors.Mes
 		// A client per send: slack.Client holds only the token and the
 		// endpoint. Its retries stay off (no OptionRetry), so Temporal
 		// owns waiting.
-		api := slack.New(cfg.Token, slack.OptionAPIURL(k.baseURL), slack.OptionHTTPClient(k.client))
+		api := slack.New(cfg.Token, slack.OptionAPIURL(k.baseURL), slack.OptionHTTPClient(k.api))
 		_, _, err = api.PostMessageContext(ctx, cfg.Channel,
 			slack.MsgOptionText(fallback(msg), false), // already escaped
 			slack.MsgOptionBlocks(blocks(msg)...),
