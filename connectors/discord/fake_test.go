@@ -130,7 +130,7 @@ func (p payload) read() connectortest.Received {
 		return r
 	}
 	e := p.Embeds[0]
-	r.Title, r.Text = e.Title, e.Description
+	r.Title, r.Text = shown(e.Title), shown(e.Description)
 	total := limit("title", e.Title, 256) + limit("description", e.Description, 4096)
 	if e.Footer != nil {
 		total += limit("footer", e.Footer.Text, 2048)
@@ -143,10 +143,23 @@ func (p payload) read() connectortest.Received {
 			problem("empty field name or value")
 		}
 		total += limit("field name", f.Name, 256) + limit("field value", f.Value, 1024)
-		r.Fields = append(r.Fields, connectors.Field{Name: f.Name, Value: f.Value})
+		r.Fields = append(r.Fields, connectors.Field{Name: shown(f.Name), Value: shown(f.Value)})
 	}
 	if total > 6000 {
 		problem("embed has %d characters (max 6000)", total)
 	}
 	return r
+}
+
+// shown is s as Discord displays it: a backslash before ASCII punctuation
+// is an escape and is not shown.
+func shown(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", s[i+1]) >= 0 {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }

@@ -101,17 +101,21 @@ func colour(action string) int {
 func count(s string) int { return utf8.RuneCountInString(s) }
 
 // escape keeps event text literal in Discord markdown: emphasis, code,
-// spoiler and masked-link characters get a backslash, and so do quote,
-// heading and list markers at the start of a line.
+// spoiler and masked-link characters get a backslash, and so does "<",
+// which opens mentions, channel links, emoji and timestamps ("<@123>",
+// "<t:1700000000>"). Quote, heading and list markers at the start of a
+// line get one too, as does the dot of a numbered-list marker ("1.").
 func escape(s string) string {
 	var b strings.Builder
-	lineStart := true
+	lineStart, digitsOnly := true, false // digitsOnly: the line so far is digits
 	for _, r := range s {
 		switch {
-		case strings.ContainsRune("\\*_~`|[]", r), lineStart && strings.ContainsRune(">#-", r):
+		case strings.ContainsRune("\\*_~`|[]<", r), lineStart && strings.ContainsRune(">#-", r),
+			r == '.' && digitsOnly:
 			b.WriteByte('\\')
 		}
 		b.WriteRune(r)
+		digitsOnly = r >= '0' && r <= '9' && (lineStart || digitsOnly)
 		lineStart = r == '\n'
 	}
 	return b.String()

@@ -9,6 +9,10 @@ func TestEscapeKeepsTextLiteral(t *testing.T) {
 		"[click](https://evil.example)": `\[click\](https://evil.example)`,
 		"> quote\n# head\n- item":       "\\> quote\n\\# head\n\\- item",
 		`back\slash`:                    `back\\slash`,
+		"<@123> <#9> <t:1700000000:R>":  `\<@123> \<#9> \<t:1700000000:R>`,
+		"1. first\n12. twelfth":         "1\\. first\n12\\. twelfth",
+		"v1.2 costs 3.50":               "v1.2 costs 3.50",
+		"2026.":                         "2026\\.",
 	} {
 		if got := escape(in); got != want {
 			t.Errorf("escape(%q) = %q, want %q", in, got, want)
