@@ -59,6 +59,26 @@ func testMentions(t *testing.T, h Harness) {
 	}
 }
 
+// testMarkup sends a title and summary full of every service's markup;
+// the reader must see them as written, not formatted.
+func testMarkup(t *testing.T, h Harness) {
+	s := start(t, h)
+	const title = "*bold* _it_ ~strike~ `code` ||spoiler|| <b>tag</b> &amp;"
+	const text = title + " [link](https://x.example) <https://x.example|link>\n> quote\n# heading\n- item\n1. first"
+	msg := sample()
+	msg.Title, msg.Text = title, text
+	if _, err := s.send(t, context.Background(), msg); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	got := only(t, s.fake)
+	if got.Title != title {
+		t.Errorf("title reads %q, want %q", got.Title, title)
+	}
+	if !strings.Contains(got.Text, text) {
+		t.Errorf("text reads %q, want it to contain %q", got.Text, text)
+	}
+}
+
 // testCancel checks that a send stops with its context: a request the
 // service does not answer ends at the deadline, and a cancelled context
 // sends nothing.

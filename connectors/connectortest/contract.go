@@ -24,6 +24,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("network failure is retryable", func(t *testing.T) { testDisconnect(t, h) })
 	t.Run("limits", func(t *testing.T) { testLimits(t, h) })
 	t.Run("mentions never ping", func(t *testing.T) { testMentions(t, h) })
+	t.Run("markup stays literal", func(t *testing.T) { testMarkup(t, h) })
 	t.Run("context cancellation", func(t *testing.T) { testCancel(t, h) })
 	t.Run("invalid config", func(t *testing.T) { testInvalidConfig(t, h) })
 }

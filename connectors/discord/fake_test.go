@@ -151,15 +151,29 @@ func (p payload) read() connectortest.Received {
 	return r
 }
 
-// shown is s as Discord displays it: a backslash before ASCII punctuation
-// is an escape and is not shown.
+// shown is s as a Discord reader sees it, roughly: a backslash before
+// ASCII punctuation is an escape and is not shown, while the unescaped
+// markdown characters are taken as formatting and vanish: emphasis, code,
+// spoiler and link brackets, "<" of mentions and timestamps, and quote,
+// heading, list and numbered-list markers at the start of a line. (Discord
+// shows a lone "*" as it is; the fake is stricter, so anything it reads
+// literally Discord does too.)
 func shown(s string) string {
 	var b strings.Builder
+	lineStart, digitsOnly := true, false
 	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", s[i+1]) >= 0 {
+		c := s[i]
+		switch {
+		case c == '\\' && i+1 < len(s) && strings.IndexByte("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", s[i+1]) >= 0:
 			i++
+			c = s[i]
+		case strings.IndexByte("*_~`|[]<", c) >= 0, lineStart && strings.IndexByte(">#-", c) >= 0, c == '.' && digitsOnly:
+			lineStart, digitsOnly = false, false
+			continue
 		}
-		b.WriteByte(s[i])
+		b.WriteByte(c)
+		digitsOnly = c >= '0' && c <= '9' && (lineStart || digitsOnly)
+		lineStart = c == '\n'
 	}
 	return b.String()
 }

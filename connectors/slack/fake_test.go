@@ -148,6 +148,10 @@ type payload struct {
 
 var (
 	unescape = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+	// emphasis is a mrkdwn span Slack formats: a marker at a word's
+	// start, text not starting or ending with a space, the same marker
+	// at a word's end.
+	emphasis = regexp.MustCompile("(^|[^\\pL\\pN])([*_~`])([^\\s*_~`](?:[^\n]*?[^\\s])?)([*_~`])([^\\pL\\pN]|$)")
 	// pingSyntax is Slack's markup for user, group and channel mentions.
 	pingSyntax = regexp.MustCompile(`<(@|#|!channel|!here|!everyone|!subteam)`)
 )
@@ -165,6 +169,9 @@ func (p payload) read() connectortest.Received {
 		}
 		if t.Type == "mrkdwn" && !t.Verbatim && strings.Contains(t.Text, "@") {
 			r.Pings = append(r.Pings, where+": mrkdwn not verbatim, Slack parses @names")
+		}
+		if t.Type == "mrkdwn" {
+			return unescape.Replace(formatted(t.Text))
 		}
 		return unescape.Replace(t.Text)
 	}
@@ -195,4 +202,22 @@ func (p payload) read() connectortest.Received {
 		}
 	}
 	return r
+}
+
+// formatted is mrkdwn text as a reader sees it: the markers of bold,
+// italic, strikethrough and code spans are gone.
+func formatted(s string) string {
+	for {
+		next := emphasis.ReplaceAllStringFunc(s, func(m string) string {
+			p := emphasis.FindStringSubmatch(m)
+			if p[2] != p[4] {
+				return m
+			}
+			return p[1] + p[3] + p[5]
+		})
+		if next == s {
+			return s
+		}
+		s = next
+	}
 }

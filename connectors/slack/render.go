@@ -53,8 +53,9 @@ func mrkdwn(text string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.MarkdownType, text, false, true)
 }
 
-// blocks renders msg as a header, the summary, the key fields (ten per
-// section, at most maxFields) and a context line with event and time.
+// blocks renders msg as a header and the summary, both plain text, the key
+// fields (ten per section, at most maxFields; mrkdwn, for the bold names)
+// and a context line with event and time.
 func blocks(msg connectors.Message) []slack.Block {
 	title := msg.Title
 	if strings.TrimSpace(title) == "" {
@@ -64,7 +65,10 @@ func blocks(msg connectors.Message) []slack.Block {
 		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, escapeCut(title, maxHeader), true, false)),
 	}
 	if strings.TrimSpace(msg.Text) != "" {
-		out = append(out, slack.NewSectionBlock(mrkdwn(escapeCut(msg.Text, maxSectionText)), nil, nil))
+		// plain_text, not mrkdwn: mrkdwn has no escape for *, _ and ~,
+		// and the summary must read as written.
+		text := slack.NewTextBlockObject(slack.PlainTextType, escapeCut(msg.Text, maxSectionText), false, false)
+		out = append(out, slack.NewSectionBlock(text, nil, nil))
 	}
 	fields := msg.Fields[:min(len(msg.Fields), maxFields)]
 	for start := 0; start < len(fields); start += fieldsPerSection {
