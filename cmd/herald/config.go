@@ -51,7 +51,7 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	c := Config{Command: args[0]}
 	fs := flag.NewFlagSet("herald "+c.Command, flag.ContinueOnError)
 	fs.StringVar(&c.DataDir, "data-dir", "./herald-data", "directory of Herald's and Temporal's databases (dev, temporal)")
-	fs.StringVar(&c.HTTPAddr, "http-addr", "127.0.0.1:8080", "address of the HTTP API (worker: /metrics and /healthz only)")
+	fs.StringVar(&c.HTTPAddr, "http-addr", "127.0.0.1:8080", "address of the HTTP API (worker: /metrics, /healthz and /readyz only)")
 	fs.IntVar(&c.TemporalPort, "temporal-port", 7233, "embedded Temporal frontend port (dev, temporal)")
 	fs.IntVar(&c.UIPort, "ui-port", 8233, "Temporal UI port (dev, temporal); -1 disables it")
 	fs.StringVar(&c.TemporalAddress, "temporal-address", "127.0.0.1:7233", "Temporal frontend host:port (serve, api, worker)")
