@@ -101,9 +101,43 @@ func decodeObject(raw []byte, dst reflect.Value, prefix string) []herald.FieldEr
 		}
 		if err := json.Unmarshal(value, fv.Addr().Interface()); err != nil {
 			errs = append(errs, typeError(prefix+key, err))
+			continue
+		}
+		if path := nulAt(fv, prefix+key); path != "" {
+			errs = append(errs, field(path, noNUL))
 		}
 	}
 	return errs
+}
+
+// noNUL is the error of a text field holding a NUL character, which no
+// name, ID or setting needs and PostgreSQL text cannot store.
+const noNUL = "must not contain NUL characters"
+
+// nulAt returns the path of the first string in v (a decoded field: a
+// string, or pointers, slices and maps of them) that holds a NUL, or "".
+// Raw JSON, kept as the client wrote it (event data), is not searched.
+func nulAt(v reflect.Value, path string) string {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			return nulAt(v.Elem(), path)
+		}
+	case reflect.String:
+		if strings.ContainsRune(v.String(), 0) {
+			return path
+		}
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return "" // json.RawMessage, []byte
+		}
+		for i := range v.Len() {
+			if p := nulAt(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 // isStringMap reports whether t is *map[string]string, as headers and
@@ -127,6 +161,10 @@ func decodeStringMap(raw []byte, dst reflect.Value, path string) []herald.FieldE
 		var v string
 		if err := json.Unmarshal(obj[k], &v); err != nil {
 			errs = append(errs, field(path+"."+k, "must be a string"))
+			continue
+		}
+		if strings.ContainsRune(k, 0) || strings.ContainsRune(v, 0) {
+			errs = append(errs, field(path+"."+k, noNUL))
 			continue
 		}
 		m[k] = v

@@ -96,7 +96,7 @@ func (s *Server) routes() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(s.recover, s.count)
+	r.Use(s.recover, s.count, textParams)
 	r.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "no such route", nil) })
 	r.NoMethod(func(c *gin.Context) {
 		writeProblem(c, http.StatusMethodNotAllowed, "method not allowed on this route", nil)

@@ -58,10 +58,13 @@ type retryInput struct {
 	MaxAttempts            *int     `json:"max_attempts"`
 }
 
-// reservedHeaders may not be set as custom headers: Herald owns them.
+// reservedHeaders may not be set as custom headers: Herald owns them, or
+// they are hop-by-hop headers of the connection itself, which an HTTP/2
+// request must not carry (Go refuses to send one with Upgrade).
 var reservedHeaders = map[string]bool{
 	"Signature": true, "Host": true, "Content-Length": true, "Content-Type": true,
 	"User-Agent": true, "Transfer-Encoding": true, "Connection": true,
+	"Upgrade": true, "Keep-Alive": true, "Proxy-Connection": true, "Te": true, "Trailer": true,
 }
 
 // apply validates in and copies it onto w. create demands the required

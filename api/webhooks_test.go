@@ -75,6 +75,9 @@ func TestCreateWebhookValidation(t *testing.T) {
 		{name: "bad headers", body: hookBody(map[string]any{"headers": map[string]any{
 			"Signature": "x", "webhook-id": "x", "Host": "x", "Bad Header": "x", "X-Split": "a\r\nb", "X-Bell": "a\u0007b", "X-Tab": "a\tb", "X-Team": "ops",
 		}}), status: 422, fields: []string{"headers.Signature", "headers.webhook-id", "headers.Host", "headers.Bad Header", "headers.X-Split", "headers.X-Bell"}},
+		{name: "hop-by-hop headers", body: hookBody(map[string]any{"headers": map[string]any{
+			"Upgrade": "websocket", "connection": "close", "Keep-Alive": "5", "TE": "trailers", "X-Team": "ops",
+		}}), status: 422, fields: []string{"headers.Upgrade", "headers.connection", "headers.Keep-Alive", "headers.TE"}},
 		{name: "header values of the wrong type", body: hookBody(map[string]any{"headers": map[string]any{"X-Team": "ops", "X-Count": 1, "X-List": []any{"a"}}}),
 			status: 422, fields: []string{"headers.X-Count", "headers.X-List"}},
 		{name: "headers not an object", body: hookBody(map[string]any{"headers": []any{"X-Team"}}), status: 422, fields: []string{"headers"}},

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -58,7 +59,7 @@ func decodeCursor(cursor string) (string, error) {
 		return "", nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || len(b) == 0 || strings.ContainsRune(string(b), 0) {
+	if err != nil || len(b) == 0 || strings.ContainsRune(string(b), 0) || !utf8.Valid(b) {
 		return "", invalidCursor()
 	}
 	return string(b), nil
@@ -130,4 +131,15 @@ func (w *where) String() string {
 		return ""
 	}
 	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// storableText is *s with NUL bytes, which PostgreSQL text cannot hold,
+// replaced by U+FFFD. It is for error messages, which may quote a service's
+// answer; nil stays nil.
+func storableText(s *string) *string {
+	if s == nil || !strings.ContainsRune(*s, 0) {
+		return s
+	}
+	t := strings.ReplaceAll(*s, "\x00", "\uFFFD")
+	return &t
 }

@@ -89,7 +89,7 @@ func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, rec store.At
 		err := tx.QueryRow(ctx, `UPDATE deliveries d SET status = $1, attempts = d.attempts + $2,
 			`+last+`, updated_at = $5 FROM events e WHERE d.id = $6 AND e.id = d.event_id
 			RETURNING d.event_id, e.name, d.target_type, d.target_id, d.attempts`,
-			rec.Status, inc, rec.StatusCode, rec.Error, t, deliveryID,
+			rec.Status, inc, rec.StatusCode, storableText(rec.Error), t, deliveryID,
 		).Scan(&eventID, &eventName, &targetType, &targetID, &attempts)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return notFound("delivery")

@@ -69,7 +69,7 @@ func insertLog(ctx context.Context, tx pgx.Tx, l *herald.LogEntry) error {
 	b.Queue(`INSERT INTO logs (`+logColumns+`, success)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		l.ID, l.DeliveryID, l.EventID, l.Event, l.TargetType, l.TargetID, l.Attempt,
-		req, resp, l.DurationMS, l.Error, l.CreatedAt, l.Succeeded())
+		req, resp, l.DurationMS, storableText(l.Error), l.CreatedAt, l.Succeeded())
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return dbError("insert log", "log entry", err)
 	}

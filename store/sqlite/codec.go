@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/heraldhub/herald"
 	"modernc.org/sqlite"
@@ -112,7 +113,7 @@ func decodeCursor(cursor string) (string, error) {
 		return "", nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || len(b) == 0 || strings.ContainsRune(string(b), 0) {
+	if err != nil || len(b) == 0 || strings.ContainsRune(string(b), 0) || !utf8.Valid(b) {
 		return "", invalidCursor()
 	}
 	return string(b), nil

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,6 +98,21 @@ func testLogRoundTrip(t *testing.T, s store.Store) {
 	}
 	_, err := s.GetLog(ctx, herald.NewID(herald.PrefixLog))
 	wantCode(t, "GetLog", err, herald.ENotFound)
+
+	// A receiver's answer is kept byte for byte, NUL bytes included
+	// (binary bodies); an error quoting one is stored, its NULs possibly
+	// replaced, rather than refused.
+	binary := newLog(ds[0], "user.created", 200, "", t0)
+	binary.Response.Body = "ok\x00\x01binary\x00"
+	must(t, s.RecordAttempt(ctx, ds[0].ID, store.AttemptRecord{Log: binary, Status: herald.StatusSucceeded}))
+	got, err := s.GetLog(ctx, binary.ID)
+	must(t, err)
+	checkLog(t, got, binary)
+	quoted := newLog(ds[0], "user.created", 0, "service said \x00", t0)
+	must(t, s.RecordAttempt(ctx, ds[0].ID, store.AttemptRecord{Log: quoted, Status: herald.StatusPending, Error: quoted.Error}))
+	if got, err = s.GetLog(ctx, quoted.ID); err != nil || got.Error == nil || !strings.HasPrefix(*got.Error, "service said ") {
+		t.Errorf("log with a NUL in its error: %v, %v", got, err)
+	}
 }
 
 func testLogFilters(t *testing.T, s store.Store) {

@@ -1,0 +1,92 @@
+package api_test
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/api"
+	"github.com/heraldhub/herald/store/sqlite"
+)
+
+// idRecorder is the real store, noting every ID it is asked to look up.
+type idRecorder struct {
+	*sqlite.DB
+	mu  sync.Mutex
+	ids []string
+}
+
+func (r *idRecorder) note(id string) {
+	r.mu.Lock()
+	r.ids = append(r.ids, id)
+	r.mu.Unlock()
+}
+
+func (r *idRecorder) GetWebhook(ctx context.Context, id string) (*herald.Webhook, error) {
+	r.note(id)
+	return r.DB.GetWebhook(ctx, id)
+}
+
+func (r *idRecorder) GetSource(ctx context.Context, id string) (*herald.Source, error) {
+	r.note(id)
+	return r.DB.GetSource(ctx, id)
+}
+
+// Path IDs that are not valid text (PostgreSQL refuses invalid UTF-8 and
+// NUL) reach the store as text that names nothing, and get the answer of
+// an unknown ID.
+func TestPathIDsReachTheStoreAsText(t *testing.T) {
+	rec := &idRecorder{}
+	e := newEnv(t, func(d *api.Deps) {
+		rec.DB = d.Webhooks.(*sqlite.DB)
+		d.Webhooks, d.Sources = rec, rec
+	})
+	for _, path := range []string{"/v1/webhooks/%FF", "/v1/webhooks/wh_%00x"} {
+		wantProblem(t, e.do(t, "GET", path, adminKey, ""), http.StatusNotFound)
+	}
+	r := e.send(t, "POST", "/ingest/%FFsrc", "", "application/json", `{"event":"user.created","data":{}}`)
+	wantProblem(t, r, http.StatusUnauthorized)
+	if len(rec.ids) != 3 {
+		t.Fatalf("store saw %d lookups (%q), want 3", len(rec.ids), rec.ids)
+	}
+	for _, id := range rec.ids {
+		if !utf8.ValidString(id) || strings.ContainsRune(id, 0) {
+			t.Errorf("store was asked for %q, not valid text", id)
+		}
+	}
+}
+
+func TestCursorOfInvalidText(t *testing.T) {
+	e := newEnv(t)
+	for _, raw := range []string{"\xff\xfe", "wh_\x00"} {
+		cursor := base64.RawURLEncoding.EncodeToString([]byte(raw))
+		wantProblem(t, e.do(t, "GET", "/v1/webhooks?cursor="+cursor, adminKey, ""), http.StatusUnprocessableEntity, "cursor")
+	}
+}
+
+// A NUL in any text field of a body is that field's error, not a store
+// failure (PostgreSQL) or a stored value (SQLite).
+func TestNULInTextFields(t *testing.T) {
+	e := newEnv(t)
+	w := e.createWebhook(t, hookBody(nil))
+	for _, tc := range []struct {
+		method, path, body, field string
+	}{
+		{"POST", "/v1/webhooks", hookBody(map[string]any{"description": "a\x00b"}), "description"},
+		{"POST", "/v1/webhooks", hookBody(map[string]any{"headers": map[string]any{"X-Team": "a\x00"}}), "headers.X-Team"},
+		{"PATCH", "/v1/webhooks/" + w.ID, `{"description":"\u0000"}`, "description"},
+		{"POST", "/v1/events", `{"id":"perscom-\u0000","event":"user.created","data":{}}`, "id"},
+		{"POST", "/v1/api-keys", `{"name":"ops\u0000","scopes":["view:log"]}`, "name"},
+	} {
+		r := e.do(t, tc.method, tc.path, adminKey, tc.body)
+		wantProblem(t, r, http.StatusUnprocessableEntity, tc.field)
+	}
+	// Event data is kept as the publisher wrote it, escapes included.
+	r := e.do(t, "POST", "/v1/events", adminKey, `{"event":"user.created","data":{"note":"a\u0000b"}}`)
+	wantStatus(t, r, http.StatusAccepted)
+}
