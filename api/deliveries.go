@@ -79,17 +79,35 @@ func (s *Server) recoverWebhook(c *gin.Context) {
 	}
 	started := []redelivery{}
 	skipped := 0
+	// A full page may leave more behind; the ones started are pending
+	// now, so the next call goes on with the rest.
+	more := len(failed) == maxRecover
+	stopped := ""
 	for _, d := range failed {
 		wid, err := s.Redeliverer.Redeliver(ctx, d)
 		if herald.ErrorCode(err) == herald.EConflict {
 			skipped++
 			continue
 		}
-		if err != nil {
+		if err != nil && len(started) == 0 {
 			s.fail(c, err)
 			return
 		}
+		if err != nil {
+			// Some are running already: report them, and that the
+			// rest waits for another call.
+			s.log.Error("recover: redeliver", "delivery_id", d.ID, "error", err)
+			more, stopped = true, "stopped after "+d.ID+": "+problemDetail(err)
+			break
+		}
 		started = append(started, redelivery{d.ID, wid})
 	}
-	c.JSON(http.StatusAccepted, gin.H{"data": started, "skipped": skipped})
+	c.JSON(http.StatusAccepted, recoverResult{Data: started, Skipped: skipped, More: more, Stopped: stopped})
+}
+
+type recoverResult struct {
+	Data    []redelivery `json:"data"`
+	Skipped int          `json:"skipped"`
+	More    bool         `json:"more"`
+	Stopped string       `json:"stopped,omitempty"`
 }

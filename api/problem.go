@@ -61,6 +61,20 @@ func (s *Server) fail(c *gin.Context, err error) {
 	writeProblem(c, http.StatusInternalServerError, "internal error", nil)
 }
 
+// problemDetail is the text fail would show a client for err: an
+// application or HTTP error's own message, else "internal error".
+func problemDetail(err error) string {
+	var e *herald.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	var he *httpError
+	if errors.As(err, &he) {
+		return he.detail
+	}
+	return "internal error"
+}
+
 // httpError carries a status that has no application error code (400, 413,
 // 415, 503).
 type httpError struct {
