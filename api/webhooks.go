@@ -146,6 +146,12 @@ type rotateInput struct {
 
 // rotateSecret replaces the secret (with the given one or a generated
 // whsec_ secret); the old one keeps signing webhook-signature for 24 h.
+// One rotation at a time: while a replaced secret still signs, another
+// rotation would cut it off at once (a webhook keeps one previous secret),
+// breaking receivers that still hold it, so it is a conflict. This also
+// makes a repeated request (a client retrying after a timeout, a double
+// click) harmless. PATCH "secret" replaces the secret without overlap, for
+// a leaked one.
 func (s *Server) rotateSecret(c *gin.Context) {
 	ctx, id := c.Request.Context(), c.Param("id")
 	w, err := s.Webhooks.GetWebhook(ctx, id)
@@ -167,7 +173,13 @@ func (s *Server) rotateSecret(c *gin.Context) {
 		next = *in.Secret
 	}
 	w, err = edit(ctx, w, s.webhookGetter(id), func(w *herald.Webhook) error {
-		expires := time.Now().UTC().Add(rotationOverlap)
+		now := time.Now().UTC()
+		if until := w.PreviousSecretExpiresAt; w.PreviousSecret != "" && until != nil && now.Before(*until) {
+			return herald.Errorf(herald.EConflict,
+				"the secret replaced by the last rotation signs until %s; rotate again after that (GET .../secret shows the current one), or PATCH secret to replace it at once",
+				until.Format(time.RFC3339))
+		}
+		expires := now.Add(rotationOverlap)
 		w.PreviousSecret, w.PreviousSecretExpiresAt, w.Secret = w.Secret, &expires, next
 		return nil
 	}, s.Webhooks.UpdateWebhook)

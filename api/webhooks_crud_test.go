@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heraldhub/herald"
 )
@@ -240,5 +241,39 @@ func TestRotateSecretValidation(t *testing.T) {
 	wantStatus(t, r, http.StatusOK)
 	if got := decodeAs[webhookJSON](t, r).Secret; got != next {
 		t.Errorf("rotated secret = %q, want %q", got, next)
+	}
+}
+
+// A second rotation while the replaced secret still signs would cut that
+// secret off at once: it is refused, and allowed again once the overlap
+// is over.
+func TestRotateSecretOneAtATime(t *testing.T) {
+	e := newEnv(t)
+	w := e.createWebhook(t, hookBody(nil))
+	path := "/v1/webhooks/" + w.ID + "/rotate-secret"
+	r := e.do(t, "POST", path, adminKey, "")
+	wantStatus(t, r, http.StatusOK)
+	first := decodeAs[webhookJSON](t, r).Secret
+
+	wantProblem(t, e.do(t, "POST", path, adminKey, ""), http.StatusConflict)
+	stored, err := e.db.GetWebhook(t.Context(), w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Secret != first || stored.PreviousSecret != w.Secret {
+		t.Fatalf("after the refused rotation: current is first rotation's=%v, previous is the original=%v",
+			stored.Secret == first, stored.PreviousSecret == w.Secret)
+	}
+
+	// Once the original secret has stopped signing, rotating works again.
+	past := time.Now().Add(-time.Minute)
+	stored.PreviousSecretExpiresAt = &past
+	if err := e.db.UpdateWebhook(t.Context(), stored); err != nil {
+		t.Fatal(err)
+	}
+	r = e.do(t, "POST", path, adminKey, "")
+	wantStatus(t, r, http.StatusOK)
+	if stored, _ = e.db.GetWebhook(t.Context(), w.ID); stored.PreviousSecret != first {
+		t.Error("the second rotation did not keep the first rotation's secret as the previous one")
 	}
 }
