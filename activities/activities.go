@@ -109,7 +109,12 @@ func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (wo
 func (a *Activities) FinishDelivery(ctx context.Context, in workflows.FinishInput) error {
 	reason := in.Reason
 	err := a.store.RecordAttempt(ctx, in.DeliveryID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason})
-	if err != nil && !herald.IsNotFound(err) {
+	if herald.IsNotFound(err) {
+		// No such delivery: its event was withdrawn because the workflow
+		// seemed not to start (publish.Publish). No delivery failed.
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("mark delivery %s failed: %w", in.DeliveryID, err)
 	}
 	if !in.CountFailure {

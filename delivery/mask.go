@@ -58,14 +58,21 @@ func truncate(b []byte) string {
 }
 
 // maskURL renders u for the log with credentials masked: the userinfo
-// password and, when maskQuery is set, the values of query parameters
+// password, or the user name when it stands alone (a token given as
+// https://TOKEN@host/), and, when maskQuery is set, the values of query parameters
 // named like secrets. A GET's query is the envelope alone (SPEC §4: it
 // replaces the URL's own), event data as a POST body carries it, so it is
 // logged as sent: masking would hide data[author_id] for its "auth".
 func maskURL(u *url.URL, maskQuery bool) string {
 	c := *u
+	tokenUser := false
 	if c.User != nil {
-		c.User = url.UserPassword(c.User.Username(), masked)
+		if _, ok := c.User.Password(); ok {
+			c.User = url.UserPassword(c.User.Username(), masked)
+		} else {
+			// url.User would percent-encode the mask's asterisks.
+			c.User, tokenUser = nil, true
+		}
 	}
 	if maskQuery && c.RawQuery != "" {
 		q := c.Query()
@@ -79,6 +86,9 @@ func maskURL(u *url.URL, maskQuery bool) string {
 		if changed {
 			c.RawQuery = q.Encode()
 		}
+	}
+	if tokenUser {
+		return strings.Replace(c.String(), "://", "://"+masked+"@", 1)
 	}
 	return c.String()
 }

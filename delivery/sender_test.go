@@ -416,6 +416,14 @@ func TestSendLogEntryMasksURLSecrets(t *testing.T) {
 			t.Errorf("logged URL %q contains %q", entry.Request.URL, secret)
 		}
 	}
+
+	// A token given as the user name alone is masked, and no password
+	// that was never sent appears.
+	u = strings.Replace(rc.URL, "http://", "http://sk_live_abc123@", 1) + "/hook"
+	entry, _ = send(t, localSender(), testWebhook(u, "POST", rawSecret), 1)
+	if want := strings.Replace(rc.URL, "http://", "http://********@", 1) + "/hook"; entry.Request.URL != want {
+		t.Errorf("logged URL = %q, want %q", entry.Request.URL, want)
+	}
 }
 
 func TestSendDoesNotFollowRedirects(t *testing.T) {

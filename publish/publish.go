@@ -270,7 +270,9 @@ func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*h
 	ids := make([]string, len(targets))
 	for i, t := range targets {
 		ids[i] = t.ID
-		t.DeliveryID = deliveries[i].ID
+		// A restarted delivery may have made attempts already: numbering
+		// goes on from them, as in a redelivery.
+		t.DeliveryID, t.PriorAttempts = deliveries[i].ID, deliveries[i].Attempts
 		in.Targets = append(in.Targets, t)
 	}
 	attrs := []temporal.SearchAttributeUpdate{workflows.SearchEvent.ValueSet(ev.Name)}

@@ -194,7 +194,7 @@ func TestPublishSameClientIDRestartsOnlyPendingDeliveries(t *testing.T) {
 		existing: existing,
 		existDs: []*herald.Delivery{
 			delivery("del_a", "wh_a", herald.StatusSucceeded),
-			delivery("del_b", "wh_b", herald.StatusPending),
+			{ID: "del_b", EventID: "evt_1", TargetType: herald.TargetWebhook, TargetID: "wh_b", Status: herald.StatusPending, Attempts: 3},
 			delivery("del_c", "wh_c", herald.StatusFailed),
 			delivery("del_gone", "wh_gone", herald.StatusPending),
 		},
@@ -212,6 +212,9 @@ func TestPublishSameClientIDRestartsOnlyPendingDeliveries(t *testing.T) {
 	}
 	if want := []string{"del_b->wh_b"}; !slices.Equal(got, want) {
 		t.Errorf("restarted %v, want only the pending delivery %v", got, want)
+	}
+	if n := st.inputs[0].Targets[0].PriorAttempts; n != 3 {
+		t.Errorf("restarted delivery's PriorAttempts = %d, want its 3 attempts so far", n)
 	}
 	gone := s.existDs[3]
 	if gone.Status != herald.StatusFailed || gone.LastError == nil || *gone.LastError != "webhook was deleted" {

@@ -172,6 +172,13 @@ type Store interface {
 	// current time. A Log.DeliveryID other than deliveryID, or an unknown
 	// Status, is invalid; a missing delivery is not_found and nothing is
 	// written.
+	//
+	// Attempts' writes can land late (after their activity timed out and
+	// the workflow went on), so two transitions are refused while the rest
+	// of the record is written: succeeded never becomes failed, and an
+	// attempt (a record with a Log) never moves a succeeded or failed
+	// delivery back to pending. A state-only pending (a redelivery
+	// starting) still reopens a finished delivery.
 	RecordAttempt(ctx context.Context, deliveryID string, rec AttemptRecord) error
 
 	GetLog(ctx context.Context, id string) (*herald.LogEntry, error)

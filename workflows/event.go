@@ -150,7 +150,7 @@ func finish(ctx workflow.Context, out DeliveryOutcome, t Target, cause error) De
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
 	})
-	in := FinishInput{DeliveryID: t.DeliveryID, TargetType: t.Type, TargetID: t.ID, Reason: out.Error, CountFailure: !stopped(cause)}
+	in := FinishInput{DeliveryID: t.DeliveryID, TargetType: t.Type, TargetID: t.ID, Reason: out.Error, CountFailure: countsAgainstTarget(cause)}
 	if err := workflow.ExecuteLocalActivity(lctx, FinishActivityName, in).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("could not mark delivery failed", "delivery_id", t.DeliveryID, "error", err)
 	}
@@ -167,10 +167,17 @@ func retryable(err error) bool {
 	return errors.As(err, &timeout)
 }
 
-// stopped reports whether the delivery ended because its target went away.
-func stopped(err error) bool {
+// countsAgainstTarget reports whether a delivery that ended with err
+// counts towards its target's consecutive failures: not when the target
+// went away (deleted or disabled meanwhile), nor when an operator
+// cancelled the workflow.
+func countsAgainstTarget(err error) bool {
 	var app *temporal.ApplicationError
-	return errors.As(err, &app) && app.Type() == ErrStopped
+	if errors.As(err, &app) && app.Type() == ErrStopped {
+		return false
+	}
+	var cancelled *temporal.CanceledError
+	return !errors.As(err, &cancelled)
 }
 
 func nextRetryDelay(err error) time.Duration {

@@ -539,3 +539,28 @@ func TestEventWorkflowRateLimitedSingleAttempt(t *testing.T) {
 		t.Errorf("result = %+v, finishes %+v; want one success", res.Deliveries, f.finished())
 	}
 }
+
+// A workflow an operator cancels (Temporal UI) ends its pending deliveries
+// as failed, without counting towards the targets' auto-disable.
+func TestEventWorkflowCancelDoesNotCountAsFailure(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := suite.NewTestWorkflowEnvironment()
+	f := &fakeActivities{now: env.Now, script: map[string][]func() error{
+		"whk_a": {func() error { return retryableErr("HTTP 503", 0) }},
+	}}
+	env.RegisterWorkflowWithOptions(workflows.EventWorkflow, workflow.RegisterOptions{Name: workflows.EventWorkflowName})
+	env.RegisterActivityWithOptions(f.Deliver, activity.RegisterOptions{Name: workflows.DeliverActivityName})
+	env.RegisterActivityWithOptions(f.Finish, activity.RegisterOptions{Name: workflows.FinishActivityName})
+	tg := target("whk_a", workflows.RetrySettings{InitialInterval: time.Hour, BackoffCoefficient: 2, MaxInterval: time.Hour})
+	// Cancelled while waiting an hour for the second attempt.
+	env.RegisterDelayedCallback(env.CancelWorkflow, time.Minute)
+	env.ExecuteWorkflow(workflows.EventWorkflowName, oneTarget(tg))
+	if !env.IsWorkflowCompleted() {
+		t.Fatal("workflow did not complete")
+	}
+	fin := f.finished()
+	if len(fin) != 1 || fin[0].CountFailure || fin[0].DeliveryID != "dlv_whk_a" {
+		t.Errorf("Finish calls = %+v, want one for dlv_whk_a that does not count", fin)
+	}
+}

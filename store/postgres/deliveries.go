@@ -86,10 +86,13 @@ func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, rec store.At
 	return db.inTx(ctx, func(tx pgx.Tx) error {
 		var eventID, eventName, targetType, targetID string
 		var attempts int
-		err := tx.QueryRow(ctx, `UPDATE deliveries d SET status = $1, attempts = d.attempts + $2,
-			`+last+`, updated_at = $5 FROM events e WHERE d.id = $6 AND e.id = d.event_id
+		err := tx.QueryRow(ctx, `UPDATE deliveries d SET status = CASE
+				WHEN d.status = 'succeeded' AND $1 = 'failed' THEN d.status
+				WHEN $7 AND $1 = 'pending' AND d.status <> 'pending' THEN d.status
+				ELSE $1 END,
+			attempts = d.attempts + $2, `+last+`, updated_at = $5 FROM events e WHERE d.id = $6 AND e.id = d.event_id
 			RETURNING d.event_id, e.name, d.target_type, d.target_id, d.attempts`,
-			rec.Status, inc, rec.StatusCode, storableText(rec.Error), t, deliveryID,
+			rec.Status, inc, rec.StatusCode, storableText(rec.Error), t, deliveryID, l != nil,
 		).Scan(&eventID, &eventName, &targetType, &targetID, &attempts)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return notFound("delivery")

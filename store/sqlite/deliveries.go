@@ -85,10 +85,13 @@ func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, rec store.At
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		var eventID, targetType, targetID string
 		var attempts int
-		err := tx.QueryRowContext(ctx, `UPDATE deliveries SET status = ?, attempts = attempts + ?,
-			`+last+`, updated_at = ? WHERE id = ?
+		err := tx.QueryRowContext(ctx, `UPDATE deliveries SET status = CASE
+				WHEN status = 'succeeded' AND ? = 'failed' THEN status
+				WHEN ? AND ? = 'pending' AND status <> 'pending' THEN status
+				ELSE ? END,
+			attempts = attempts + ?, `+last+`, updated_at = ? WHERE id = ?
 			RETURNING event_id, target_type, target_id, attempts`,
-			rec.Status, inc, rec.StatusCode, rec.Error, formatTime(t), deliveryID,
+			rec.Status, l != nil, rec.Status, rec.Status, inc, rec.StatusCode, rec.Error, formatTime(t), deliveryID,
 		).Scan(&eventID, &targetType, &targetID, &attempts)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("delivery")

@@ -155,7 +155,7 @@ func testAttemptStateOnlyKeepsLast(t *testing.T, s store.Store) {
 			rec:      store.AttemptRecord{Status: herald.StatusFailed, StatusCode: intp(410)},
 			wantCode: intp(410), wantErr: strp("gave up after 5 attempts")},
 		{name: "timeout with a log clears the code",
-			rec:      store.AttemptRecord{Status: herald.StatusPending, Error: strp("timeout")},
+			rec:      store.AttemptRecord{Status: herald.StatusFailed, Error: strp("timeout")},
 			wantCode: nil, wantErr: strp("timeout")},
 		{name: "200 with a log clears the error", status: 200,
 			rec:      store.AttemptRecord{Status: herald.StatusSucceeded, StatusCode: intp(200)},
@@ -171,4 +171,45 @@ func testAttemptStateOnlyKeepsLast(t *testing.T, s store.Store) {
 		equal(t, st.name+": last status code", got.LastStatusCode, st.wantCode)
 		equal(t, st.name+": last error", got.LastError, st.wantErr)
 	}
+}
+
+// testAttemptLateWrites checks the transitions RecordAttempt refuses: an
+// attempt written after its delivery finished (its activity timed out and
+// the workflow went on) keeps the final status, and a success is never
+// turned into a failure; a state-only pending (a redelivery) reopens it.
+func testAttemptLateWrites(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	_, ds := createEvent(t, s, newEvent("user.created", t0, herald.NewID(herald.PrefixWebhook)))
+	d := ds[0]
+	status := func(want string, attempts int) {
+		t.Helper()
+		got, err := s.GetDelivery(ctx, d.ID)
+		must(t, err)
+		if got.Status != want || got.Attempts != attempts {
+			t.Fatalf("status %s after %d attempts, want %s after %d", got.Status, got.Attempts, want, attempts)
+		}
+	}
+	attempt := func(status string, code int) store.AttemptRecord {
+		return store.AttemptRecord{Log: newLog(d, "user.created", code, "", t0), Status: status, StatusCode: intp(code)}
+	}
+
+	must(t, s.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusFailed, Error: strp("max age reached")}))
+	late := attempt(herald.StatusPending, 503)
+	must(t, s.RecordAttempt(ctx, d.ID, late))
+	status(herald.StatusFailed, 1)
+	if _, err := s.GetLog(ctx, late.Log.ID); err != nil {
+		t.Errorf("the late attempt's log entry: %v", err)
+	}
+
+	must(t, s.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusPending})) // redelivery
+	status(herald.StatusPending, 1)
+	must(t, s.RecordAttempt(ctx, d.ID, attempt(herald.StatusSucceeded, 200)))
+	status(herald.StatusSucceeded, 2)
+	must(t, s.RecordAttempt(ctx, d.ID, attempt(herald.StatusFailed, 400)))
+	must(t, s.RecordAttempt(ctx, d.ID, attempt(herald.StatusPending, 503)))
+	must(t, s.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusFailed, Error: strp("late finish")}))
+	status(herald.StatusSucceeded, 4)
+
+	must(t, s.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusPending})) // redelivery of a success
+	status(herald.StatusPending, 4)
 }

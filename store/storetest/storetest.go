@@ -80,6 +80,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Attempt/FillsLogFields", testAttemptFills},
 		{"Attempt/Errors", testAttemptErrors},
 		{"Attempt/StateOnlyKeepsLast", testAttemptStateOnlyKeepsLast},
+		{"Attempt/LateWrites", testAttemptLateWrites},
 		{"Log/GetRoundTrip", testLogRoundTrip},
 		{"Log/Filters", testLogFilters},
 		{"Log/ListPages", testLogPages},

@@ -1,0 +1,64 @@
+package activities_test
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"testing"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/activities"
+	"github.com/heraldhub/herald/store"
+	"github.com/heraldhub/herald/store/sqlite"
+	"github.com/heraldhub/herald/workflows"
+)
+
+// A delivery that no longer exists (its event was withdrawn when its
+// workflow seemed not to start) was never made, so finishing it does not
+// count against the webhook; a real one does.
+func TestFinishCountsOnlyRealDeliveries(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	w := &herald.Webhook{URL: "https://receiver.example", Method: "POST", Events: []string{"*"}, Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Enabled: true, TimeoutSeconds: 10, Retry: herald.DefaultRetry}
+	if err := db.CreateWebhook(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	ev, _, err := db.CreateEvent(ctx, store.CreateEventRequest{
+		Event:      &herald.Event{Name: "user.created", Data: []byte(`{}`)},
+		Deliveries: []*herald.Delivery{{TargetType: herald.TargetWebhook, TargetID: w.ID}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := db.ListDeliveries(ctx, ev.ID)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("deliveries %v, %v", ds, err)
+	}
+	a := activities.New(activities.Config{Store: db, Logger: slog.New(slog.DiscardHandler), DisableAfter: 20})
+	failures := func() int {
+		got, err := db.GetWebhook(ctx, w.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.ConsecutiveFailures
+	}
+
+	fin := workflows.FinishInput{DeliveryID: "dlv_withdrawn", TargetType: herald.TargetWebhook, TargetID: w.ID, Reason: "event not found", CountFailure: true}
+	if err := a.FinishDelivery(ctx, fin); err != nil {
+		t.Fatal(err)
+	}
+	if n := failures(); n != 0 {
+		t.Errorf("a missing delivery counted: %d consecutive failures, want 0", n)
+	}
+	fin.DeliveryID, fin.Reason = ds[0].ID, "HTTP 500"
+	if err := a.FinishDelivery(ctx, fin); err != nil {
+		t.Fatal(err)
+	}
+	if n := failures(); n != 1 {
+		t.Errorf("a failed delivery: %d consecutive failures, want 1", n)
+	}
+}
