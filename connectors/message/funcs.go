@@ -26,14 +26,87 @@ import (
 //
 // Example: {{get .Data "user.name" | default "Someone"}} made
 // {{get .Data "rank.name"}} on {{date .Created}}.
+//
+// The built-ins that make text (printf, print, println, html, js,
+// urlquery) are replaced by versions that refuse a result longer than
+// MaxOutputBytes. The output cap alone only sees what is written: a value
+// kept in a variable and fed back through printf or html grows
+// geometrically without writing a byte, and a few lines of template could
+// exhaust the worker's memory, which no recover catches.
 func funcs() template.FuncMap {
 	return template.FuncMap{
-		"get":     get,
-		"default": orDefault,
-		"upper":   func(v any) string { return strings.ToUpper(asText(v)) },
-		"lower":   func(v any) string { return strings.ToLower(asText(v)) },
-		"date":    date,
+		"get":      get,
+		"default":  orDefault,
+		"upper":    func(v any) string { return strings.ToUpper(asText(v)) },
+		"lower":    func(v any) string { return strings.ToLower(asText(v)) },
+		"date":     date,
+		"printf":   printf,
+		"print":    bounded(fmt.Sprint),
+		"println":  bounded(fmt.Sprintln),
+		"html":     bounded(template.HTMLEscaper),
+		"js":       bounded(template.JSEscaper),
+		"urlquery": bounded(template.URLQueryEscaper),
 	}
+}
+
+// bounded wraps a text built-in so that a result over MaxOutputBytes is an
+// error. Its inputs are bounded the same way (or come from the event), so
+// one call never builds more than a small multiple of the limit.
+func bounded(f func(...any) string) func(...any) (string, error) {
+	return func(args ...any) (string, error) {
+		s := f(args...)
+		if len(s) > MaxOutputBytes {
+			return "", errTooLong
+		}
+		return s, nil
+	}
+}
+
+// printf is fmt.Sprintf, refusing a width or precision over MaxOutputBytes
+// before formatting (fmt allows up to a million per verb) and any result
+// over it after.
+func printf(format string, args ...any) (string, error) {
+	if err := checkFormat(format); err != nil {
+		return "", err
+	}
+	return bounded(func(a ...any) string { return fmt.Sprintf(format, a...) })(args...)
+}
+
+// checkFormat refuses widths and precisions above MaxOutputBytes, and
+// ones taken from the arguments ("*"), in a printf format.
+func checkFormat(format string) error {
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		i++
+		for i < len(format) && strings.IndexByte("+-# 0[]123456789.*", format[i]) >= 0 {
+			if format[i] == '*' {
+				return errors.New("printf: widths from arguments (*) are not supported")
+			}
+			start := i
+			for i < len(format) && format[i] >= '0' && format[i] <= '9' {
+				i++
+			}
+			if i > start {
+				if len(format[start:i]) > 6 || atoi(format[start:i]) > MaxOutputBytes {
+					return errTooLong
+				}
+				continue
+			}
+			i++
+		}
+	}
+	return nil
+}
+
+// atoi is the value of a short run of ASCII digits.
+func atoi(digits string) int {
+	n := 0
+	for _, d := range digits {
+		n = n*10 + int(d-'0')
+	}
+	return n
 }
 
 func get(v any, path string) any {

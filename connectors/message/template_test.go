@@ -134,8 +134,8 @@ func TestRenderFallsBackWhenTemplateFails(t *testing.T) {
 
 func TestRenderTimesOut(t *testing.T) {
 	tmpls, errs := ParseTemplates(map[string]string{
-		// Each iteration builds a 1 MB string and prints nothing.
-		"message.created": `{{range .Data.items}}{{$x := printf "%0999999d" 1}}{{end}}done`,
+		// Each iteration builds a 16 KB string and prints nothing.
+		"message.created": `{{range .Data.items}}{{$x := printf "%016000d" 1}}{{end}}done`,
 	})
 	if errs != nil {
 		t.Fatal(errs)
@@ -162,7 +162,7 @@ func TestRenderTimesOut(t *testing.T) {
 func TestRenderStepBudget(t *testing.T) {
 	for name, src := range map[string]string{
 		"nested loops":              `{{range .Data.items}}{{range $.Data.items}}{{range $.Data.items}}{{end}}{{end}}{{end}}done`,
-		"number from a function":    `{{range len (printf "%099999d" 1)}}{{range len (printf "%099999d" 1)}}{{end}}{{end}}done`,
+		"number from a function":    `{{range len (printf "%016000d" 1)}}{{range len (printf "%016000d" 1)}}{{end}}{{end}}done`,
 		"recursion":                 `{{define "a"}}{{range .}}{{template "a" .}}{{template "a" .}}{{end}}{{end}}{{template "a" .Data.tree}}done`,
 		"loop in a called template": `{{define "a"}}{{range $.Data.items}}{{end}}{{end}}{{range .Data.items}}{{template "a" $}}{{end}}done`,
 	} {
@@ -243,5 +243,41 @@ func TestTemplateFuncs(t *testing.T) {
 				t.Errorf("Text, Note = %q, %q; want %q", msg.Text, msg.Note, tt.want)
 			}
 		})
+	}
+}
+
+// Text built in variables never reaches the output cap, so the text
+// built-ins refuse big results themselves: each of these would otherwise
+// grow a value geometrically (gigabytes within a few lines).
+func TestRenderRefusesGrowingValues(t *testing.T) {
+	grow := func(step string) string {
+		return `{{$x := printf "%016000d" 0}}` + strings.Repeat(`{{$x = `+step+`}}`, 8) + `{{len $x}}`
+	}
+	for name, src := range map[string]string{
+		"printf":         grow(`printf "%s%s%s%s%s%s%s%s%s%s" $x $x $x $x $x $x $x $x $x $x`),
+		"print":          grow(`print $x $x $x $x $x $x $x $x $x $x`),
+		"println":        grow(`println $x $x $x`),
+		"html":           `{{$x := .Data.lt}}` + strings.Repeat(`{{$x = html $x}}`, 8) + `{{len $x}}`,
+		"js":             `{{$x := .Data.lt}}` + strings.Repeat(`{{$x = js $x}}`, 8) + `{{len $x}}`,
+		"urlquery":       `{{$x := .Data.lt}}` + strings.Repeat(`{{$x = urlquery $x}}`, 8) + `{{len $x}}`,
+		"a huge width":   `{{$x := printf "%0999999d" 0}}{{len $x}}`,
+		"width from arg": `{{$x := printf "%0*d" 999999 0}}{{len $x}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			tmpls, errs := ParseTemplates(map[string]string{"message.created": src})
+			if errs != nil {
+				t.Fatal(errs)
+			}
+			env := Envelope{Event: "message.created", Created: created, Data: map[string]any{"message": "Hello", "lt": strings.Repeat("<", 3000)}}
+			if msg := tmpls.Render(env); msg.Text != "Hello" || msg.Note == "" {
+				t.Errorf("Text, Note = %q, %q; want the default text and a note", msg.Text, msg.Note)
+			}
+		})
+	}
+	// Within the limit they work as before.
+	tmpls, _ := ParseTemplates(map[string]string{"message.created": `{{printf "%05.1f|%-4s|%x" 3.14159 "ab" 255}} {{html "<b>"}} {{print 1 2}}`})
+	env := Envelope{Event: "message.created", Created: created, Data: map[string]any{}}
+	if msg := tmpls.Render(env); msg.Text != "003.1|ab  |ff &lt;b&gt; 1 2" {
+		t.Errorf("Text = %q", msg.Text)
 	}
 }
