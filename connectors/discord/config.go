@@ -66,13 +66,15 @@ func maskWebhookURL(s string) string {
 	if err != nil {
 		return connectors.Masked
 	}
-	_, token, ok := parseWebhookURL(s)
-	if !ok {
+	if _, _, ok := parseWebhookURL(s); !ok {
 		// Not a webhook URL: show where it points, nothing of its path.
 		if u.Host == "" {
 			return connectors.Masked
 		}
 		return u.Scheme + "://" + u.Host + "/" + connectors.Masked
 	}
-	return u.Scheme + "://" + u.Host + strings.Replace(u.Path, token, connectors.Masked, 1)
+	// The token is the path's last segment (webhookPath); the text before
+	// it, ID included, stays.
+	p := strings.TrimSuffix(u.Path, "/")
+	return u.Scheme + "://" + u.Host + p[:strings.LastIndexByte(p, '/')+1] + connectors.Masked
 }

@@ -45,6 +45,9 @@ func TestMask(t *testing.T) {
 		{`{"webhook_url": "https://discord.com/api/webhooks/123/s3cret"}`, `{"webhook_url":"https://discord.com/api/webhooks/123/****"}`},
 		{`{"webhook_url": "https://discord.com/api/webhooks/123/s3cret?wait=true"}`, `{"webhook_url":"https://discord.com/api/webhooks/123/****"}`},
 		{`{"webhook_url": "https://example.com/some/secret/path"}`, `{"webhook_url":"https://example.com/****"}`},
+		// A token that also appears earlier in the path stays hidden.
+		{`{"webhook_url": "https://discord.com/api/webhooks/123456/3456"}`, `{"webhook_url":"https://discord.com/api/webhooks/123456/****"}`},
+		{`{"webhook_url": "https://discord.com/api/webhooks/1/api/"}`, `{"webhook_url":"https://discord.com/api/webhooks/1/****"}`},
 		{`{"webhook_url": "junk"}`, `{"webhook_url":"****"}`},
 	}
 	for _, tt := range tests {

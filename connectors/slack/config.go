@@ -66,7 +66,7 @@ func validWebhookURL(s string) bool {
 }
 
 // secrets are the parts of c that must never be logged: the token, or the
-// webhook URL's path below its first segment and its query.
+// webhook URL's path (below Slack's "/services/") and its query.
 func (c config) secrets() []string {
 	if c.Token != "" {
 		return []string{c.Token}
@@ -79,11 +79,12 @@ func (c config) secrets() []string {
 }
 
 // webhookSecret is the part of a webhook path that authorises posting:
-// "T000/B000/XXXX" of "/services/T000/B000/XXXX", or the whole path when
-// it has a single segment.
+// "T000/B000/XXXX" of Slack's "/services/T000/B000/XXXX", and the whole
+// path of any other URL (a Slack-compatible gateway may put its token in
+// any segment).
 func webhookSecret(u *url.URL) string {
 	p := strings.Trim(u.EscapedPath(), "/")
-	if first, rest, ok := strings.Cut(p, "/"); ok && first != "" && rest != "" {
+	if rest, ok := strings.CutPrefix(p, "services/"); ok && rest != "" {
 		return rest
 	}
 	return p
@@ -116,14 +117,9 @@ func maskWebhookURL(s string) string {
 	if err != nil || u.Host == "" {
 		return connectors.Masked
 	}
-	p := strings.Trim(u.EscapedPath(), "/")
-	first, _, ok := strings.Cut(p, "/")
-	if !ok {
-		first = ""
-	}
 	out := u.Scheme + "://" + u.Host + "/"
-	if first != "" {
-		out += first + "/"
+	if strings.HasPrefix(strings.Trim(u.EscapedPath(), "/"), "services/") {
+		out += "services/"
 	}
 	return out + connectors.Masked
 }

@@ -60,6 +60,7 @@ func TestMask(t *testing.T) {
 	k := slack.New(nil, nil, "https://slack.com/api/")
 	tests := []struct{ config, want string }{
 		{`{"webhook_url": "https://hooks.slack.com/services/T0/B0/XyZ"}`, `{"webhook_url":"https://hooks.slack.com/services/****"}`},
+		{`{"webhook_url": "https://gw.example.com/Zk3sEcReT0kEn/slack"}`, `{"webhook_url":"https://gw.example.com/****"}`},
 		{`{"token": "xoxb-123-456-abc", "channel": "C0123"}`, `{"channel":"C0123","token":"xoxb-****"}`},
 		{`{"token": "secret"}`, `{"token":"****"}`},
 		{`{"token": 42}`, `{"token":"****"}`},

@@ -33,3 +33,17 @@ func TestEscapeCut(t *testing.T) {
 		}
 	}
 }
+
+// The part of a webhook URL kept out of logs: below Slack's /services/,
+// or the whole path of a gateway that may carry its token anywhere.
+func TestWebhookSecrets(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://hooks.slack.com/services/T0/B0/XyZ": "T0/B0/XyZ",
+		"https://gw.example.com/Zk3sEcReT0kEn/slack": "Zk3sEcReT0kEn/slack",
+		"https://gw.example.com/hook":                "hook",
+	} {
+		if got := (config{WebhookURL: in}).secrets(); len(got) == 0 || got[0] != want {
+			t.Errorf("secrets of %s = %q, want %q first", in, got, want)
+		}
+	}
+}
