@@ -109,6 +109,10 @@ type Kind interface {
 // Masked stands in for a secret wherever Herald shows or logs it.
 const Masked = "****"
 
+// MaskedSent is the config error of a field sent back with the mask a
+// read shows in place of the credential.
+const MaskedSent = "is the masked value a read shows; send the real one"
+
 // Permanent returns a send error that retrying will not fix.
 func Permanent(status int, reason string) *Error {
 	return &Error{Reason: reason, StatusCode: status}

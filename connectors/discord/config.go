@@ -26,7 +26,10 @@ func parseConfig(raw json.RawMessage) (config, []connectors.ConfigError) {
 	c := config{WebhookURL: obj.String("webhook_url", true)}
 	if c.WebhookURL != "" {
 		id, token, ok := parseWebhookURL(c.WebhookURL)
-		if !ok {
+		switch {
+		case strings.Contains(c.WebhookURL, connectors.Masked):
+			obj.Fail("webhook_url", connectors.MaskedSent)
+		case !ok:
 			obj.Fail("webhook_url", "must be a Discord webhook URL (https://discord.com/api/webhooks/{id}/{token})")
 		}
 		c.ID, c.Token = id, token

@@ -28,6 +28,7 @@ func TestValidate(t *testing.T) {
 		{"id not numeric", `{"webhook_url": "https://discord.com/api/webhooks/abc/def"}`, []connectors.ConfigError{{Field: "webhook_url", Message: badURL}}},
 		{"not a URL", `{"webhook_url": "discord webhook"}`, []connectors.ConfigError{{Field: "webhook_url", Message: badURL}}},
 		{"other path", `{"webhook_url": "https://discord.com/channels/123/456"}`, []connectors.ConfigError{{Field: "webhook_url", Message: badURL}}},
+		{"sent back masked", `{"webhook_url": "https://discord.com/api/webhooks/123/****"}`, []connectors.ConfigError{{Field: "webhook_url", Message: connectors.MaskedSent}}},
 		{"unknown field", `{"webhook_url": "https://discord.com/api/webhooks/1/a", "x": 1}`, []connectors.ConfigError{{Field: "x", Message: "unknown field"}}},
 	}
 	for _, tt := range tests {

@@ -14,9 +14,11 @@ const maxFields = 10
 type facts []connectors.Field
 
 // add appends the field name: value, folded onto one line and cut to
-// maxValue characters, unless value is empty.
+// maxValue characters, unless value is empty. value is plain text already
+// (str, display, named): reducing it again would take text that was
+// escaped markup ("&lt;Ctrl&gt;", now "<Ctrl>") for a tag and drop it.
 func (f *facts) add(name, value string) {
-	if value = cut(line(value), maxValue); value != "" {
+	if value = cut(strings.Join(strings.Fields(value), " "), maxValue); value != "" {
 		*f = append(*f, connectors.Field{Name: name, Value: value})
 	}
 }

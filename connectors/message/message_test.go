@@ -212,3 +212,30 @@ func equalFields(a, b []connectors.Field) bool {
 	}
 	return true
 }
+
+// Rich text is reduced to text once: escaped markup in it stays as text,
+// and plain text with "<" and ">" is not taken for markup.
+func TestDefaultKeepsAngleBracketsAsText(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{"<p>Press &lt;Ctrl&gt; and &lt;Enter&gt; to submit</p>", "Press <Ctrl> and <Enter> to submit"},
+		{"Scores: a<b in round 1, c>d in round 2", "Scores: a<b in round 1, c>d in round 2"},
+		{`<p class="x">Well <b>done</b></p><p>again</p>`, "Well done again"},
+	} {
+		data := `{"user": {"name": "Jordan Reyes"}, "rank": {"name": "Sergeant"}, "text": ` + strconvQuote(tc.text) + `}`
+		env, err := NewEnvelope("rankrecord.created", time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC), "", []byte(data), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var notes string
+		for _, f := range Default(env).Fields {
+			if f.Name == "Notes" {
+				notes = f.Value
+			}
+		}
+		if notes != tc.want {
+			t.Errorf("Notes for %q = %q, want %q", tc.text, notes, tc.want)
+		}
+	}
+}
+
+func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }

@@ -143,7 +143,9 @@ func timeAt(v any, path string) string {
 }
 
 var (
-	htmlTag   = regexp.MustCompile(`</?([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>`)
+	// htmlTag is a start or end tag with well-formed attributes, so that
+	// plain text such as "a<b in round 1, c>d" is not taken for markup.
+	htmlTag   = regexp.MustCompile(`</?([a-zA-Z][a-zA-Z0-9]*)(?:\s+[a-zA-Z_:][-a-zA-Z0-9_:.]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>` + "`" + `]+))?)*\s*/?>`)
 	blankRuns = regexp.MustCompile(`\n\s*\n+`)
 )
 

@@ -41,16 +41,15 @@ func parseConfig(raw json.RawMessage) (config, []connectors.ConfigError) {
 	}
 	// A read shows credentials masked; a config sent back as read must not
 	// replace the real ones with the mask.
-	const masked = "is the masked value a read shows; send the real one"
 	switch {
 	case strings.Contains(c.WebhookURL, connectors.Masked):
-		obj.Fail("webhook_url", masked)
+		obj.Fail("webhook_url", connectors.MaskedSent)
 	case c.WebhookURL != "" && !validWebhookURL(c.WebhookURL):
 		obj.Fail("webhook_url", "must be an absolute http(s) URL of at most 2048 characters")
 	}
 	switch {
 	case strings.Contains(c.Token, connectors.Masked):
-		obj.Fail("token", masked)
+		obj.Fail("token", connectors.MaskedSent)
 	case c.Token != "" && (!strings.HasPrefix(c.Token, "xox") || strings.ContainsAny(c.Token, " \t\r\n")):
 		obj.Fail("token", "must be a Slack token (xoxb-…)")
 	}

@@ -26,7 +26,10 @@ var (
 func parseConfig(raw json.RawMessage) (config, []connectors.ConfigError) {
 	obj := connectors.ParseConfig(raw, "token", "chat_id", "message_thread_id")
 	c := config{Token: obj.String("token", true)}
-	if c.Token != "" && !tokenShape.MatchString(c.Token) {
+	switch {
+	case strings.Contains(c.Token, connectors.Masked):
+		obj.Fail("token", connectors.MaskedSent)
+	case c.Token != "" && !tokenShape.MatchString(c.Token):
 		obj.Fail("token", "must be a bot token of the form 123456:ABC…")
 	}
 	switch v := obj.Raw("chat_id"); {

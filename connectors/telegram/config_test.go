@@ -26,6 +26,9 @@ func TestValidate(t *testing.T) {
 		{"token shape", `{"token": "ABC:123", "chat_id": "1"}`, []connectors.ConfigError{
 			{Field: "token", Message: "must be a bot token of the form 123456:ABC…"},
 		}},
+		{"token sent back masked", `{"token": "123456:****", "chat_id": "1"}`, []connectors.ConfigError{
+			{Field: "token", Message: connectors.MaskedSent},
+		}},
 		{"token without secret", `{"token": "123456:", "chat_id": "1"}`, []connectors.ConfigError{
 			{Field: "token", Message: "must be a bot token of the form 123456:ABC…"},
 		}},
