@@ -37,6 +37,11 @@ func (a *Activities) sendWebhook(ctx context.Context, in workflows.DeliverInput,
 	if err := a.rateLimit(ctx, wh, in.DeliveryID, number); err != nil {
 		return target{}, err
 	}
+	if planned := int(in.Timeout / time.Second); planned > 0 && wh.TimeoutSeconds > planned {
+		// Raised since the workflow planned this activity's timeout
+		// around the old value: keep the request inside it.
+		wh.TimeoutSeconds = planned
+	}
 	entry, out, err := a.sender.Send(ctx, delivery.Attempt{Event: ev, Webhook: wh, DeliveryID: in.DeliveryID, Number: number})
 	if err != nil {
 		a.log.Error("build delivery request", "delivery_id", in.DeliveryID, "error", err)

@@ -16,14 +16,25 @@ import (
 // A delivery that no longer exists (its event was withdrawn when its
 // workflow seemed not to start) was never made, so finishing it does not
 // count against the webhook; a real one does.
-func TestFinishCountsOnlyRealDeliveries(t *testing.T) {
+// fixture is a real SQLite store holding one webhook to url and one
+// event with a delivery to it.
+type fixture struct {
+	db       *sqlite.DB
+	webhook  *herald.Webhook
+	event    *herald.Event
+	delivery *herald.Delivery
+}
+
+func newFixture(t *testing.T, url string, timeoutSeconds int) fixture {
+	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "h.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	w := &herald.Webhook{URL: "https://receiver.example", Method: "POST", Events: []string{"*"}, Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Enabled: true, TimeoutSeconds: 10, Retry: herald.DefaultRetry}
+	t.Cleanup(func() { _ = db.Close() })
+	w := &herald.Webhook{URL: url, Method: "POST", Events: []string{"*"}, Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+		Enabled: true, TimeoutSeconds: timeoutSeconds, Retry: herald.DefaultRetry}
 	if err := db.CreateWebhook(ctx, w); err != nil {
 		t.Fatal(err)
 	}
@@ -38,6 +49,13 @@ func TestFinishCountsOnlyRealDeliveries(t *testing.T) {
 	if err != nil || len(ds) != 1 {
 		t.Fatalf("deliveries %v, %v", ds, err)
 	}
+	return fixture{db: db, webhook: w, event: ev, delivery: ds[0]}
+}
+
+func TestFinishCountsOnlyRealDeliveries(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, "https://receiver.example", 10)
+	db, w, ds := f.db, f.webhook, []*herald.Delivery{f.delivery}
 	a := activities.New(activities.Config{Store: db, Logger: slog.New(slog.DiscardHandler), DisableAfter: 20})
 	failures := func() int {
 		got, err := db.GetWebhook(ctx, w.ID)

@@ -34,7 +34,7 @@ func EventWorkflow(ctx workflow.Context, in EventInput) (EventResult, error) {
 
 func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 	out := DeliveryOutcome{DeliveryID: t.DeliveryID, TargetID: t.ID}
-	input := DeliverInput{DeliveryID: t.DeliveryID, TargetType: t.Type, TargetID: t.ID, EventID: in.EventID, AttemptOffset: t.PriorAttempts}
+	input := DeliverInput{DeliveryID: t.DeliveryID, TargetType: t.Type, TargetID: t.ID, EventID: in.EventID, AttemptOffset: t.PriorAttempts, Timeout: t.Timeout}
 	timeout := t.Timeout + localAttemptSlack
 
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{

@@ -201,7 +201,7 @@ func TestEventWorkflowSucceedsOnLocalAttempt(t *testing.T) {
 
 	checkCalls(t, f.calls("whk_a"), []deliverCall{local()})
 	in := f.calls("whk_a")[0].In
-	want := workflows.DeliverInput{DeliveryID: "dlv_whk_a", TargetType: herald.TargetWebhook, TargetID: "whk_a", EventID: "evt_1"}
+	want := workflows.DeliverInput{DeliveryID: "dlv_whk_a", TargetType: herald.TargetWebhook, TargetID: "whk_a", EventID: "evt_1", Timeout: tg.Timeout}
 	if in != want {
 		t.Errorf("DeliverInput = %+v, want %+v", in, want)
 	}

@@ -64,6 +64,12 @@ type DeliverInput struct {
 	TargetID      string
 	EventID       string
 	AttemptOffset int
+	// Timeout is the request timeout the activity's own timeout was
+	// planned around (the target's when the workflow started; 0 in
+	// workflows from before it was added). A target's timeout raised
+	// since must not let a request outlive its activity: Temporal would
+	// retry it while it is still in flight.
+	Timeout time.Duration `json:",omitempty"`
 }
 
 // DeliverResult is what a successful attempt reports.

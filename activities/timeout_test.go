@@ -1,0 +1,62 @@
+package activities_test
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/activities"
+	"github.com/heraldhub/herald/delivery"
+	"github.com/heraldhub/herald/store"
+	"github.com/heraldhub/herald/workflows"
+)
+
+// A webhook's timeout raised after its event was published does not let
+// the request outlive the activity, whose timeout the workflow planned
+// around the old one: the request ends at the planned timeout.
+func TestDeliverKeepsToThePlannedTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	f := newFixture(t, srv.URL, 30) // raised to 30 s after publishing
+
+	acts := activities.New(activities.Config{Store: f.db, Sender: delivery.NewSender(delivery.NewHTTPClient(true), nil),
+		Logger: slog.New(slog.DiscardHandler), DisableAfter: 20})
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivityWithOptions(acts.Deliver, activity.RegisterOptions{Name: workflows.DeliverActivityName})
+	in := workflows.DeliverInput{DeliveryID: f.delivery.ID, TargetType: herald.TargetWebhook, TargetID: f.webhook.ID,
+		EventID: f.event.ID, Timeout: time.Second}
+	done := make(chan error, 1)
+	go func() { _, err := env.ExecuteActivity(workflows.DeliverActivityName, in); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Deliver succeeded against a receiver that never answers")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request ran past the planned 1 s timeout (still running after 10 s)")
+	}
+	logs, _, err := f.db.ListLogs(t.Context(), store.LogFilter{TargetType: herald.TargetWebhook, TargetID: f.webhook.ID})
+	if err != nil || len(logs) != 1 || logs[0].Error == nil || !strings.Contains(*logs[0].Error, "timeout") {
+		t.Fatalf("log entries %+v, %v; want one that timed out", logs, err)
+	}
+	if d := logs[0].DurationMS; d > 5000 {
+		t.Errorf("request took %d ms, want it cut at about 1000", d)
+	}
+}
