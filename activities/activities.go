@@ -32,6 +32,7 @@ type Store interface {
 	RecordConnectorResult(ctx context.Context, id string, success bool, disableAfter int) (bool, error)
 	RecordAttempt(ctx context.Context, deliveryID string, rec store.AttemptRecord) error
 	ReserveSlot(ctx context.Context, targetID, deliveryID string, perSecond int, maxWait time.Duration) (time.Duration, error)
+	GetDelivery(ctx context.Context, id string) (*herald.Delivery, error)
 }
 
 // Sender makes one webhook request.
@@ -84,7 +85,15 @@ func New(c Config) *Activities {
 // a non-retryable one for everything else, including a target that was
 // deleted or disabled since the event was published.
 func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (workflows.DeliverResult, error) {
-	number := int(activity.GetInfo(ctx).Attempt) + in.AttemptOffset
+	info := activity.GetInfo(ctx)
+	number := int(info.Attempt) + in.AttemptOffset
+	if !info.IsLocalActivity {
+		// A retry: the delivery may have been stopped while it waited
+		// (its target disabled, and maybe enabled again since).
+		if err := a.stillPending(ctx, in.DeliveryID); err != nil {
+			return workflows.DeliverResult{}, err
+		}
+	}
 	ev, err := a.events.get(ctx, in.EventID)
 	if err != nil {
 		return workflows.DeliverResult{}, a.loadError("event", err)
@@ -134,6 +143,24 @@ func (a *Activities) FinishDelivery(ctx context.Context, in workflows.FinishInpu
 		a.log.Warn("target disabled after consecutive failed deliveries", "target_id", in.TargetID, "failures", a.disableAfter)
 	}
 	return nil
+}
+
+// stillPending ends the attempt without a request when the delivery is no
+// longer pending: something stopped it (store.Store's disabling writes)
+// while it waited for this attempt. Its stored state stays as it is.
+func (a *Activities) stillPending(ctx context.Context, deliveryID string) error {
+	d, err := a.store.GetDelivery(ctx, deliveryID)
+	if err != nil {
+		return a.loadError("delivery", err)
+	}
+	if d.Status == herald.StatusPending {
+		return nil
+	}
+	reason := "delivery already " + d.Status
+	if d.Status == herald.StatusFailed && d.LastError != nil {
+		reason = *d.LastError
+	}
+	return temporal.NewApplicationErrorWithOptions(reason, workflows.ErrStopped, temporal.ApplicationErrorOptions{NonRetryable: true})
 }
 
 // stop marks a delivery failed without a request and returns the error

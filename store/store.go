@@ -113,6 +113,12 @@ type Store interface {
 	// DisableWebhook sets enabled=false and disabled_reason=reason
 	// (updated_at now), leaving every other field as stored. not_found if
 	// missing.
+	//
+	// Whatever disables a target (DisableWebhook, RecordWebhookResult at
+	// the threshold, an update writing enabled=false, and their connector
+	// counterparts) also marks its pending deliveries failed ("webhook was
+	// disabled"), after the disabling write: SPEC §6 stops them, and
+	// enabling the target again must not bring them back.
 	DisableWebhook(ctx context.Context, id, reason string) error
 	// RecordWebhookResult updates the consecutive-failure count after a
 	// finished delivery: success resets it to 0; a failure increments it,

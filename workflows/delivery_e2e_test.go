@@ -117,6 +117,18 @@ func (s *memStore) RecordAttempt(_ context.Context, _ string, rec store.AttemptR
 	return nil
 }
 
+// GetDelivery reports the status the last record gave the delivery
+// (pending before any).
+func (s *memStore) GetDelivery(_ context.Context, id string) (*herald.Delivery, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := &herald.Delivery{ID: id, Status: herald.StatusPending}
+	if n := len(s.records); n > 0 {
+		d.Status = s.records[n-1].Status
+	}
+	return d, nil
+}
+
 func (s *memStore) snapshot() ([]store.AttemptRecord, *herald.Webhook) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

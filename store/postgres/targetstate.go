@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/heraldhub/herald"
 )
 
 // DisableWebhook sets enabled to false, disabled_reason to reason and
@@ -28,6 +30,22 @@ func (db *DB) disable(ctx context.Context, table, what, id, reason string) error
 	}
 	if tag.RowsAffected() == 0 {
 		return notFound(what)
+	}
+	return db.stopPending(ctx, what, id)
+}
+
+// stopPending marks the pending deliveries to a target that was just
+// disabled as failed. SPEC §6: disabling a target stops its pending
+// deliveries, even one whose next attempt comes after the target is
+// enabled again (the attempt finds the delivery finished and makes no
+// request). It runs after the disabling write, not with it: should it not
+// run, each attempt still finds the target disabled and stops.
+func (db *DB) stopPending(ctx context.Context, targetType, id string) error {
+	_, err := db.pool.Exec(ctx, `UPDATE deliveries SET status = $1, last_error = $2, updated_at = $3
+		WHERE target_type = $4 AND target_id = $5 AND status = $6`,
+		herald.StatusFailed, targetType+" was disabled", now(), targetType, id, herald.StatusPending)
+	if err != nil {
+		return dbError("stop pending deliveries", "delivery", err)
 	}
 	return nil
 }
@@ -84,5 +102,8 @@ func (db *DB) recordResult(ctx context.Context, table, what, id string, success 
 	if err != nil {
 		return false, dbError("record "+what+" result", what, err)
 	}
-	return disabled, nil
+	if disabled {
+		return true, db.stopPending(ctx, what, id)
+	}
+	return false, nil
 }

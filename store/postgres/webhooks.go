@@ -162,6 +162,9 @@ func (db *DB) UpdateWebhook(ctx context.Context, w *herald.Webhook) error {
 		return dbError("update webhook", "webhook", err)
 	}
 	w.CreatedAt, w.UpdatedAt, w.ConsecutiveFailures = created, updated, failures
+	if !w.Enabled {
+		return db.stopPending(ctx, herald.TargetWebhook, w.ID)
+	}
 	return nil
 }
 

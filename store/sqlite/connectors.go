@@ -133,6 +133,9 @@ func (db *DB) UpdateConnector(ctx context.Context, c *herald.Connector) error {
 		return dbError("update connector", "connector", err)
 	}
 	c.CreatedAt, c.UpdatedAt, c.ConsecutiveFailures = created, updated, failures
+	if !c.Enabled {
+		return db.stopPending(ctx, herald.TargetConnector, c.ID)
+	}
 	return nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/heraldhub/herald"
 )
 
 // DisableWebhook sets enabled to false, disabled_reason to reason and
@@ -31,6 +33,22 @@ func (db *DB) disable(ctx context.Context, table, what, id, reason string) error
 	}
 	if n == 0 {
 		return notFound(what)
+	}
+	return db.stopPending(ctx, what, id)
+}
+
+// stopPending marks the pending deliveries to a target that was just
+// disabled as failed. SPEC §6: disabling a target stops its pending
+// deliveries, even one whose next attempt comes after the target is
+// enabled again (the attempt finds the delivery finished and makes no
+// request). It runs after the disabling write, not with it: should it not
+// run, each attempt still finds the target disabled and stops.
+func (db *DB) stopPending(ctx context.Context, targetType, id string) error {
+	_, err := db.write.ExecContext(ctx, `UPDATE deliveries SET status = ?, last_error = ?, updated_at = ?
+		WHERE target_type = ? AND target_id = ? AND status = ?`,
+		herald.StatusFailed, targetType+" was disabled", formatTime(now()), targetType, id, herald.StatusPending)
+	if err != nil {
+		return dbError("stop pending deliveries", "delivery", err)
 	}
 	return nil
 }
@@ -83,5 +101,8 @@ func (db *DB) recordResult(ctx context.Context, table, what, id string, success 
 	if err != nil {
 		return false, dbError("record "+what+" result", what, err)
 	}
-	return disabled, nil
+	if disabled {
+		return true, db.stopPending(ctx, what, id)
+	}
+	return false, nil
 }

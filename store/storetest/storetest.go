@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Connector/ListPages", testConnectorListPages},
 		{"Connector/ResultDisables", testConnectorResult},
 		{"Connector/UpdateFromStaleCopy", testConnectorStaleEdit},
+		{"Targets/DisablingStopsPending", testDisablingStopsPending},
 		{"Event/CreateGet", testEventCreateGet},
 		{"Event/FillsIDsAndTimes", testEventFills},
 		{"Event/ClientIDIdempotent", testEventIdempotent},

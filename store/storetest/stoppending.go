@@ -1,0 +1,93 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/store"
+)
+
+// testDisablingStopsPending checks that every way of disabling a target
+// marks its pending deliveries failed, and nothing else: its finished
+// deliveries, other targets' deliveries and other writes are left alone.
+func testDisablingStopsPending(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	for _, tc := range []struct {
+		name      string
+		connector bool
+		disable   func(t *testing.T, id string)
+	}{
+		{"DisableWebhook", false, func(t *testing.T, id string) { must(t, s.DisableWebhook(ctx, id, "receiver answered 410 Gone")) }},
+		{"UpdateWebhook enabled=false", false, func(t *testing.T, id string) {
+			w, err := s.GetWebhook(ctx, id)
+			must(t, err)
+			w.Enabled = false
+			must(t, s.UpdateWebhook(ctx, w))
+		}},
+		{"RecordWebhookResult at the threshold", false, func(t *testing.T, id string) {
+			if disabled, err := s.RecordWebhookResult(ctx, id, false, 1); err != nil || !disabled {
+				t.Fatalf("RecordWebhookResult = %v, %v; want it to disable", disabled, err)
+			}
+		}},
+		{"DisableConnector", true, func(t *testing.T, id string) { must(t, s.DisableConnector(ctx, id, "channel archived")) }},
+		{"UpdateConnector enabled=false", true, func(t *testing.T, id string) {
+			c, err := s.GetConnector(ctx, id)
+			must(t, err)
+			c.Enabled = false
+			must(t, s.UpdateConnector(ctx, c))
+		}},
+		{"RecordConnectorResult at the threshold", true, func(t *testing.T, id string) {
+			if disabled, err := s.RecordConnectorResult(ctx, id, false, 1); err != nil || !disabled {
+				t.Fatalf("RecordConnectorResult = %v, %v; want it to disable", disabled, err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var id, other, what string
+			if tc.connector {
+				a, b := newConnector("a"), newConnector("b")
+				must(t, s.CreateConnector(ctx, a))
+				must(t, s.CreateConnector(ctx, b))
+				id, other, what = a.ID, b.ID, herald.TargetConnector
+			} else {
+				id, other, what = createWebhook(t, s, newWebhook()).ID, createWebhook(t, s, newWebhook()).ID, herald.TargetWebhook
+			}
+			_, pending := createEvent(t, s, newEvent("user.created", t0, id, other))
+			_, done := createEvent(t, s, newEvent("user.created", t0, id))
+			must(t, s.RecordAttempt(ctx, done[0].ID, store.AttemptRecord{Status: herald.StatusSucceeded}))
+
+			// An edit that keeps the target enabled stops nothing.
+			if tc.connector {
+				c, err := s.GetConnector(ctx, id)
+				must(t, err)
+				c.Name = "renamed"
+				must(t, s.UpdateConnector(ctx, c))
+			} else {
+				w, err := s.GetWebhook(ctx, id)
+				must(t, err)
+				w.Description = "edited"
+				must(t, s.UpdateWebhook(ctx, w))
+			}
+			status := func(d *herald.Delivery) *herald.Delivery {
+				got, err := s.GetDelivery(ctx, d.ID)
+				must(t, err)
+				return got
+			}
+			if got := status(pending[0]); got.Status != herald.StatusPending {
+				t.Fatalf("an edit stopped a pending delivery: %s", got.Status)
+			}
+
+			tc.disable(t, id)
+			stopped := status(pending[0])
+			if stopped.Status != herald.StatusFailed || stopped.LastError == nil || *stopped.LastError != what+" was disabled" {
+				t.Errorf("pending delivery after disabling: %s, %v; want failed, %q", stopped.Status, stopped.LastError, what+" was disabled")
+			}
+			if got := status(pending[1]); got.Status != herald.StatusPending {
+				t.Errorf("another target's pending delivery became %s", got.Status)
+			}
+			if got := status(done[0]); got.Status != herald.StatusSucceeded {
+				t.Errorf("a finished delivery became %s", got.Status)
+			}
+		})
+	}
+}
