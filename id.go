@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
+	"strings"
 	"time"
 )
 
@@ -28,4 +29,18 @@ func NewID(prefix string) string {
 	copy(b[:6], ms[2:])
 	_, _ = rand.Read(b[6:])
 	return prefix + hex.EncodeToString(b[:])
+}
+
+// ValidID reports whether s is an ID that NewID(prefix) could have made.
+func ValidID(prefix, s string) bool {
+	hexPart, ok := strings.CutPrefix(s, prefix)
+	if !ok || len(hexPart) != 32 {
+		return false
+	}
+	for _, r := range hexPart {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -73,8 +75,10 @@ func (s *Server) streamLogs(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	// A Last-Event-ID that is not a log ID is ignored: it would sort
+	// anywhere, replaying the whole history or hiding every new entry.
 	after := c.GetHeader("Last-Event-ID")
-	if after == "" {
+	if !herald.ValidID(herald.PrefixLog, after) {
 		// Start from now: the newest existing entry is the high-water mark.
 		latest, _, err := s.Logs.ListLogs(ctx, store.LogFilter{TargetType: herald.TargetWebhook, TargetID: id, Page: store.Page{Limit: 1}})
 		if err != nil {
@@ -94,22 +98,40 @@ func (s *Server) streamLogs(c *gin.Context) {
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	_, _ = fmt.Fprint(w, ": stream of new log entries\n\n")
-	w.Flush()
+	// Each batch must reach the client within StreamWriteTimeout: a client
+	// that stops reading would otherwise hold this handler, and a graceful
+	// shutdown, for as long as it likes.
+	rc := http.NewResponseController(w)
+	send := func(text string) bool {
+		_ = rc.SetWriteDeadline(time.Now().Add(s.StreamWriteTimeout))
+		if _, err := io.WriteString(w, text); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
+	if !send(": stream of new log entries\n\n") {
+		return
+	}
 
 	tick := time.NewTicker(s.StreamPoll)
 	defer tick.Stop()
 	lastWrite := time.Now()
 	more := false // the last poll filled its page: poll again at once
+	now := make(chan time.Time)
+	close(now)
 	for {
-		if !more {
-			select {
-			case <-ctx.Done():
-				return
-			case <-s.Stopping:
-				return
-			case <-tick.C:
-			}
+		// After a full page the next poll runs at once, but a closing
+		// client or server still ends the stream between pages.
+		wait := tick.C
+		if more {
+			wait = now
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.Stopping:
+			return
+		case <-wait:
 		}
 		entries, _, err := s.Logs.ListLogs(ctx, store.LogFilter{
 			TargetType: herald.TargetWebhook, TargetID: id, AfterID: after, Page: store.Page{Limit: streamPage},
@@ -121,17 +143,21 @@ func (s *Server) streamLogs(c *gin.Context) {
 			}
 			return
 		}
+		var batch strings.Builder
 		for _, e := range entries {
 			b, _ := json.Marshal(e)
-			_, _ = fmt.Fprintf(w, "id: %s\nevent: log\ndata: %s\n\n", e.ID, b)
+			fmt.Fprintf(&batch, "id: %s\nevent: log\ndata: %s\n\n", e.ID, b)
 			after = e.ID
 		}
-		if len(entries) == 0 && time.Since(lastWrite) > 15*time.Second {
-			_, _ = fmt.Fprint(w, ": keep-alive\n\n")
-		} else if len(entries) == 0 {
-			continue
+		if len(entries) == 0 {
+			if time.Since(lastWrite) <= 15*time.Second {
+				continue
+			}
+			batch.WriteString(": keep-alive\n\n")
+		}
+		if !send(batch.String()) {
+			return
 		}
 		lastWrite = time.Now()
-		w.Flush()
 	}
 }

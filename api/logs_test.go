@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -17,9 +18,9 @@ import (
 )
 
 // addLog stores an event named event with one delivery to webhook whID and
-// one attempt answered with status (0 for a network error). It returns the
-// log entry's ID.
-func (e *testEnv) addLog(t *testing.T, whID, event string, status int) string {
+// one attempt answered with status (0 for a network error) and, if given,
+// respBody instead of "ok". It returns the log entry's ID.
+func (e *testEnv) addLog(t *testing.T, whID, event string, status int, respBody ...string) string {
 	t.Helper()
 	ctx := context.Background()
 	d := &herald.Delivery{TargetType: herald.TargetWebhook, TargetID: whID}
@@ -40,6 +41,9 @@ func (e *testEnv) addLog(t *testing.T, whID, event string, status int) string {
 		entry.Error, rec.Error, rec.Status = &msg, &msg, herald.StatusFailed
 	} else {
 		entry.Response = &herald.LogResponse{Status: status, Body: "ok"}
+		for _, b := range respBody {
+			entry.Response.Body = b
+		}
 		rec.StatusCode = &status
 		if status >= 300 {
 			rec.Status = herald.StatusFailed
@@ -176,19 +180,7 @@ func TestLogStream(t *testing.T) {
 				t.Errorf("entries streamed after %v, want within 1 s", d)
 			}
 			// Twenty more polls must bring nothing new.
-			settle := time.After(200 * time.Millisecond)
-		drain:
-			for {
-				select {
-				case id, ok := <-ids:
-					if !ok {
-						break drain
-					}
-					got = append(got, id)
-				case <-settle:
-					break drain
-				}
-			}
+			got = append(got, collect(ids, 200*time.Millisecond)...)
 			if !slices.Equal(got, fresh) {
 				t.Errorf("streamed %v, want each new entry once, in order: %v", got, fresh)
 			}
@@ -202,12 +194,15 @@ func TestLogStream(t *testing.T) {
 // openStream opens a webhook's live log stream and returns the IDs of the
 // entries it sends, as they arrive; the channel is closed when the stream
 // ends.
-func openStream(t *testing.T, e *testEnv, webhookID string) <-chan string {
+func openStream(t *testing.T, e *testEnv, webhookID string, lastEventID ...string) <-chan string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/v1/webhooks/"+webhookID+"/logs/stream", nil)
 	req.Header.Set("Authorization", "Bearer "+adminKey)
+	for _, id := range lastEventID {
+		req.Header.Set("Last-Event-ID", id)
+	}
 	resp, err := e.srv.Client().Do(req)
 	if err != nil {
 		t.Fatalf("open stream: %v", err)
@@ -246,5 +241,86 @@ func TestLogStreamEndsWhenStopping(t *testing.T) {
 		}
 	case <-time.After(2 * time.Second):
 		t.Fatal("stream still open 2 s after the server began to stop")
+	}
+}
+
+// collect reads IDs from a stream until none arrives for quiet.
+func collect(ids <-chan string, quiet time.Duration) []string {
+	var got []string
+	for {
+		select {
+		case id, ok := <-ids:
+			if !ok {
+				return got
+			}
+			got = append(got, id)
+		case <-time.After(quiet):
+			return got
+		}
+	}
+}
+
+func TestLogStreamResume(t *testing.T) {
+	e := newEnv(t, func(d *api.Deps) { d.StreamPoll = 10 * time.Millisecond })
+	w := e.createWebhook(t, hookBody(nil))
+	var old []string
+	for range 3 {
+		old = append(old, e.addLog(t, w.ID, "user.created", 200))
+	}
+	t.Run("after a known entry", func(t *testing.T) {
+		got := collect(openStream(t, e, w.ID, old[0]), 300*time.Millisecond)
+		if !slices.Equal(got, old[1:]) {
+			t.Errorf("resumed after %s: streamed %v, want %v", old[0], got, old[1:])
+		}
+	})
+	// A malformed ID could sort before every entry (replaying all) or
+	// after every one (hiding new entries); it is ignored instead.
+	for _, bad := range []string{"a", "zzz", "log_", "log_zz", old[1] + "0"} {
+		t.Run("malformed "+bad, func(t *testing.T) {
+			ids := openStream(t, e, w.ID, bad)
+			if got := collect(ids, 200*time.Millisecond); len(got) != 0 {
+				t.Fatalf("streamed older entries %v", got)
+			}
+			fresh := e.addLog(t, w.ID, "user.updated", 200)
+			if got := collect(ids, 500*time.Millisecond); !slices.Equal(got, []string{fresh}) {
+				t.Errorf("streamed %v, want the new entry %s", got, fresh)
+			}
+		})
+	}
+}
+
+// A client that stops reading loses its stream after StreamWriteTimeout
+// instead of holding the handler (and a graceful shutdown) forever.
+func TestLogStreamDropsStalledClient(t *testing.T) {
+	e := newEnv(t, func(d *api.Deps) {
+		d.StreamPoll = 10 * time.Millisecond
+		d.StreamWriteTimeout = 200 * time.Millisecond
+	})
+	w := e.createWebhook(t, hookBody(nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/v1/webhooks/"+w.ID+"/logs/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+adminKey)
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatalf("open stream: %v", err)
+	}
+	defer resp.Body.Close()
+	// Far more than the socket buffers hold: 200 entries of 64 KiB.
+	big := strings.Repeat("x", 64<<10)
+	for range 200 {
+		e.addLog(t, w.ID, "user.created", 200, big)
+	}
+	time.Sleep(time.Second) // the client reads nothing meanwhile
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, resp.Body)
+		done <- err
+	}()
+	select {
+	case <-done: // the server gave up on the client and closed the stream
+	case <-time.After(5 * time.Second):
+		t.Fatal("stream still open: the server waited for a client that stopped reading")
 	}
 }

@@ -63,6 +63,9 @@ type Deps struct {
 	// StreamPoll is how often the live log stream looks for new entries
 	// (default 200ms).
 	StreamPoll time.Duration
+	// StreamWriteTimeout is how long the live log stream waits for a
+	// client to take one batch before it gives up on it (default 10s).
+	StreamWriteTimeout time.Duration
 	// Stopping, when closed, ends the live log streams, so that a graceful
 	// shutdown does not wait for clients that never hang up.
 	Stopping <-chan struct{}
@@ -81,6 +84,9 @@ type Server struct {
 func New(d Deps) http.Handler {
 	if d.StreamPoll == 0 {
 		d.StreamPoll = 200 * time.Millisecond
+	}
+	if d.StreamWriteTimeout == 0 {
+		d.StreamWriteTimeout = 10 * time.Second
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
