@@ -74,6 +74,14 @@ func (m *Metrics) Request(route, method string, code int) {
 		if route == "" {
 			route = "unmatched"
 		}
+		// A client may send any token as the method; each would be a new
+		// series.
+		switch method {
+		case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+			http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		default:
+			method = "other"
+		}
 		m.requests.WithLabelValues(route, method, strconv.Itoa(code)).Inc()
 	}
 }
