@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -99,6 +101,7 @@ type Server struct {
 	temporal     temporal.Server
 	logger       warnLogger
 	ports        *ports // their locks are held until Stop
+	unlockDB     func() // releases the database file's lock, at Stop
 	ui           *uiServer
 	checkpoints  *checkpointer
 	frontendAddr string
@@ -118,6 +121,15 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("devserver: %w", err)
 	}
+	unlockDB, err := lockDB(cfg.DBPath)
+	if err != nil {
+		return nil, fmt.Errorf("devserver: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			unlockDB()
+		}
+	}()
 	p, err := pickPorts(cfg.IP, cfg.FrontendPort)
 	if err != nil {
 		return nil, fmt.Errorf("devserver: %w", err)
@@ -153,7 +165,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("devserver: build temporal server: %w", err)
 	}
-	s := &Server{temporal: ts, logger: logger, frontendAddr: hostPort(dialIP(cfg.IP), p.frontend), ports: &p}
+	s := &Server{temporal: ts, logger: logger, frontendAddr: hostPort(dialIP(cfg.IP), p.frontend), ports: &p, unlockDB: unlockDB}
 	if err := ts.Start(); err != nil {
 		// fx has rolled back the start hooks that had succeeded, and a later
 		// Stop would do nothing. Services that Temporal's own start hook had
@@ -175,6 +187,23 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, fmt.Errorf("devserver: %w", err)
 	}
 	return s, nil
+}
+
+// lockDB makes the database file at path this process's own until the
+// returned function runs. A second Temporal server on the same files (a
+// second "herald dev" on one data dir) would corrupt them.
+func lockDB(path string) (unlock func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create directory for %s: %w", path, err)
+	}
+	unlock, ok, err := lockFile(path + ".lock")
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%s is in use by another Herald process (herald dev or herald temporal on the same data dir)", path)
+	}
+	return unlock, nil
 }
 
 // setup runs the steps that need the running frontend.
@@ -250,6 +279,7 @@ func (s *Server) Stop() error {
 		}
 		s.checkpoints.stop()
 		s.ports.release()
+		s.unlockDB()
 	})
 	return s.stopErr
 }

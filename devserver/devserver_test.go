@@ -37,8 +37,12 @@ var (
 
 const sharedRetention = 10 * 24 * time.Hour
 
-// shared is the one server most tests in this package use.
-var shared *devserver.Server
+// shared is the one server most tests in this package use, on the
+// database file sharedDB.
+var (
+	shared   *devserver.Server
+	sharedDB string
+)
 
 func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
@@ -53,8 +57,9 @@ func runMain(m *testing.M) int {
 	defer os.RemoveAll(dir)
 
 	begin := time.Now()
+	sharedDB = filepath.Join(dir, "temporal.db")
 	shared, err = devserver.Start(context.Background(), devserver.Config{
-		DBPath:           filepath.Join(dir, "temporal.db"),
+		DBPath:           sharedDB,
 		Retention:        sharedRetention,
 		SearchAttributes: searchAttrs,
 		Logger:           testLogger(),

@@ -110,6 +110,19 @@ func TestStartFailureCleansUp(t *testing.T) {
 	l.Close()
 }
 
+// A second server on files another one uses is refused before it touches
+// them.
+func TestDatabaseInUse(t *testing.T) {
+	s, err := devserver.Start(ctxT(t), devserver.Config{DBPath: sharedDB, UIPort: -1, Logger: testLogger()})
+	if err == nil {
+		_ = s.Stop()
+		t.Fatal("a second server started on the shared server's database")
+	}
+	if !strings.Contains(err.Error(), "in use") {
+		t.Errorf("Start error = %v, want one saying the database is in use", err)
+	}
+}
+
 func TestFrontendPortBusy(t *testing.T) {
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
