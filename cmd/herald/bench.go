@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -41,6 +42,17 @@ func (o *benchOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.only, "only", "", "run one scenario: fanout1, fanout10 or paced")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.StringVar(&o.pprofAddr, "pprof", "", "serve net/http/pprof, with block and mutex profiles on, at this address")
+}
+
+func (o *benchOptions) validate() error {
+	if o.events < 1 || o.concurrency < 1 || o.pacedRate < 1 || o.pacedFor <= 0 {
+		return errors.New("--events, --concurrency, --rate and --paced-for must be positive")
+	}
+	switch o.only {
+	case "", "fanout1", "fanout10", "paced":
+		return nil
+	}
+	return fmt.Errorf("--only: want fanout1, fanout10 or paced, got %q", o.only)
 }
 
 // runBench starts Herald on the embedded default in a fresh data dir, a

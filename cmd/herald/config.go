@@ -4,6 +4,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
@@ -111,6 +114,23 @@ func (c *Config) Validate() error {
 	if c.DisableAfterFailures < 0 {
 		return errors.New("--disable-after-failures must not be negative")
 	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return fmt.Errorf("--log-level: want debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
+		return fmt.Errorf("--http-addr: want host:port, got %q", c.HTTPAddr)
+	}
+	// Keys pasted into environment files often carry a trailing newline.
+	c.AdminKey = strings.TrimSpace(c.AdminKey)
+	c.EncryptionKey = strings.TrimSpace(c.EncryptionKey)
+	c.PreviousKey = strings.TrimSpace(c.PreviousKey)
+	if c.Command == "bench" {
+		return c.Bench.validate()
+	}
 	return nil
 }
 
@@ -122,13 +142,25 @@ func (c *Config) isPostgres() bool {
 // sqlitePath is the file of a sqlite:// URL.
 func (c *Config) sqlitePath() string { return strings.TrimPrefix(c.DatabaseURL, "sqlite://") }
 
+// redactURL shows a database URL without what could be a password: the
+// user information and every query value.
 func redactURL(s string) string {
-	if i := strings.Index(s, "@"); i >= 0 {
-		if j := strings.Index(s, "://"); j >= 0 && j < i {
-			return s[:j+3] + "***" + s[i:]
-		}
+	u, err := url.Parse(s)
+	if err != nil {
+		scheme, _, _ := strings.Cut(s, "://")
+		return scheme + "://(unparsable)"
 	}
-	return s
+	if u.User != nil {
+		u.User = url.User("***")
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			q[k] = []string{"***"}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }
 
 func usage() string {

@@ -50,10 +50,47 @@ func TestConfigFromFlagsAndEnvironment(t *testing.T) {
 	if err != nil || !dev.AllowPrivateTargets {
 		t.Errorf("dev: %v, allow private %v", err, dev.AllowPrivateTargets)
 	}
-	for _, bad := range [][]string{{}, {"nope"}, {"serve", "--database-url", "mysql://x"}, {"dev", "extra"}} {
+	for _, bad := range [][]string{
+		{}, {"nope"}, {"serve", "--database-url", "mysql://x"}, {"dev", "extra"},
+		{"dev", "--log-level", "loud"}, {"dev", "--http-addr", "8080"}, {"dev", "--http-addr", "localhost:"},
+		{"bench", "--rate", "0"}, {"bench", "--events", "-1"}, {"bench", "--concurrency", "0"},
+		{"bench", "--paced-for", "0s"}, {"bench", "--only", "fanout2"},
+	} {
 		if _, err := parseConfig(bad, func(string) string { return "" }); err == nil {
 			t.Errorf("parseConfig(%q) accepted", bad)
 		}
+	}
+}
+
+func TestKeysFromEnvironmentAreTrimmed(t *testing.T) {
+	env := map[string]string{"HERALD_ADMIN_KEY": " hk_admin\n", "HERALD_ENCRYPTION_KEY": "c2VjcmV0\n"}
+	cfg, err := parseConfig([]string{"serve"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.AdminKey != "hk_admin" || cfg.EncryptionKey != "c2VjcmV0" {
+		t.Errorf("admin key %q, encryption key %q: want them without surrounding space", cfg.AdminKey, cfg.EncryptionKey)
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	for _, u := range []string{
+		"postgres://herald:hunter2@db.internal/herald",
+		"postgres://db.internal/herald?user=herald&password=hunter2",
+		"postgres://herald:hunter2@db.internal/herald?sslpassword=hunter2",
+		"postgres://herald:hunter2@[::1/herald",
+		"mysql://root:hunter2@db",
+	} {
+		got := redactURL(u)
+		if strings.Contains(got, "hunter2") {
+			t.Errorf("redactURL(%q) = %q, shows the password", u, got)
+		}
+		if !strings.Contains(got, "://") {
+			t.Errorf("redactURL(%q) = %q, want the scheme kept", u, got)
+		}
+	}
+	if got := redactURL("postgres://db.internal:5432/herald"); got != "postgres://db.internal:5432/herald" {
+		t.Errorf("redactURL changed a URL without secrets: %q", got)
 	}
 }
 

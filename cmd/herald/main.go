@@ -13,19 +13,21 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, err)
-		}
-		os.Exit(2)
+	cfg, err := parseConfig(os.Args[1:], os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2) // usage error
+	}
+	if err := run(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
-	cfg, err := parseConfig(args, os.Getenv)
-	if err != nil {
-		return err
-	}
+func run(cfg Config) error {
 	log := newLogger(cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -38,7 +40,10 @@ func run(args []string) error {
 	}
 	select {
 	case <-ctx.Done():
-		log.Info("shutting down")
+		// A second Ctrl-C now ends the process at once, without waiting
+		// for in-flight deliveries.
+		stop()
+		log.Info("shutting down; interrupt again to stop at once")
 		m.Close()
 		return nil
 	case <-m.TemporalFailed():
@@ -51,8 +56,6 @@ func run(args []string) error {
 
 func newLogger(level string) *slog.Logger {
 	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
-	}
+	_ = l.UnmarshalText([]byte(level)) // checked by Validate
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
 }
