@@ -28,3 +28,17 @@ func TestValidID(t *testing.T) {
 		}
 	}
 }
+
+func TestNewIDsSortInOrderOfMaking(t *testing.T) {
+	prev := NewID(PrefixLog)
+	for range 10000 { // many share a millisecond
+		id := NewID(PrefixLog)
+		if id <= prev {
+			t.Fatalf("%s made after %s sorts before it", id, prev)
+		}
+		if !ValidID(PrefixLog, id) {
+			t.Fatalf("NewID made %q", id)
+		}
+		prev = id
+	}
+}

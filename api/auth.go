@@ -33,7 +33,11 @@ func NewKey() string {
 	return "hk_" + base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-const keyContext = "herald.api_key"
+// Context keys: the authenticated key, and the hash it was found by.
+const (
+	keyContext     = "herald.api_key"
+	keyHashContext = "herald.api_key_hash"
+)
 
 // authenticate resolves the bearer key: the configured admin key (compared
 // in constant time) or a stored key. No key or an unknown key is a 401.
@@ -61,6 +65,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		return
 	}
 	c.Set(keyContext, key)
+	c.Set(keyHashContext, hash)
 }
 
 // require answers 403 unless the authenticated key grants scope.

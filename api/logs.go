@@ -113,6 +113,7 @@ func (s *Server) streamLogs(c *gin.Context) {
 		return
 	}
 
+	keyValid := s.keyStillValid(c)
 	tick := time.NewTicker(s.StreamPoll)
 	defer tick.Stop()
 	lastWrite := time.Now()
@@ -155,9 +156,29 @@ func (s *Server) streamLogs(c *gin.Context) {
 			}
 			batch.WriteString(": keep-alive\n\n")
 		}
-		if !send(batch.String()) {
+		if !keyValid(ctx) || !send(batch.String()) {
 			return
 		}
 		lastWrite = time.Now()
+	}
+}
+
+// keyStillValid returns a check, run before each write to a stream, that
+// the stored API key that authenticated c has not been deleted since: a
+// stream must not outlive the key that opened it. The configured admin key
+// lives as long as the process.
+func (s *Server) keyStillValid(c *gin.Context) func(context.Context) bool {
+	v, _ := c.Get(keyContext)
+	opened, _ := v.(*herald.APIKey)
+	if opened == nil || opened.ID == "admin" {
+		return func(context.Context) bool { return true }
+	}
+	hash := c.GetString(keyHashContext)
+	return func(ctx context.Context) bool {
+		key, err := s.keys.GetAPIKeyByHash(ctx, hash)
+		if err != nil && !herald.IsNotFound(err) {
+			return true // a passing store error is not a revocation
+		}
+		return err == nil && key.ID == opened.ID
 	}
 }

@@ -196,10 +196,16 @@ func TestLogStream(t *testing.T) {
 // ends.
 func openStream(t *testing.T, e *testEnv, webhookID string, lastEventID ...string) <-chan string {
 	t.Helper()
+	return openStreamAs(t, e, adminKey, webhookID, lastEventID...)
+}
+
+// openStreamAs is openStream with the API key key.
+func openStreamAs(t *testing.T, e *testEnv, key, webhookID string, lastEventID ...string) <-chan string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/v1/webhooks/"+webhookID+"/logs/stream", nil)
-	req.Header.Set("Authorization", "Bearer "+adminKey)
+	req.Header.Set("Authorization", "Bearer "+key)
 	for _, id := range lastEventID {
 		req.Header.Set("Last-Event-ID", id)
 	}
@@ -286,6 +292,32 @@ func TestLogStreamResume(t *testing.T) {
 				t.Errorf("streamed %v, want the new entry %s", got, fresh)
 			}
 		})
+	}
+}
+
+// Deleting the API key that opened a stream ends the stream.
+func TestLogStreamEndsWithItsKey(t *testing.T) {
+	e := newEnv(t, func(d *api.Deps) { d.StreamPoll = 10 * time.Millisecond })
+	w := e.createWebhook(t, hookBody(nil))
+	key := e.newKey(t, herald.ScopeViewLog)
+	ids := openStreamAs(t, e, key, w.ID)
+	e.addLog(t, w.ID, "user.created", 200)
+	if got := collect(ids, 300*time.Millisecond); len(got) != 1 {
+		t.Fatalf("streamed %v before the key was deleted, want one entry", got)
+	}
+	stored, err := e.db.GetAPIKeyByHash(context.Background(), api.HashKey(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, e.do(t, "DELETE", "/v1/api-keys/"+stored.ID, adminKey, ""), http.StatusNoContent)
+	e.addLog(t, w.ID, "user.created", 200)
+	select {
+	case id, open := <-ids:
+		if open {
+			t.Fatalf("stream sent %s after its key was deleted", id)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("stream still open 3 s after its key was deleted")
 	}
 }
 
