@@ -102,6 +102,8 @@ func (s *Server) streamLogs(c *gin.Context) {
 	// that stops reading would otherwise hold this handler, and a graceful
 	// shutdown, for as long as it likes.
 	rc := http.NewResponseController(w)
+	// The connection may serve another request after this one.
+	defer func() { _ = rc.SetWriteDeadline(time.Time{}) }()
 	send := func(text string) bool {
 		_ = rc.SetWriteDeadline(time.Now().Add(s.StreamWriteTimeout))
 		if _, err := io.WriteString(w, text); err != nil {

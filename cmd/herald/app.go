@@ -294,7 +294,9 @@ func (m *Main) serve(handler http.Handler) error {
 	}
 	m.httpLn = ln
 	m.HTTPURL = "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	// No ReadTimeout or WriteTimeout: the live log stream is long-lived and
+	// sets its own write deadlines.
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	m.http = srv
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
