@@ -71,7 +71,7 @@ func (s *Server) view(c *herald.Connector) connectorView {
 
 func (s *Server) createConnector(c *gin.Context) {
 	var in connectorInput
-	if err := decode(c, &in, false); err != nil {
+	if err := s.decode(c, &in, false); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -123,7 +123,7 @@ func (s *Server) patchConnector(c *gin.Context) {
 		return
 	}
 	var in connectorInput
-	if err := decode(c, &in, false); err != nil {
+	if err := s.decode(c, &in, false); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -160,7 +160,7 @@ func (s *Server) testConnector(c *gin.Context) {
 		return
 	}
 	in := testInput{Event: "webhook.test"}
-	if err := decode(c, &in, true); err != nil {
+	if err := s.decode(c, &in, true); err != nil {
 		s.fail(c, err)
 		return
 	}

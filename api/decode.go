@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -27,14 +28,10 @@ const MaxBodyBytes = 1 << 20
 // is not an object, and 422 with one entry per bad field (its JSON path)
 // for unknown fields and wrong types. When optional is true an empty body
 // leaves dst as it is.
-func decode(c *gin.Context, dst any, optional bool) error {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes))
+func (s *Server) decode(c *gin.Context, dst any, optional bool) error {
+	body, err := s.readBody(c)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", MaxBodyBytes)}
-		}
-		return &httpError{http.StatusBadRequest, "could not read request body"}
+		return err
 	}
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
@@ -59,6 +56,28 @@ func decode(c *gin.Context, dst any, optional bool) error {
 		return invalid(errs...)
 	}
 	return nil
+}
+
+// readBody reads the request body: at most MaxBodyBytes (413 above), and
+// within BodyReadTimeout of the call (408 after), so that a client sending
+// its body slowly cannot hold a handler for long.
+func (s *Server) readBody(c *gin.Context) ([]byte, error) {
+	rc := http.NewResponseController(c.Writer)
+	_ = rc.SetReadDeadline(time.Now().Add(s.BodyReadTimeout))
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes))
+	_ = rc.SetReadDeadline(time.Time{})
+	var mbe *http.MaxBytesError
+	var timeout interface{ Timeout() bool }
+	switch {
+	case err == nil:
+		return body, nil
+	case errors.As(err, &mbe):
+		return nil, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", MaxBodyBytes)}
+	case errors.As(err, &timeout) && timeout.Timeout():
+		c.Header("Connection", "close")
+		return nil, &httpError{http.StatusRequestTimeout, fmt.Sprintf("the request body did not arrive within %s", s.BodyReadTimeout)}
+	}
+	return nil, &httpError{http.StatusBadRequest, "could not read request body"}
 }
 
 // decodeObject fills the struct dst points to from the JSON object raw,

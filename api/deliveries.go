@@ -59,7 +59,7 @@ func (s *Server) recoverWebhook(c *gin.Context) {
 		return
 	}
 	var in recoverInput
-	if err := decode(c, &in, false); err != nil {
+	if err := s.decode(c, &in, false); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -47,7 +47,7 @@ type eventAccepted struct {
 
 func (s *Server) publishEvent(c *gin.Context) {
 	var in eventInput
-	if err := decode(c, &in, false); err != nil {
+	if err := s.decode(c, &in, false); err != nil {
 		s.fail(c, err)
 		return
 	}

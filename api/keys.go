@@ -36,7 +36,7 @@ type keyCreated struct {
 
 func (s *Server) createKey(c *gin.Context) {
 	var in keyInput
-	if err := decode(c, &in, false); err != nil {
+	if err := s.decode(c, &in, false); err != nil {
 		s.fail(c, err)
 		return
 	}

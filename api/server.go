@@ -63,6 +63,8 @@ type Deps struct {
 	// StreamPoll is how often the live log stream looks for new entries
 	// (default 200ms).
 	StreamPoll time.Duration
+	// BodyReadTimeout bounds reading a request body (default 30s).
+	BodyReadTimeout time.Duration
 	// StreamWriteTimeout is how long the live log stream waits for a
 	// client to take one batch before it gives up on it (default 10s).
 	StreamWriteTimeout time.Duration
@@ -84,6 +86,9 @@ type Server struct {
 func New(d Deps) http.Handler {
 	if d.StreamPoll == 0 {
 		d.StreamPoll = 200 * time.Millisecond
+	}
+	if d.BodyReadTimeout == 0 {
+		d.BodyReadTimeout = 30 * time.Second
 	}
 	if d.StreamWriteTimeout == 0 {
 		d.StreamWriteTimeout = 10 * time.Second

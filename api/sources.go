@@ -6,9 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -39,7 +36,7 @@ type sourceCreated struct {
 // webhooks; the answer shows the secret this once, with the URL to use.
 func (s *Server) createSource(c *gin.Context) {
 	var in sourceInput
-	if err := decode(c, &in, false); err != nil {
+	if err := s.decode(c, &in, false); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -90,14 +87,9 @@ type ingestEnvelope struct {
 // the body.
 func (s *Server) ingest(c *gin.Context) {
 	ctx := c.Request.Context()
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes))
+	body, err := s.readBody(c)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			s.fail(c, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", MaxBodyBytes)})
-			return
-		}
-		s.fail(c, &httpError{http.StatusBadRequest, "could not read request body"})
+		s.fail(c, err)
 		return
 	}
 	src, err := s.Sources.GetSource(ctx, c.Param("id"))

@@ -34,7 +34,7 @@ type webhookWithSecret struct {
 
 func (s *Server) createWebhook(c *gin.Context) {
 	var in webhookInput
-	if err := decode(c, &in, false); err != nil {
+	if err := s.decode(c, &in, false); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -94,7 +94,7 @@ func (s *Server) patchWebhook(c *gin.Context) {
 		return
 	}
 	var in webhookInput
-	if err := decode(c, &in, false); err != nil {
+	if err := s.decode(c, &in, false); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -160,7 +160,7 @@ func (s *Server) rotateSecret(c *gin.Context) {
 		return
 	}
 	var in rotateInput
-	if err := decode(c, &in, true); err != nil {
+	if err := s.decode(c, &in, true); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -202,7 +202,7 @@ func (s *Server) testWebhook(c *gin.Context) {
 		return
 	}
 	in := testInput{Event: "webhook.test"}
-	if err := decode(c, &in, true); err != nil {
+	if err := s.decode(c, &in, true); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -1,10 +1,15 @@
 package api_test
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heraldhub/herald/api"
 )
@@ -162,4 +167,25 @@ func TestRequestBodyProblems(t *testing.T) {
 		r := e.do(t, "PATCH", "/v1/webhooks/"+w.ID, adminKey, big)
 		wantProblem(t, r, http.StatusRequestEntityTooLarge)
 	})
+}
+
+// A client that sends its body too slowly gets a 408 once BodyReadTimeout
+// has passed, instead of holding the handler as long as it likes.
+func TestSlowBodyTimesOut(t *testing.T) {
+	e := newEnv(t, func(d *api.Deps) { d.BodyReadTimeout = 200 * time.Millisecond })
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/webhooks HTTP/1.1\r\nHost: herald\r\nAuthorization: Bearer %s\r\n"+
+		"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"url\": ", adminKey)
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled body: %v", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	wantProblem(t, response{status: resp.StatusCode, header: resp.Header, body: body}, http.StatusRequestTimeout)
 }
