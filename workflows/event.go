@@ -140,15 +140,22 @@ func maxAgeDeadline(ctx workflow.Context, maxAge time.Duration) time.Time {
 	return workflow.GetInfo(ctx).WorkflowStartTime.Add(maxAge)
 }
 
+// finishPatience is how long finish keeps trying to record a failure.
+const finishPatience = 7 * 24 * time.Hour
+
 // finish records the failure in the store (the last attempt's activity may
 // not have known it was the last) and reports it.
 func finish(ctx workflow.Context, out DeliveryOutcome, t Target, cause error) DeliveryOutcome {
 	out.Error = failureReason(cause)
 	// Record the failure even when the workflow itself is being cancelled.
 	ctx, _ = workflow.NewDisconnectedContext(ctx)
+	// Until this lands the delivery stays pending, which neither a manual
+	// retry nor recover touches: keep trying through a long store outage
+	// (the SDK would otherwise stop after the 30 s start-to-close).
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: finishPatience,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute},
 	})
 	in := FinishInput{DeliveryID: t.DeliveryID, TargetType: t.Type, TargetID: t.ID, Reason: out.Error, CountFailure: countsAgainstTarget(cause)}
 	if err := workflow.ExecuteLocalActivity(lctx, FinishActivityName, in).Get(ctx, nil); err != nil {

@@ -58,9 +58,13 @@ type fakeActivities struct {
 	now    func() time.Time
 	script map[string][]func() error
 
-	mu       sync.Mutex
-	delivers []deliverCall
-	finishes []workflows.FinishInput
+	// finishDownUntil makes Finish fail (the store is down) before then.
+	finishDownUntil time.Time
+
+	mu         sync.Mutex
+	delivers   []deliverCall
+	finishes   []workflows.FinishInput
+	finishErrs int
 }
 
 func (f *fakeActivities) Deliver(ctx context.Context, in workflows.DeliverInput) (workflows.DeliverResult, error) {
@@ -90,6 +94,10 @@ func (f *fakeActivities) Deliver(ctx context.Context, in workflows.DeliverInput)
 func (f *fakeActivities) Finish(_ context.Context, in workflows.FinishInput) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.now().Before(f.finishDownUntil) {
+		f.finishErrs++
+		return errors.New("database is down")
+	}
 	f.finishes = append(f.finishes, in)
 	return nil
 }
@@ -136,10 +144,10 @@ func runEvent(t *testing.T, in workflows.EventInput, script map[string][]func() 
 	return runEventWith(t, in, script, nil)
 }
 
-// runEventWith is runEvent with setup applied to the test environment
-// once everything is registered (nil for none).
+// runEventWith is runEvent with setup applied to the test environment and
+// the fakes once everything is registered (nil for none).
 func runEventWith(t *testing.T, in workflows.EventInput, script map[string][]func() error,
-	setup func(*testsuite.TestWorkflowEnvironment)) (workflows.EventResult, *fakeActivities) {
+	setup func(*testsuite.TestWorkflowEnvironment, *fakeActivities)) (workflows.EventResult, *fakeActivities) {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
@@ -149,7 +157,7 @@ func runEventWith(t *testing.T, in workflows.EventInput, script map[string][]fun
 	env.RegisterActivityWithOptions(f.Deliver, activity.RegisterOptions{Name: workflows.DeliverActivityName})
 	env.RegisterActivityWithOptions(f.Finish, activity.RegisterOptions{Name: workflows.FinishActivityName})
 	if setup != nil {
-		setup(env)
+		setup(env, f)
 	}
 
 	env.ExecuteWorkflow(workflows.EventWorkflowName, in)
@@ -401,7 +409,7 @@ func TestEventWorkflowMaxAgeBeforeTheDeadlineVersion(t *testing.T) {
 	tg := target("whk_a", workflows.RetrySettings{InitialInterval: time.Second, BackoffCoefficient: 2, MaxInterval: time.Minute, MaxAge: 30 * time.Second})
 	res, f := runEventWith(t, oneTarget(tg), map[string][]func() error{
 		"whk_a": {func() error { return retryableErr("HTTP 429", 45*time.Second) }, success},
-	}, func(env *testsuite.TestWorkflowEnvironment) {
+	}, func(env *testsuite.TestWorkflowEnvironment, _ *fakeActivities) {
 		env.OnGetVersion("max-age-deadline", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 	})
 	checkCalls(t, f.calls("whk_a"), []deliverCall{local(), regular(1)})
@@ -562,5 +570,26 @@ func TestEventWorkflowCancelDoesNotCountAsFailure(t *testing.T) {
 	fin := f.finished()
 	if len(fin) != 1 || fin[0].CountFailure || fin[0].DeliveryID != "dlv_whk_a" {
 		t.Errorf("Finish calls = %+v, want one for dlv_whk_a that does not count", fin)
+	}
+}
+
+// A store outage far longer than the finish step's 30 s timeout still
+// ends with the failure recorded: a delivery left pending could not be
+// retried by hand.
+func TestEventWorkflowFinishOutlastsStoreOutage(t *testing.T) {
+	tg := target("whk_a", fastRetry)
+	res, f := runEventWith(t, oneTarget(tg), map[string][]func() error{
+		"whk_a": {func() error { return permanentErr("HTTP 404") }},
+	}, func(env *testsuite.TestWorkflowEnvironment, f *fakeActivities) {
+		f.finishDownUntil = env.Now().Add(30 * time.Minute)
+	})
+	if res.Deliveries[0].Error != "HTTP 404" {
+		t.Errorf("result = %+v, want the HTTP 404 failure", res.Deliveries)
+	}
+	if f.finishErrs < 2 {
+		t.Errorf("Finish failed %d times, want it retried through the outage", f.finishErrs)
+	}
+	if fin := f.finished(); len(fin) != 1 || fin[0].Reason != "HTTP 404" {
+		t.Errorf("Finish calls = %+v, want the failure recorded once the store is back", fin)
 	}
 }
