@@ -17,10 +17,8 @@ import (
 type target struct {
 	entries  []*herald.LogEntry
 	out      delivery.Outcome
-	failures int           // the target's consecutive failures before this attempt
 	maxDelay time.Duration // cap of a requested retry delay (SPEC §6)
 	disable  func(ctx context.Context, reason string) error
-	result   func(ctx context.Context, success bool) (bool, error)
 }
 
 func (a *Activities) sendWebhook(ctx context.Context, in workflows.DeliverInput, ev *herald.Event, number int) (target, error) {
@@ -50,12 +48,8 @@ func (a *Activities) sendWebhook(ctx context.Context, in workflows.DeliverInput,
 	return target{
 		entries:  []*herald.LogEntry{entry},
 		out:      out,
-		failures: wh.ConsecutiveFailures,
 		maxDelay: time.Duration(max(wh.Retry.MaxIntervalSeconds, wh.Retry.InitialIntervalSeconds)) * time.Second,
 		disable:  func(ctx context.Context, reason string) error { return a.store.DisableWebhook(ctx, wh.ID, reason) },
-		result: func(ctx context.Context, ok bool) (bool, error) {
-			return a.store.RecordWebhookResult(ctx, wh.ID, ok, a.disableAfter)
-		},
 	}, nil
 }
 
@@ -77,12 +71,8 @@ func (a *Activities) sendConnector(ctx context.Context, in workflows.DeliverInpu
 	return target{
 		entries:  entries,
 		out:      out,
-		failures: c.ConsecutiveFailures,
 		maxDelay: time.Duration(herald.DefaultRetry.MaxIntervalSeconds) * time.Second,
 		disable:  func(ctx context.Context, reason string) error { return a.store.DisableConnector(ctx, c.ID, reason) },
-		result: func(ctx context.Context, ok bool) (bool, error) {
-			return a.store.RecordConnectorResult(ctx, c.ID, ok, a.disableAfter)
-		},
 	}, nil
 }
 
@@ -182,11 +172,7 @@ func (a *Activities) conclude(ctx context.Context, in workflows.DeliverInput, t 
 	}
 	switch {
 	case out.Success:
-		if t.failures > 0 {
-			if _, err := t.result(ctx, true); err != nil {
-				a.log.Error("reset failure count", "target_id", in.TargetID, "error", err)
-			}
-		}
+		// RecordAttempt has reset the target's failure count.
 		return workflows.DeliverResult{StatusCode: out.StatusCode}, nil
 	case out.Retryable:
 		// Temporal lets NextRetryDelay exceed the policy's MaximumInterval;

@@ -185,6 +185,9 @@ type Store interface {
 	// attempt (a record with a Log) never moves a succeeded or failed
 	// delivery back to pending. A state-only pending (a redelivery
 	// starting) still reopens a finished delivery.
+	//
+	// An attempt recorded as succeeded also resets its target's
+	// consecutive failures to 0, in the same write.
 	RecordAttempt(ctx context.Context, deliveryID string, rec AttemptRecord) error
 
 	GetLog(ctx context.Context, id string) (*herald.LogEntry, error)

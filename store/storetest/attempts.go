@@ -213,3 +213,47 @@ func testAttemptLateWrites(t *testing.T, s store.Store) {
 	must(t, s.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusPending})) // redelivery of a success
 	status(herald.StatusPending, 4)
 }
+
+// testAttemptSuccessResetsFailures: a recorded success clears its target's
+// failure count, whatever the count was when the attempt began (failures
+// of other deliveries may land while its request is in flight); failures
+// and state-only records leave it.
+func testAttemptSuccessResetsFailures(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	w := createWebhook(t, s, newWebhook())
+	c := newConnector("ops")
+	must(t, s.CreateConnector(ctx, c))
+	_, ds := createEvent(t, s, newEvent("user.created", t0, w.ID, c.ID))
+	for _, d := range ds {
+		for range 2 {
+			var err error
+			if d.TargetType == herald.TargetConnector {
+				_, err = s.RecordConnectorResult(ctx, c.ID, false, 0)
+			} else {
+				_, err = s.RecordWebhookResult(ctx, w.ID, false, 0)
+			}
+			must(t, err)
+		}
+		failures := func() int {
+			if d.TargetType == herald.TargetConnector {
+				got, err := s.GetConnector(ctx, c.ID)
+				must(t, err)
+				return got.ConsecutiveFailures
+			}
+			got, err := s.GetWebhook(ctx, w.ID)
+			must(t, err)
+			return got.ConsecutiveFailures
+		}
+		must(t, s.RecordAttempt(ctx, d.ID, store.AttemptRecord{
+			Log: newLog(d, "user.created", 500, "", t0), Status: herald.StatusPending, StatusCode: intp(500)}))
+		must(t, s.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusPending}))
+		if n := failures(); n != 2 {
+			t.Errorf("%s: %d failures after a 500 and a state-only record, want the 2 counted", d.TargetType, n)
+		}
+		must(t, s.RecordAttempt(ctx, d.ID, store.AttemptRecord{
+			Log: newLog(d, "user.created", 200, "", t0.Add(time.Second)), Status: herald.StatusSucceeded, StatusCode: intp(200)}))
+		if n := failures(); n != 0 {
+			t.Errorf("%s: %d failures after a success, want 0", d.TargetType, n)
+		}
+	}
+}

@@ -82,6 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Attempt/Errors", testAttemptErrors},
 		{"Attempt/StateOnlyKeepsLast", testAttemptStateOnlyKeepsLast},
 		{"Attempt/LateWrites", testAttemptLateWrites},
+		{"Attempt/SuccessResetsFailures", testAttemptSuccessResetsFailures},
 		{"Log/GetRoundTrip", testLogRoundTrip},
 		{"Log/Filters", testLogFilters},
 		{"Log/ListPages", testLogPages},
