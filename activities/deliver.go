@@ -81,7 +81,7 @@ func (a *Activities) sendConnector(ctx context.Context, in workflows.DeliverInpu
 // retries maxInlineWait before it is due and waits for it here. A retry
 // that starts more than this late has lost its slot and books a new one.
 // It stays well inside the activity's start-to-close slack (see
-// workflows.localAttemptSlack).
+// workflows.localAttemptSlack, which counts it).
 const maxInlineWait = 3 * time.Second
 
 // rateLimit waits for the webhook's next request slot (SPEC §5

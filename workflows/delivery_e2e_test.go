@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -164,10 +165,28 @@ func (rc *e2eReceiver) all() []hit {
 // runE2E delivers one event to one webhook answering with replies.
 func runE2E(t *testing.T, retry workflows.RetrySettings, replies ...reply) (*e2eReceiver, *memStore, workflows.EventResult) {
 	t.Helper()
+	return runE2EWith(t, e2eOptions{}, retry, replies...)
+}
+
+// e2eOptions change runE2E's setup.
+type e2eOptions struct {
+	wrap    func(*memStore) activities.Store // the activities' store (default the memStore)
+	timeout time.Duration                    // the target's request timeout (default 5s)
+}
+
+func runE2EWith(t *testing.T, o e2eOptions, retry workflows.RetrySettings, replies ...reply) (*e2eReceiver, *memStore, workflows.EventResult) {
+	t.Helper()
+	if o.timeout == 0 {
+		o.timeout = 5 * time.Second
+	}
+	if o.wrap == nil {
+		o.wrap = func(s *memStore) activities.Store { return s }
+	}
 	var suite testsuite.WorkflowTestSuite
 	logger := slog.New(slog.DiscardHandler)
 	suite.SetLogger(log.NewStructuredLogger(logger))
 	env := suite.NewTestWorkflowEnvironment()
+	env.SetTestTimeout(30 * time.Second) // real time: requests and slow stores
 
 	verifier, err := standardwebhooks.NewWebhookRaw([]byte(e2eSecret))
 	if err != nil {
@@ -191,7 +210,7 @@ func runE2E(t *testing.T, retry workflows.RetrySettings, replies ...reply) (*e2e
 		event: &herald.Event{ID: "evt_1", Name: "user.created", Created: time.Date(2026, 5, 17, 21, 4, 5, 0, time.UTC),
 			TraceID: "trace", Data: json.RawMessage(`{"id":42}`)},
 		webhook: &herald.Webhook{ID: "whk_a", URL: srv.URL + "/hook", Method: "POST", Secret: e2eSecret, Enabled: true,
-			TimeoutSeconds: 5, Retry: herald.RetrySettings{
+			TimeoutSeconds: int(o.timeout / time.Second), Retry: herald.RetrySettings{
 				InitialIntervalSeconds: int(retry.InitialInterval / time.Second),
 				BackoffCoefficient:     retry.BackoffCoefficient,
 				MaxIntervalSeconds:     int(retry.MaxInterval / time.Second),
@@ -199,10 +218,12 @@ func runE2E(t *testing.T, retry workflows.RetrySettings, replies ...reply) (*e2e
 				MaxAttempts:            retry.MaxAttempts,
 			}},
 	}
-	acts := activities.New(activities.Config{Store: st, Sender: delivery.NewSender(delivery.NewHTTPClient(true), nil), Logger: logger, DisableAfter: 20})
+	acts := activities.New(activities.Config{Store: o.wrap(st), Sender: delivery.NewSender(delivery.NewHTTPClient(true), nil), Logger: logger, DisableAfter: 20})
 	worker.Register(env, acts)
 
-	env.ExecuteWorkflow(workflows.EventWorkflowName, oneTarget(target("whk_a", retry)))
+	tg := target("whk_a", retry)
+	tg.Timeout = o.timeout
+	env.ExecuteWorkflow(workflows.EventWorkflowName, oneTarget(tg))
 	if !env.IsWorkflowCompleted() {
 		t.Fatal("workflow did not complete")
 	}
@@ -329,6 +350,44 @@ func TestE2ERetryAfterIsCappedOnEveryAttempt(t *testing.T) {
 		rc, _, _ := runE2E(t, fastRetry, reply{status: 503, retryAfter: "7"}, reply{status: 429, retryAfter: "3"}, reply{status: 200})
 		checkHitGaps(t, rc.all(), []time.Duration{7 * time.Second, 3 * time.Second})
 	})
+}
+
+// busyStore is a memStore whose first attempt waits the longest inline
+// time for its rate-limit slot and whose first log write is slow.
+type busyStore struct {
+	*memStore
+	reserved, written atomic.Bool
+}
+
+func (s *busyStore) ReserveSlot(context.Context, string, string, int, time.Duration) (time.Duration, error) {
+	if s.reserved.CompareAndSwap(false, true) {
+		return 3 * time.Second, nil
+	}
+	return 0, nil
+}
+
+func (s *busyStore) RecordAttempt(ctx context.Context, id string, rec store.AttemptRecord) error {
+	if rec.Log != nil && s.written.CompareAndSwap(false, true) {
+		time.Sleep(3500 * time.Millisecond)
+	}
+	return s.memStore.RecordAttempt(ctx, id, rec)
+}
+
+// The first attempt's budget covers its rate-limit wait and its store
+// writes besides the request: an attempt that got a 2xx but ran out of
+// time would be sent again.
+func TestE2EBudgetCoversWaitAndWrites(t *testing.T) {
+	rc, st, res := runE2EWith(t, e2eOptions{
+		wrap:    func(s *memStore) activities.Store { return &busyStore{memStore: s} },
+		timeout: time.Second,
+	}, fastRetry, reply{status: 200})
+	if n := len(rc.all()); n != 1 {
+		t.Errorf("receiver got %d requests, want 1", n)
+	}
+	recs, _ := st.snapshot()
+	if nums, _ := attempts(recs); len(nums) != 1 || !res.Deliveries[0].Succeeded {
+		t.Errorf("attempts %v, outcome %+v: want one successful attempt", nums, res.Deliveries)
+	}
 }
 
 func checkHitGaps(t *testing.T, hits []hit, want []time.Duration) {

@@ -9,9 +9,17 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// localAttemptSlack is added to a target's request timeout to get the
-// activity's start-to-close timeout, leaving room for store writes.
-const localAttemptSlack = 5 * time.Second
+// localAttemptSlack is added to a target's request timeout to get an
+// attempt's start-to-close timeout. Besides the request, an attempt may
+// wait up to 3 s for its rate-limit slot and take up to 10 s for its store
+// writes (activities.maxInlineWait and recordTimeout), plus its loads: one
+// that runs out of time after a 2xx would be sent again.
+const localAttemptSlack = 15 * time.Second
+
+// localQueueAllowance is how long the first, local attempt may wait for a
+// free local-activity slot on a busy worker before its timeout starts
+// counting; without it the SDK counts the wait against the attempt.
+const localQueueAllowance = 2 * time.Minute
 
 // EventWorkflow delivers one event to each of its targets concurrently and
 // waits for all of them. A delivery first runs as a local activity (one
@@ -38,8 +46,9 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 	timeout := t.Timeout + localAttemptSlack
 
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: timeout,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+		StartToCloseTimeout:    timeout,
+		ScheduleToCloseTimeout: timeout + localQueueAllowance,
+		RetryPolicy:            &temporal.RetryPolicy{MaximumAttempts: 1},
 		Summary:             fmt.Sprintf("%s %s, attempt %d", t.Type, t.ID, t.PriorAttempts+1),
 	})
 	err := workflow.ExecuteLocalActivity(lctx, DeliverActivityName, input).Get(ctx, nil)
