@@ -90,13 +90,13 @@ func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (wo
 	if !info.IsLocalActivity {
 		// A retry: the delivery may have been stopped while it waited
 		// (its target disabled, and maybe enabled again since).
-		if err := a.stillPending(ctx, in.DeliveryID); err != nil {
+		if err := a.stillPending(ctx, in.DeliveryID, number); err != nil {
 			return workflows.DeliverResult{}, err
 		}
 	}
 	ev, err := a.events.get(ctx, in.EventID)
 	if err != nil {
-		return workflows.DeliverResult{}, a.loadError("event", err)
+		return workflows.DeliverResult{}, a.loadError("event", err, number)
 	}
 	var t target
 	switch in.TargetType {
@@ -148,10 +148,10 @@ func (a *Activities) FinishDelivery(ctx context.Context, in workflows.FinishInpu
 // stillPending ends the attempt without a request when the delivery is no
 // longer pending: something stopped it (store.Store's disabling writes)
 // while it waited for this attempt. Its stored state stays as it is.
-func (a *Activities) stillPending(ctx context.Context, deliveryID string) error {
+func (a *Activities) stillPending(ctx context.Context, deliveryID string, number int) error {
 	d, err := a.store.GetDelivery(ctx, deliveryID)
 	if err != nil {
-		return a.loadError("delivery", err)
+		return a.loadError("delivery", err, number)
 	}
 	if d.Status == herald.StatusPending {
 		return nil
@@ -172,14 +172,24 @@ func (a *Activities) stop(ctx context.Context, deliveryID, reason string) error 
 	return temporal.NewApplicationErrorWithOptions(reason, workflows.ErrStopped, temporal.ApplicationErrorOptions{NonRetryable: true})
 }
 
-// loadError turns a store failure into an activity error: a missing row is
-// permanent, anything else (a busy database) is worth retrying.
-func (a *Activities) loadError(what string, err error) error {
+// loadError turns a store failure before attempt number's request into an
+// activity error: a missing row is permanent; anything else (a busy or
+// unreachable database) is worth trying again, and as no request was made
+// the attempt is not counted.
+func (a *Activities) loadError(what string, err error, number int) error {
 	if herald.IsNotFound(err) {
 		return permanent(what + " not found")
 	}
 	a.log.Error("load "+what, "error", err)
-	return retryable("could not load "+what, 0)
+	return notSent("could not load "+what, number)
+}
+
+// notSent returns the error of attempt number ending before its request
+// because the store failed: the workflow makes the same attempt again
+// after a backoff, without counting it (workflows.ErrNotSent).
+func notSent(msg string, number int) error {
+	return temporal.NewApplicationErrorWithOptions(msg, workflows.ErrNotSent,
+		temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{workflows.RateLimited{Attempt: number}}})
 }
 
 // The two constructors below return *temporal.ApplicationError as a plain

@@ -27,7 +27,7 @@ func (a *Activities) sendWebhook(ctx context.Context, in workflows.DeliverInput,
 		if herald.IsNotFound(err) {
 			return target{}, a.stop(ctx, in.DeliveryID, "webhook was deleted")
 		}
-		return target{}, a.loadError("webhook", err)
+		return target{}, a.loadError("webhook", err, number)
 	}
 	if !wh.Enabled {
 		return target{}, a.stop(ctx, in.DeliveryID, "webhook is disabled")
@@ -59,7 +59,7 @@ func (a *Activities) sendConnector(ctx context.Context, in workflows.DeliverInpu
 		if herald.IsNotFound(err) {
 			return target{}, a.stop(ctx, in.DeliveryID, "connector was deleted")
 		}
-		return target{}, a.loadError("connector", err)
+		return target{}, a.loadError("connector", err, number)
 	}
 	if !c.Enabled {
 		return target{}, a.stop(ctx, in.DeliveryID, "connector is disabled")
@@ -91,7 +91,7 @@ func (a *Activities) rateLimit(ctx context.Context, wh *herald.Webhook, delivery
 	wait, err := a.store.ReserveSlot(ctx, wh.ID, deliveryID, wh.RateLimitPerSecond, maxInlineWait)
 	if err != nil {
 		a.log.Error("reserve rate slot", "webhook_id", wh.ID, "error", err)
-		return retryable("could not reserve a rate-limit slot", 0)
+		return notSent("could not reserve a rate-limit slot", number)
 	}
 	if wait > maxInlineWait {
 		// Come back maxInlineWait before the held slot and wait for it

@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -371,6 +372,39 @@ func (s *busyStore) RecordAttempt(ctx context.Context, id string, rec store.Atte
 		time.Sleep(3500 * time.Millisecond)
 	}
 	return s.memStore.RecordAttempt(ctx, id, rec)
+}
+
+// downStore is a memStore that cannot be read for its first failures
+// event loads.
+type downStore struct {
+	*memStore
+	failures atomic.Int32
+}
+
+func (s *downStore) GetEvent(ctx context.Context, id string) (*herald.Event, error) {
+	if s.failures.Add(-1) >= 0 {
+		return nil, errors.New("connection refused")
+	}
+	return s.memStore.GetEvent(ctx, id)
+}
+
+// A store outage before the request uses up no attempt: with max_attempts
+// 3, three requests still go out, numbered 1 to 3.
+func TestE2EStoreOutageKeepsAttempts(t *testing.T) {
+	retry := fastRetry
+	retry.MaxAttempts = 3
+	rc, st, res := runE2EWith(t, e2eOptions{wrap: func(s *memStore) activities.Store {
+		d := &downStore{memStore: s}
+		d.failures.Store(2)
+		return d
+	}}, retry, reply{status: 500})
+	if n := len(rc.all()); n != 3 {
+		t.Errorf("receiver got %d requests, want 3", n)
+	}
+	recs, _ := st.snapshot()
+	if nums, _ := attempts(recs); !slices.Equal(nums, []int{1, 2, 3}) || res.Deliveries[0].Succeeded {
+		t.Errorf("attempts %v, outcome %+v: want attempts 1, 2, 3 and a failure", nums, res.Deliveries)
+	}
 }
 
 // The first attempt's budget covers its rate-limit wait and its store

@@ -53,9 +53,10 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 	})
 	err := workflow.ExecuteLocalActivity(lctx, DeliverActivityName, input).Get(ctx, nil)
 	var wait time.Duration
-	if limited, ok := rateLimited(err); ok {
-		// No request went out: the same attempt runs when the slot is due.
-		wait = max(limited.Wait, time.Second)
+	outages := 0 // attempts in a row held back by the store
+	if held, ok := heldBack(err); ok {
+		// No request went out: the same attempt runs later.
+		wait, outages = holdWait(t.Retry, held, outages)
 	} else {
 		switch {
 		case err == nil:
@@ -106,7 +107,7 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 			Summary:                fmt.Sprintf("%s %s, attempts from %d", t.Type, t.ID, input.AttemptOffset+1),
 		})
 		err = workflow.ExecuteActivity(actx, DeliverActivityName, input).Get(ctx, nil)
-		limited, ok := rateLimited(err)
+		held, ok := heldBack(err)
 		switch {
 		case err == nil:
 			out.Succeeded = true
@@ -114,27 +115,55 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 		case !ok:
 			return finish(ctx, out, t, err)
 		}
-		input.AttemptOffset = max(limited.Attempt-1, input.AttemptOffset)
+		if held.Attempt-1 > input.AttemptOffset {
+			outages = 0 // requests went out since the last hold
+		}
+		input.AttemptOffset = max(held.Attempt-1, input.AttemptOffset)
 		if t.Retry.MaxAttempts > 0 && input.AttemptOffset-t.PriorAttempts >= t.Retry.MaxAttempts {
 			// Not reached: an activity with no attempt left makes none.
 			return finish(ctx, out, t, err)
 		}
-		wait = max(limited.Wait, time.Second)
+		wait, outages = holdWait(t.Retry, held, outages)
 	}
 }
 
-// rateLimited reports whether an attempt ended before its request because
-// of the target's rate limit, and when to come back.
-func rateLimited(err error) (RateLimited, bool) {
+// held is an attempt that ended before its request.
+type held struct {
+	RateLimited
+	storeDown bool // ErrNotSent: Herald's store could not be read
+}
+
+// heldBack reports whether an attempt ended before its request: because
+// of the target's rate limit (ErrRateLimited) or because the store could
+// not be read (ErrNotSent).
+func heldBack(err error) (held, bool) {
 	var app *temporal.ApplicationError
-	if !errors.As(err, &app) || app.Type() != ErrRateLimited {
-		return RateLimited{}, false
+	if !errors.As(err, &app) || (app.Type() != ErrRateLimited && app.Type() != ErrNotSent) {
+		return held{}, false
 	}
-	var r RateLimited
+	h := held{storeDown: app.Type() == ErrNotSent}
 	if app.HasDetails() {
-		_ = app.Details(&r) // a missing detail leaves a zero wait
+		_ = app.Details(&h.RateLimited) // a missing detail leaves a zero wait
 	}
-	return r, true
+	return h, true
+}
+
+// holdWait is how long to wait before running a held-back attempt again,
+// given the store outages in a row so far, and their new count. A rate
+// limit says when its slot is due; a store outage backs off like retries
+// do, so a long one adds little history.
+func holdWait(r RetrySettings, h held, outages int) (time.Duration, int) {
+	if !h.storeDown {
+		return max(h.Wait, time.Second), 0
+	}
+	wait := max(r.InitialInterval, time.Second)
+	for range outages {
+		if wait >= r.MaxInterval {
+			break
+		}
+		wait = time.Duration(float64(wait) * max(r.BackoffCoefficient, 1))
+	}
+	return min(wait, max(r.MaxInterval, time.Second)), outages + 1
 }
 
 // maxAgeChange versions the max-age deadline of deliver (workflow.GetVersion).

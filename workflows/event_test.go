@@ -79,6 +79,11 @@ func (f *fakeActivities) Deliver(ctx context.Context, in workflows.DeliverInput)
 	}
 	if next := script[min(n, len(script)-1)]; next != nil {
 		err := next()
+		if errors.Is(err, errStoreDown) {
+			// As the real activity: the attempt that was not made.
+			err = temporal.NewApplicationErrorWithOptions("could not load event", workflows.ErrNotSent,
+				temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{workflows.RateLimited{Attempt: int(info.Attempt) + in.AttemptOffset}}})
+		}
 		var l limitedStep
 		if errors.As(err, &l) {
 			// As the real activity: the attempt that was not made.
@@ -134,6 +139,12 @@ func limited(wait time.Duration) func() error {
 }
 
 type limitedStep struct{ wait time.Duration }
+
+// errStoreDown is the script step of an attempt that could not read
+// Herald's store, so made no request.
+var errStoreDown = errors.New("store down")
+
+func storeDown() error { return errStoreDown }
 
 func (limitedStep) Error() string { return "rate limited" }
 
@@ -525,6 +536,29 @@ func TestEventWorkflowRateLimitDoesNotUseAttempts(t *testing.T) {
 		t.Errorf("Finish calls = %+v, want %+v", fin, wantFin)
 	}
 	if d := res.Deliveries[0]; d.Succeeded {
+		t.Errorf("result = %+v, want a failure after three attempts", d)
+	}
+}
+
+// An attempt that could not read the store made no request either: it
+// neither uses up max_attempts nor takes a number, and the workflow backs
+// off before trying it again.
+func TestEventWorkflowStoreOutageDoesNotUseAttempts(t *testing.T) {
+	tg := target("whk_a", fastRetry)
+	tg.Retry.MaxAttempts = 3
+	fail := func() error { return retryableErr("HTTP 500", 0) }
+	res, f := runEvent(t, oneTarget(tg), map[string][]func() error{
+		"whk_a": {storeDown, storeDown, storeDown, fail, storeDown, fail, fail, success},
+	})
+
+	calls := f.calls("whk_a")
+	if got, want := numbers(calls), []int{1, 1, 1, 1, 2, 2, 3}; !slices.Equal(got, want) {
+		t.Fatalf("attempt numbers of the calls = %v, want %v", got, want)
+	}
+	// Outages in a row back off (1 s, 2 s, 4 s) and start over after a
+	// request; real attempts keep their own backoff (1 s, then 2 s).
+	checkGaps(t, calls, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, time.Second, time.Second, 2 * time.Second})
+	if d := res.Deliveries[0]; d.Succeeded || d.Error != "HTTP 500" {
 		t.Errorf("result = %+v, want a failure after three attempts", d)
 	}
 }

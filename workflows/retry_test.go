@@ -12,7 +12,7 @@ import (
 )
 
 func TestRetryPolicy(t *testing.T) {
-	nonRetryable := []string{workflows.ErrPermanent, workflows.ErrStopped, workflows.ErrRateLimited}
+	nonRetryable := []string{workflows.ErrPermanent, workflows.ErrStopped, workflows.ErrRateLimited, workflows.ErrNotSent}
 	defaults := workflows.RetrySettings{ // SPEC §5 defaults
 		InitialInterval:    5 * time.Second,
 		BackoffCoefficient: 2,

@@ -103,19 +103,23 @@ type DeliveryOutcome struct {
 
 // Error types activities return; the retry policy never retries
 // ErrPermanent or ErrStopped (a target deleted or disabled meanwhile).
-// ErrRateLimited is non-retryable too: no request was made, so the
-// workflow, not the retry policy, waits and runs the attempt again without
-// counting it (see RateLimited).
+// ErrRateLimited and ErrNotSent are non-retryable too: no request was made
+// (the target's rate limit held it back, or Herald's store could not be
+// read), so the workflow, not the retry policy, waits and runs the attempt
+// again without counting it (see RateLimited).
 const (
 	ErrRetryable   = "HeraldRetryable"
 	ErrPermanent   = "HeraldPermanent"
 	ErrStopped     = "HeraldStopped"
 	ErrRateLimited = "HeraldRateLimited"
+	ErrNotSent     = "HeraldNotSent"
 )
 
-// RateLimited is the detail of an ErrRateLimited failure: the target's rate
-// limit holds a slot for the delivery Wait from now, and Attempt is the
-// delivery attempt number that was not made, to be made then.
+// RateLimited is the detail of an ErrRateLimited or ErrNotSent failure:
+// Attempt is the delivery attempt number that was not made, to be made
+// later. For ErrRateLimited the target's rate limit holds a slot for the
+// delivery Wait from now; ErrNotSent has no Wait, and the workflow backs
+// off as the target's retry settings say.
 type RateLimited struct {
 	Wait    time.Duration
 	Attempt int
@@ -134,7 +138,7 @@ func RetryPolicy(s RetrySettings, made int) *temporal.RetryPolicy {
 		InitialInterval:        s.InitialInterval,
 		BackoffCoefficient:     s.BackoffCoefficient,
 		MaximumInterval:        s.MaxInterval,
-		NonRetryableErrorTypes: []string{ErrPermanent, ErrStopped, ErrRateLimited},
+		NonRetryableErrorTypes: []string{ErrPermanent, ErrStopped, ErrRateLimited, ErrNotSent},
 	}
 	if p.BackoffCoefficient < 1 {
 		p.BackoffCoefficient = 1
