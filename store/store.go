@@ -223,3 +223,12 @@ type Store interface {
 	Ping(ctx context.Context) error
 	Close() error
 }
+
+// TargetTable is the table, in both stores' schemas, that holds targets of
+// targetType (herald.TargetWebhook or herald.TargetConnector).
+func TargetTable(targetType string) string {
+	if targetType == herald.TargetConnector {
+		return "connectors"
+	}
+	return "webhooks"
+}

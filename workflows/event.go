@@ -49,7 +49,7 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 		StartToCloseTimeout:    timeout,
 		ScheduleToCloseTimeout: timeout + localQueueAllowance,
 		RetryPolicy:            &temporal.RetryPolicy{MaximumAttempts: 1},
-		Summary:             fmt.Sprintf("%s %s, attempt %d", t.Type, t.ID, t.PriorAttempts+1),
+		Summary:                fmt.Sprintf("%s %s, attempt %d", t.Type, t.ID, t.PriorAttempts+1),
 	})
 	err := workflow.ExecuteLocalActivity(lctx, DeliverActivityName, input).Get(ctx, nil)
 	var wait time.Duration

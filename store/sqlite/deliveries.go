@@ -127,20 +127,12 @@ func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, rec store.At
 		}
 		// A success clears the target's failure count here, in the same
 		// write, whatever the count was when the attempt began.
-		if _, err := tx.ExecContext(ctx, `UPDATE `+targetTable(targetType)+` SET consecutive_failures = 0
+		if _, err := tx.ExecContext(ctx, `UPDATE `+store.TargetTable(targetType)+` SET consecutive_failures = 0
 			WHERE id = ? AND consecutive_failures <> 0`, targetID); err != nil {
 			return dbError("record attempt: reset failures", "delivery", err)
 		}
 		return nil
 	})
-}
-
-// targetTable is the table of a delivery's target type.
-func targetTable(targetType string) string {
-	if targetType == herald.TargetConnector {
-		return "connectors"
-	}
-	return "webhooks"
 }
 
 // fill sets *s to v when *s is empty.
