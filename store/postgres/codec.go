@@ -133,13 +133,13 @@ func (w *where) String() string {
 	return " WHERE " + strings.Join(w.conds, " AND ")
 }
 
-// storableText is *s with NUL bytes, which PostgreSQL text cannot hold,
-// replaced by U+FFFD. It is for error messages, which may quote a service's
+// storableText is *s with NUL bytes and invalid UTF-8, which PostgreSQL
+// text cannot hold, replaced by U+FFFD. It is for error messages, which may quote a service's
 // answer; nil stays nil.
 func storableText(s *string) *string {
-	if s == nil || !strings.ContainsRune(*s, 0) {
+	if s == nil || (utf8.ValidString(*s) && !strings.ContainsRune(*s, 0)) {
 		return s
 	}
-	t := strings.ReplaceAll(*s, "\x00", "\uFFFD")
+	t := strings.ReplaceAll(strings.ToValidUTF8(*s, "\uFFFD"), "\x00", "\uFFFD")
 	return &t
 }

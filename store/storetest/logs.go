@@ -113,6 +113,13 @@ func testLogRoundTrip(t *testing.T, s store.Store) {
 	if got, err = s.GetLog(ctx, quoted.ID); err != nil || got.Error == nil || !strings.HasPrefix(*got.Error, "service said ") {
 		t.Errorf("log with a NUL in its error: %v, %v", got, err)
 	}
+	// So is an error quoting bytes that are not UTF-8 (a Location header
+	// of a redirect, say), on the log entry and on the delivery.
+	latin1 := newLog(ds[0], "user.created", 302, "redirected to /caf\xe9", t0)
+	must(t, s.RecordAttempt(ctx, ds[0].ID, store.AttemptRecord{Log: latin1, Status: herald.StatusFailed, Error: latin1.Error}))
+	if got, err = s.GetLog(ctx, latin1.ID); err != nil || got.Error == nil || !strings.HasPrefix(*got.Error, "redirected to /caf") {
+		t.Errorf("log with invalid UTF-8 in its error: %v, %v", got, err)
+	}
 }
 
 func testLogFilters(t *testing.T, s store.Store) {
