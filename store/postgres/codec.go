@@ -134,8 +134,8 @@ func (w *where) String() string {
 }
 
 // storableText is *s with NUL bytes and invalid UTF-8, which PostgreSQL
-// text cannot hold, replaced by U+FFFD. It is for error messages, which may quote a service's
-// answer; nil stays nil.
+// text cannot hold, replaced by U+FFFD. It is for error messages, which
+// may quote a service's answer; nil stays nil.
 func storableText(s *string) *string {
 	if s == nil || (utf8.ValidString(*s) && !strings.ContainsRune(*s, 0)) {
 		return s
