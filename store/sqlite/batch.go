@@ -14,7 +14,7 @@ const maxBatch = 256
 // txRequest is one caller's transaction waiting for the committer.
 type txRequest struct {
 	ctx  context.Context
-	fn   func(tx *sql.Tx) error
+	fn   func(ctx context.Context, tx *sql.Tx) error
 	done chan error
 }
 
@@ -28,7 +28,13 @@ type committer struct {
 	write *sql.DB
 	queue chan txRequest
 	wg    sync.WaitGroup
+
+	mu     sync.RWMutex // held for reading while queueing, for writing to close
+	closed bool
 }
+
+// errClosed answers writes after Close.
+var errClosed = errors.New("sqlite: database is closed")
 
 func newCommitter(write *sql.DB) *committer {
 	c := &committer{write: write, queue: make(chan txRequest, maxBatch)}
@@ -40,20 +46,34 @@ func newCommitter(write *sql.DB) *committer {
 // do queues fn and waits for its outcome: fn's own error, or the commit's.
 // The wait is not cut short by ctx: once queued, fn's work is either
 // committed or rolled back before do returns, so a caller never reports a
-// failure for a write that then lands. fn sees a cancelled ctx through its
-// own queries.
-func (c *committer) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// failure for a write that then lands. A caller whose ctx is done before
+// its turn is skipped. fn gets ctx without its cancellation: the driver
+// interrupts a statement whose ctx is cancelled, and SQLite then rolls
+// back the whole transaction, every other caller's savepoint with it.
+func (c *committer) do(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	req := txRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	c.mu.RLock()
+	if c.closed {
+		c.mu.RUnlock()
+		return errClosed
+	}
 	c.queue <- req
+	c.mu.RUnlock()
 	return <-req.done
 }
 
-// close stops the committer after the queued transactions ran.
+// close stops the committer after the queued transactions ran; later
+// writes get errClosed.
 func (c *committer) close() {
-	close(c.queue)
+	c.mu.Lock()
+	if !c.closed {
+		c.closed = true
+		close(c.queue)
+	}
+	c.mu.Unlock()
 	c.wg.Wait()
 }
 
@@ -104,7 +124,7 @@ func (c *committer) inOneTx(batch []txRequest, results []error) error {
 			_ = tx.Rollback()
 			return fmt.Errorf("savepoint: %w", err)
 		}
-		results[i] = req.fn(tx)
+		results[i] = req.fn(context.WithoutCancel(req.ctx), tx)
 		if results[i] != nil {
 			if _, err := tx.Exec(`ROLLBACK TO item`); err != nil {
 				_ = tx.Rollback()

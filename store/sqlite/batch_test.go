@@ -7,20 +7,14 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Concurrent transactions share commits, yet each one's failure rolls back
 // only its own writes.
 func TestGroupCommitIsolatesFailures(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "h.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.write.Exec(`CREATE TABLE t (x INTEGER)`); err != nil {
-		t.Fatal(err)
-	}
+	db := openWithTable(t)
 	errOdd := errors.New("odd")
 	const n = 400
 	var wg sync.WaitGroup
@@ -29,7 +23,7 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = db.inTx(ctx, func(tx *sql.Tx) error {
+			errs[i] = db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO t (x) VALUES (?)`, i); err != nil {
 					return err
 				}
@@ -65,8 +59,79 @@ func TestGroupCommitSkipsCancelledCaller(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	ran := false
-	err = db.inTx(ctx, func(*sql.Tx) error { ran = true; return nil })
+	err = db.inTx(ctx, func(context.Context, *sql.Tx) error { ran = true; return nil })
 	if !errors.Is(err, context.Canceled) || ran {
 		t.Errorf("err %v, ran %v; want context.Canceled and not run", err, ran)
 	}
+}
+
+// A caller whose ctx is cancelled while its statement runs must not take
+// the other callers of its batch down: SQLite rolls back the whole
+// transaction when the driver interrupts a write.
+func TestGroupCommitCancelMidStatementSparesOthers(t *testing.T) {
+	ctx := context.Background()
+	db := openWithTable(t)
+	// Hold the committer so that the next two callers share a batch, the
+	// innocent one first.
+	release := make(chan struct{})
+	held := make(chan struct{})
+	go func() {
+		_ = db.inTx(ctx, func(context.Context, *sql.Tx) error { close(held); <-release; return nil })
+	}()
+	<-held
+	innocent := make(chan error, 1)
+	go func() {
+		innocent <- db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO t (x) VALUES (-1)`)
+			return err
+		})
+	}()
+	time.Sleep(50 * time.Millisecond)
+	cancelled, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		_ = db.inTx(cancelled, func(ctx context.Context, tx *sql.Tx) error {
+			time.AfterFunc(20*time.Millisecond, cancel)
+			_, err := tx.ExecContext(ctx, `INSERT INTO t (x)
+				WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 500000) SELECT x FROM c`)
+			return err
+		})
+	}()
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	if err := <-innocent; err != nil {
+		t.Fatalf("the other caller of the batch failed: %v", err)
+	}
+	var n int
+	if err := db.read.QueryRow(`SELECT count(*) FROM t WHERE x = -1`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("the other caller's row: count %d, %v; want it committed", n, err)
+	}
+}
+
+// Writes after Close get an error, not a panic.
+func TestGroupCommitAfterClose(t *testing.T) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.inTx(context.Background(), func(context.Context, *sql.Tx) error { return nil }); err == nil {
+		t.Error("a write after Close succeeded")
+	}
+}
+
+// openWithTable opens a fresh database with a table t (x INTEGER).
+func openWithTable(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	if _, err := db.write.Exec(`CREATE TABLE t (x INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

@@ -118,8 +118,9 @@ func (db *DB) Close() error {
 // fn returns nil; otherwise its writes are rolled back and fn's error is
 // returned unchanged. Transactions from concurrent callers share commits
 // (see committer). fn must not use db.write itself: the single connection
-// is taken.
-func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// is taken, and it must run its statements with the ctx it is given, not
+// the caller's (see committer.do).
+func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	return db.commit.do(ctx, fn)
 }
 

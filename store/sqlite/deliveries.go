@@ -82,7 +82,7 @@ func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, rec store.At
 		last = `last_status_code = COALESCE(?, last_status_code), last_error = COALESCE(?, last_error)`
 	}
 	t := now()
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var eventID, targetType, targetID string
 		var attempts int
 		err := tx.QueryRowContext(ctx, `UPDATE deliveries SET status = CASE

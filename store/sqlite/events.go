@@ -59,7 +59,7 @@ func (db *DB) CreateEvent(ctx context.Context, r store.CreateEventRequest) (*her
 	}
 
 	var existing *herald.Event
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (client_id) WHERE client_id <> '' DO NOTHING`,

@@ -15,7 +15,7 @@ func (db *DB) ReserveSlot(ctx context.Context, targetID, deliveryID string, perS
 	}
 	interval := int64(time.Second / time.Duration(perSecond))
 	var wait time.Duration
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now := time.Now().UnixNano()
 		var slot int64
 		err := tx.QueryRowContext(ctx, `SELECT slot_at FROM rate_holds WHERE delivery_id = ?`, deliveryID).Scan(&slot)

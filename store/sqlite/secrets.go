@@ -79,7 +79,7 @@ func (db *DB) Reseal(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("sqlite: reseal: no keyring")
 	}
 	n := 0
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for _, sc := range secretColumns {
 			rows, err := tx.QueryContext(ctx, `SELECT id, `+sc.column+` FROM `+sc.table)
 			if err != nil {

@@ -78,7 +78,7 @@ func (db *DB) recordResult(ctx context.Context, table, what, id string, success 
 		return false, nil
 	}
 	disabled := false
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var enabled bool
 		var failures int
 		err := tx.QueryRowContext(ctx, `UPDATE `+table+` SET consecutive_failures = consecutive_failures + 1
