@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +31,13 @@ type ConnectorStore interface {
 type ConnectorKind interface {
 	Validate(config json.RawMessage) []connectors.ConfigError
 	Mask(config json.RawMessage) json.RawMessage
+}
+
+// adminURLs is implemented by connector kinds whose config holds URLs an
+// admin chose (a Slack webhook_url): AdminURLs returns them by config
+// field. They are refused on private addresses as webhook URLs are.
+type adminURLs interface {
+	AdminURLs(config json.RawMessage) map[string]string
 }
 
 // ConnectorTester sends one message through a connector now.
@@ -77,7 +85,7 @@ func (s *Server) createConnector(c *gin.Context) {
 	}
 	now := time.Now().UTC()
 	con := &herald.Connector{ID: herald.NewID(herald.PrefixConnector), Enabled: true, CreatedAt: now, UpdatedAt: now}
-	if err := s.applyConnector(con, &in, true); err != nil {
+	if err := s.applyConnector(c.Request.Context(), con, &in, true); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -130,7 +138,7 @@ func (s *Server) patchConnector(c *gin.Context) {
 	get := func(ctx context.Context) (*herald.Connector, error) { return s.Connectors.GetConnector(ctx, id) }
 	con, err = edit(ctx, con, get, func(con *herald.Connector) error {
 		wasEnabled := con.Enabled
-		if err := s.applyConnector(con, &in, false); err != nil {
+		if err := s.applyConnector(ctx, con, &in, false); err != nil {
 			return err
 		}
 		if con.Enabled && !wasEnabled {
@@ -197,7 +205,7 @@ func (s *Server) connectorLogs(c *gin.Context) {
 
 // applyConnector validates in and copies it onto con, one error per bad
 // field. A changed kind needs a config valid for the new kind.
-func (s *Server) applyConnector(con *herald.Connector, in *connectorInput, create bool) error {
+func (s *Server) applyConnector(ctx context.Context, con *herald.Connector, in *connectorInput, create bool) error {
 	var errs []herald.FieldError
 	if in.Kind == nil && create {
 		errs = append(errs, field("kind", "is required"))
@@ -236,12 +244,22 @@ func (s *Server) applyConnector(con *herald.Connector, in *connectorInput, creat
 		con.Config = config
 	}
 	if k, ok := s.Kinds[con.Kind]; ok && len(con.Config) > 0 && (len(config) > 0 || in.Kind != nil) {
-		for _, e := range k.Validate(con.Config) {
+		bad := k.Validate(con.Config)
+		for _, e := range bad {
 			path := "config"
 			if e.Field != "" {
 				path += "." + e.Field
 			}
 			errs = append(errs, field(path, e.Message))
+		}
+		if urls, ok := k.(adminURLs); ok && len(bad) == 0 && !s.AllowPrivateTargets && s.Guard != nil {
+			for name, raw := range urls.AdminURLs(con.Config) {
+				if u, err := url.Parse(raw); err == nil {
+					if err := s.Guard.CheckHost(ctx, u.Hostname()); err != nil {
+						errs = append(errs, field("config."+name, err.Error()))
+					}
+				}
+			}
 		}
 	}
 	if in.Templates != nil {

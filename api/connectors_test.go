@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/api"
 )
 
 // Connector configs used below, with the secret part of each.
@@ -113,6 +114,7 @@ func TestCreateConnectorValidation(t *testing.T) {
 			"name": "", "events": []any{"bogus.*"}, "config": map[string]any{"token": slackToken}, "templates": map[string]any{"nope.created": "hi"},
 		}), status: 422, fields: []string{"name", "events[0]", "config.channel", "templates.nope.created"}},
 		{name: "config missing with a valid kind", body: connectorBody(map[string]any{"config": omit}), status: 422, fields: []string{"config"}},
+		{name: "slack webhook_url on a private address", body: connectorBody(map[string]any{"config": map[string]any{"webhook_url": "https://blocked.example/services/T/B/X"}}), status: 422, fields: []string{"config.webhook_url"}},
 	}
 	e := newEnv(t)
 	for _, tc := range tests {
@@ -133,6 +135,14 @@ func TestCreateConnectorValidation(t *testing.T) {
 			t.Errorf("list = %d connectors after failed creates, want 0: %s", len(list.Data), r.body)
 		}
 	})
+}
+
+// With private targets allowed (herald dev), a Slack webhook_url may point
+// anywhere, as a webhook's URL may.
+func TestConnectorPrivateURLAllowed(t *testing.T) {
+	e := newEnv(t, func(d *api.Deps) { d.AllowPrivateTargets = true })
+	r := e.do(t, "POST", "/v1/connectors", adminKey, connectorBody(map[string]any{"config": map[string]any{"webhook_url": "https://blocked.example/services/T/B/X"}}))
+	wantStatus(t, r, http.StatusCreated)
 }
 
 func TestConnectorConfigMasked(t *testing.T) {

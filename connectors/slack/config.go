@@ -95,6 +95,17 @@ func (k *Kind) Validate(raw json.RawMessage) []connectors.ConfigError {
 	return errs
 }
 
+// AdminURLs returns the URLs of a config that its admin chose, by field:
+// the incoming webhook URL, which the API checks against private addresses
+// as it does a webhook's URL.
+func (k *Kind) AdminURLs(raw json.RawMessage) map[string]string {
+	c, _ := parseConfig(raw)
+	if c.WebhookURL == "" {
+		return nil
+	}
+	return map[string]string{"webhook_url": c.WebhookURL}
+}
+
 // Mask implements connectors.Kind: "xoxb-****" for a token and
 // "https://hooks.slack.com/services/****" for a webhook URL.
 func (k *Kind) Mask(raw json.RawMessage) json.RawMessage {
