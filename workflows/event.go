@@ -156,14 +156,8 @@ func holdWait(r RetrySettings, h held, outages int) (time.Duration, int) {
 	if !h.storeDown {
 		return max(h.Wait, time.Second), 0
 	}
-	wait := max(r.InitialInterval, time.Second)
-	for range outages {
-		if wait >= r.MaxInterval {
-			break
-		}
-		wait = time.Duration(float64(wait) * max(r.BackoffCoefficient, 1))
-	}
-	return min(wait, max(r.MaxInterval, time.Second)), outages + 1
+	wait := grown(max(r.InitialInterval, time.Second), max(r.BackoffCoefficient, 1), max(r.MaxInterval, time.Second), outages)
+	return wait, outages + 1
 }
 
 // maxAgeChange versions the max-age deadline of deliver (workflow.GetVersion).

@@ -146,15 +146,20 @@ func RetryPolicy(s RetrySettings, made int) *temporal.RetryPolicy {
 	if p.MaximumInterval < p.InitialInterval {
 		p.MaximumInterval = p.InitialInterval
 	}
-	for range made {
-		if p.InitialInterval >= p.MaximumInterval {
-			break
-		}
-		p.InitialInterval = time.Duration(float64(p.InitialInterval) * p.BackoffCoefficient)
-	}
-	p.InitialInterval = min(p.InitialInterval, p.MaximumInterval)
+	p.InitialInterval = grown(p.InitialInterval, p.BackoffCoefficient, p.MaximumInterval, made)
 	if s.MaxAttempts > 0 {
 		p.MaximumAttempts = int32(max(s.MaxAttempts-made, 1))
 	}
 	return p
+}
+
+// grown is d multiplied by coefficient n times, never past limit.
+func grown(d time.Duration, coefficient float64, limit time.Duration, n int) time.Duration {
+	for range n {
+		if d >= limit {
+			break
+		}
+		d = time.Duration(float64(d) * coefficient)
+	}
+	return min(d, limit)
 }
