@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -51,26 +52,48 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	if len(args) == 0 || commands[args[0]] == "" {
 		return Config{}, errors.New(usage())
 	}
-	c := Config{Command: args[0]}
+	c := Config{
+		Command: args[0], DataDir: "./herald-data", HTTPAddr: "127.0.0.1:8080",
+		TemporalPort: 7233, UIPort: 8233, TemporalAddress: "127.0.0.1:7233",
+		TemporalNamespace: "default", TaskQueue: "herald", LogLevel: "info",
+		AllowPrivateTargets:  args[0] == "dev" || args[0] == "bench",
+		DisableAfterFailures: 20, WorkerStopTimeout: 10 * time.Second,
+	}
 	fs := flag.NewFlagSet("herald "+c.Command, flag.ContinueOnError)
-	fs.StringVar(&c.DataDir, "data-dir", "./herald-data", "directory of Herald's and Temporal's databases (dev, temporal)")
-	fs.StringVar(&c.HTTPAddr, "http-addr", "127.0.0.1:8080", "address of the HTTP API (worker: /metrics, /healthz and /readyz only)")
-	fs.IntVar(&c.TemporalPort, "temporal-port", 7233, "embedded Temporal frontend port (dev, temporal)")
-	fs.IntVar(&c.UIPort, "ui-port", 8233, "Temporal UI port (dev, temporal); -1 disables it")
-	fs.StringVar(&c.TemporalAddress, "temporal-address", "127.0.0.1:7233", "Temporal frontend host:port (serve, api, worker)")
-	fs.StringVar(&c.TemporalNamespace, "temporal-namespace", "default", "Temporal namespace")
-	fs.StringVar(&c.TaskQueue, "task-queue", "herald", "Temporal task queue")
-	fs.StringVar(&c.DatabaseURL, "database-url", "", "sqlite:///path/herald.db or postgres://user@host/db (default sqlite in <data dir>/herald.db)")
-	fs.StringVar(&c.AdminKey, "admin-key", "", "an API key with the admin scope (prefer HERALD_ADMIN_KEY)")
-	fs.StringVar(&c.EncryptionKey, "encryption-key", "", "base64 AES-256 key for secrets at rest (prefer HERALD_ENCRYPTION_KEY; dev creates <data dir>/encryption.key)")
-	fs.StringVar(&c.PreviousKey, "encryption-key-previous", "", "the key before a rotation: still decrypts, while start-up re-encrypts with the new one")
-	fs.BoolVar(&c.AllowPrivateTargets, "allow-private-targets", c.Command == "dev" || c.Command == "bench", "allow webhooks to loopback and private addresses")
-	fs.IntVar(&c.DisableAfterFailures, "disable-after-failures", 20, "disable a webhook after this many consecutive failed deliveries")
-	fs.DurationVar(&c.WorkerStopTimeout, "worker-stop-timeout", 10*time.Second, "how long in-flight deliveries may finish on shutdown")
-	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
-	fs.StringVar(&c.SlackAPIURL, "slack-api-url", "", "Slack Web API base URL (default https://slack.com/api/)")
-	fs.StringVar(&c.DiscordAPIURL, "discord-api-url", "", "Discord API base URL (default https://discord.com/api/v9/)")
-	fs.StringVar(&c.TelegramAPIURL, "telegram-api-url", "", "Telegram Bot API base URL (default https://api.telegram.org)")
+	// Each command takes only the flags it reads, so -h lists what matters
+	// and HERALD_* variables meant for another command are not consulted.
+	// Bench runs its own embedded Herald and takes only its own flags.
+	takes := func(cmds string) bool { return slices.Contains(strings.Fields(cmds), c.Command) }
+	if takes("dev serve api worker temporal") {
+		fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory of Herald's and Temporal's databases and dev's key files")
+		fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
+		fs.StringVar(&c.TemporalNamespace, "temporal-namespace", c.TemporalNamespace, "Temporal namespace")
+	}
+	if takes("dev temporal") {
+		fs.IntVar(&c.TemporalPort, "temporal-port", c.TemporalPort, "embedded Temporal frontend port")
+		fs.IntVar(&c.UIPort, "ui-port", c.UIPort, "Temporal UI port; -1 disables it")
+	}
+	if takes("serve api worker") {
+		fs.StringVar(&c.TemporalAddress, "temporal-address", c.TemporalAddress, "Temporal frontend host:port")
+	}
+	if takes("dev serve api worker") {
+		fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "address of the HTTP API (worker: /metrics, /healthz and /readyz only)")
+		fs.StringVar(&c.TaskQueue, "task-queue", c.TaskQueue, "Temporal task queue")
+		fs.StringVar(&c.DatabaseURL, "database-url", "", "sqlite:///path/herald.db or postgres://user@host/db (default sqlite in <data dir>/herald.db)")
+		fs.StringVar(&c.EncryptionKey, "encryption-key", "", "base64 AES-256 key for secrets at rest (prefer HERALD_ENCRYPTION_KEY; dev creates <data dir>/encryption.key)")
+		fs.StringVar(&c.PreviousKey, "encryption-key-previous", "", "the key before a rotation: still decrypts, while start-up re-encrypts with the new one")
+		fs.BoolVar(&c.AllowPrivateTargets, "allow-private-targets", c.AllowPrivateTargets, "allow webhooks to loopback and private addresses")
+		fs.StringVar(&c.SlackAPIURL, "slack-api-url", "", "Slack Web API base URL (default https://slack.com/api/)")
+		fs.StringVar(&c.DiscordAPIURL, "discord-api-url", "", "Discord API base URL (default https://discord.com/api/v9/)")
+		fs.StringVar(&c.TelegramAPIURL, "telegram-api-url", "", "Telegram Bot API base URL (default https://api.telegram.org)")
+	}
+	if takes("dev serve api") {
+		fs.StringVar(&c.AdminKey, "admin-key", "", "an API key with the admin scope (prefer HERALD_ADMIN_KEY)")
+	}
+	if takes("dev serve worker") {
+		fs.IntVar(&c.DisableAfterFailures, "disable-after-failures", c.DisableAfterFailures, "disable a webhook after this many consecutive failed deliveries")
+		fs.DurationVar(&c.WorkerStopTimeout, "worker-stop-timeout", c.WorkerStopTimeout, "how long in-flight deliveries may finish on shutdown")
+	}
 	if c.Command == "bench" {
 		c.Bench.flags(fs)
 	}

@@ -62,6 +62,38 @@ func TestConfigFromFlagsAndEnvironment(t *testing.T) {
 	}
 }
 
+func TestEachCommandTakesOnlyTheFlagsItReads(t *testing.T) {
+	none := func(string) string { return "" }
+	for _, tc := range []struct {
+		args    []string
+		refused bool
+	}{
+		{[]string{"bench", "--data-dir", "/tmp/x"}, true}, // bench makes its own
+		{[]string{"bench", "--http-addr", "127.0.0.1:1"}, true},
+		{[]string{"temporal", "--database-url", "sqlite:///tmp/x.db"}, true},
+		{[]string{"worker", "--admin-key", "hk_x"}, true},
+		{[]string{"api", "--worker-stop-timeout", "1s"}, true},
+		{[]string{"dev", "--temporal-address", "127.0.0.1:1"}, true}, // dev embeds its own
+		{[]string{"serve", "--ui-port", "1"}, true},
+		{[]string{"bench", "--rate", "50"}, false},
+		{[]string{"temporal", "--data-dir", "/tmp/x", "--ui-port", "-1"}, false},
+		{[]string{"worker", "--disable-after-failures", "3", "--http-addr", "127.0.0.1:1"}, false},
+		{[]string{"serve", "--temporal-address", "10.0.0.1:7233", "--admin-key", "hk_x"}, false},
+	} {
+		_, err := parseConfig(tc.args, none)
+		if refused := err != nil; refused != tc.refused {
+			t.Errorf("parseConfig(%q): error %v, want refused=%v", tc.args, err, tc.refused)
+		}
+	}
+	// Defaults hold whether or not a command takes the flag.
+	b, err := parseConfig([]string{"bench"}, func(k string) string {
+		return map[string]string{"HERALD_DATA_DIR": "/elsewhere"}[k]
+	})
+	if err != nil || b.TaskQueue != "herald" || b.TemporalNamespace != "default" || !b.AllowPrivateTargets || b.DataDir != "./herald-data" {
+		t.Errorf("bench config %+v, %v: want defaults and no HERALD_DATA_DIR", b, err)
+	}
+}
+
 func TestKeysFromEnvironmentAreTrimmed(t *testing.T) {
 	env := map[string]string{"HERALD_ADMIN_KEY": " hk_admin\n", "HERALD_ENCRYPTION_KEY": "c2VjcmV0\n"}
 	cfg, err := parseConfig([]string{"serve"}, func(k string) string { return env[k] })
