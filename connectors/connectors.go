@@ -13,11 +13,13 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/delivery"
 	"github.com/heraldhub/herald/netguard"
 )
 
@@ -133,6 +135,28 @@ func StatusError(status int, after time.Duration, reason string) *Error {
 	}
 	return Permanent(status, reason)
 }
+
+// RetryAfter reads the Retry-After header among recorded response
+// headers: delay seconds (gateways sometimes send fractions) or an HTTP
+// date, as SPEC §6 allows for receivers. Absent or unreadable means 0.
+func RetryAfter(headers map[string]string, now time.Time) time.Duration {
+	for name, v := range headers {
+		if !strings.EqualFold(name, "Retry-After") {
+			continue
+		}
+		if n, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && n > 0 {
+			return time.Duration(min(n, maxRetryAfterSeconds) * float64(time.Second))
+		}
+		if d, ok := delivery.ParseRetryAfter(v, now); ok {
+			return d
+		}
+	}
+	return 0
+}
+
+// maxRetryAfterSeconds bounds a fractional Retry-After (a year), so the
+// conversion to a Duration cannot overflow.
+const maxRetryAfterSeconds = 365 * 24 * 3600
 
 // TransportError classifies an error from a request that got no answer
 // (refused connection, reset, timeout, cancelled context). Such errors are

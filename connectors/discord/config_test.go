@@ -10,6 +10,7 @@ import (
 )
 
 const badURL = "must be a Discord webhook URL (https://discord.com/api/webhooks/{id}/{token})"
+const badQuery = "may have only a thread_id (a numeric ID) in its query"
 
 func TestValidate(t *testing.T) {
 	k := discord.New(nil, "https://discord.com/api/v9/")
@@ -30,6 +31,11 @@ func TestValidate(t *testing.T) {
 		{"other path", `{"webhook_url": "https://discord.com/channels/123/456"}`, []connectors.ConfigError{{Field: "webhook_url", Message: badURL}}},
 		{"sent back masked", `{"webhook_url": "https://discord.com/api/webhooks/123/****"}`, []connectors.ConfigError{{Field: "webhook_url", Message: connectors.MaskedSent}}},
 		{"unknown field", `{"webhook_url": "https://discord.com/api/webhooks/1/a", "x": 1}`, []connectors.ConfigError{{Field: "x", Message: "unknown field"}}},
+		{"thread", `{"webhook_url": "https://discord.com/api/webhooks/1/a?thread_id=456"}`, nil},
+		{"wait as pasted", `{"webhook_url": "https://discord.com/api/webhooks/1/a?wait=true&thread_id=456"}`, nil},
+		{"thread not an ID", `{"webhook_url": "https://discord.com/api/webhooks/1/a?thread_id=general"}`, []connectors.ConfigError{{Field: "webhook_url", Message: badQuery}}},
+		{"two threads", `{"webhook_url": "https://discord.com/api/webhooks/1/a?thread_id=4&thread_id=5"}`, []connectors.ConfigError{{Field: "webhook_url", Message: badQuery}}},
+		{"other query", `{"webhook_url": "https://discord.com/api/webhooks/1/a?thread_name=x"}`, []connectors.ConfigError{{Field: "webhook_url", Message: badQuery}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,6 +56,7 @@ func TestMask(t *testing.T) {
 		{`{"webhook_url": "https://discord.com/api/webhooks/123456/3456"}`, `{"webhook_url":"https://discord.com/api/webhooks/123456/****"}`},
 		{`{"webhook_url": "https://discord.com/api/webhooks/1/api/"}`, `{"webhook_url":"https://discord.com/api/webhooks/1/****"}`},
 		{`{"webhook_url": "junk"}`, `{"webhook_url":"****"}`},
+		{`{"webhook_url": "https://discord.com/api/webhooks/123/s3cret?thread_id=456&wait=true"}`, `{"webhook_url":"https://discord.com/api/webhooks/123/****?thread_id=456"}`},
 	}
 	for _, tt := range tests {
 		if got := string(k.Mask(json.RawMessage(tt.config))); got != tt.want {

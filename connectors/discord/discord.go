@@ -97,7 +97,7 @@ func (k *Kind) Send(ctx context.Context, raw json.RawMessage, msg connectors.Mes
 		return nil, connectors.Permanent(0, "invalid discord config: "+errs[0].Error())
 	}
 	ctx, rec := connectors.Record(ctx)
-	_, err := k.session().WebhookExecute(cfg.ID, cfg.Token, true, params(msg),
+	_, err := k.session().WebhookThreadExecute(cfg.ID, cfg.Token, true, cfg.ThreadID, params(msg),
 		discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false), discordgo.WithRestRetries(0))
 	exchanges := rec.Exchanges(cfg.Token)
 	if err == nil {
@@ -133,18 +133,5 @@ func classify(ctx context.Context, err error, exchanges []connectors.Exchange) *
 	if errors.As(err, &rest) && rest.Message != nil && rest.Message.Message != "" {
 		reason += fmt.Sprintf(": %s (code %d)", connectors.Truncate(rest.Message.Message, 200), rest.Message.Code)
 	}
-	return connectors.StatusError(resp.Status, retryAfterHeader(resp.Headers), reason)
-}
-
-// retryAfterHeader reads a Retry-After header in seconds, for a 429 whose
-// JSON body could not be read.
-func retryAfterHeader(h map[string]string) time.Duration {
-	for name, v := range h {
-		if strings.EqualFold(name, "Retry-After") {
-			if n, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && n > 0 {
-				return time.Duration(n * float64(time.Second))
-			}
-		}
-	}
-	return 0
+	return connectors.StatusError(resp.Status, connectors.RetryAfter(resp.Headers, time.Now()), reason)
 }

@@ -2,6 +2,7 @@ package slack_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -30,6 +31,31 @@ func TestWebhookAcceptedWithAny2xx(t *testing.T) {
 		}
 		if n := posts.Load(); n != 1 {
 			t.Errorf("%d: %d posts, want 1", status, n)
+		}
+	}
+}
+
+// A Web API answer of "ok": false is a failure even without an "error"
+// code, which slack-go alone would read as success; "ok": true, or an
+// answer that says nothing of ok, is not.
+func TestWebAPINotOKWithoutErrorCode(t *testing.T) {
+	for body, wantErr := range map[string]bool{
+		`{"ok":false}`:                        true,
+		`{"ok":false,"warning":"odd"}`:        true,
+		`{"ok":true,"channel":"C1","ts":"1"}`: false,
+		`{"channel":"C1","ts":"1"}`:           false,
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(body))
+		}))
+		k := slack.New(srv.Client(), srv.Client(), srv.URL+"/api/")
+		raw, _ := json.Marshal(map[string]string{"token": "xoxb-1-2-abc", "channel": "C1"})
+		_, err := k.Send(t.Context(), raw, connectors.Message{Title: "Promotion", Text: "promoted", Event: "rankrecord.created"})
+		srv.Close()
+		var e *connectors.Error
+		if got := errors.As(err, &e); got != wantErr || (got && e.Retryable) {
+			t.Errorf("answer %s: Send = %v, want error %v (permanent)", body, err, wantErr)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/connectors"
 )
 
@@ -78,6 +79,13 @@ func (k *Kind) Send(ctx context.Context, raw json.RawMessage, msg connectors.Mes
 	}
 	secrets := cfg.secrets()
 	exchanges := rec.Exchanges(secrets...)
+	if err == nil && cfg.WebhookURL == "" {
+		if last := lastAnswer(exchanges); last != nil && notOK(last.Body) {
+			// slack-go reads {"ok":false} without an "error" code as
+			// success; Slack always names one, a gateway may not.
+			return exchanges, connectors.Permanent(last.Status, "slack: ok false without an error code")
+		}
+	}
 	if err == nil {
 		return exchanges, nil
 	}
@@ -116,7 +124,7 @@ func classify(ctx context.Context, err error, exchanges []connectors.Exchange) *
 	if errors.As(err, &apiErr) {
 		reason := "slack: " + codeOr(apiErr.Err, "error")
 		if transientCodes[apiErr.Err] {
-			return connectors.Retryable(status, retryAfter(last), reason)
+			return connectors.Retryable(status, connectors.RetryAfter(last.Response.Headers, time.Now()), reason)
 		}
 		return connectors.Permanent(status, reason)
 	}
@@ -130,7 +138,7 @@ func classify(ctx context.Context, err error, exchanges []connectors.Exchange) *
 		// once delivery allows.
 		return connectors.Retryable(status, 0, reason+" (unreadable answer)")
 	}
-	return connectors.StatusError(status, retryAfter(last), reason)
+	return connectors.StatusError(status, connectors.RetryAfter(last.Response.Headers, time.Now()), reason)
 }
 
 func codeOr(code, def string) string {
@@ -140,14 +148,18 @@ func codeOr(code, def string) string {
 	return def
 }
 
-// retryAfter reads the Retry-After header (whole seconds) of a 429 or 503.
-func retryAfter(x *connectors.Exchange) time.Duration {
-	for name, v := range x.Response.Headers {
-		if strings.EqualFold(name, "Retry-After") {
-			if n, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && n > 0 {
-				return time.Duration(n * float64(time.Second))
-			}
-		}
+// lastAnswer is the response to the last request made, if it got one.
+func lastAnswer(exchanges []connectors.Exchange) *herald.LogResponse {
+	if n := len(exchanges); n > 0 {
+		return exchanges[n-1].Response
 	}
-	return 0
+	return nil
+}
+
+// notOK reports whether a Web API answer says "ok": false.
+func notOK(body string) bool {
+	var a struct {
+		OK *bool `json:"ok"`
+	}
+	return json.Unmarshal([]byte(body), &a) == nil && a.OK != nil && !*a.OK
 }

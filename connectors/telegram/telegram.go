@@ -63,6 +63,11 @@ func (k *Kind) Send(ctx context.Context, raw json.RawMessage, msg connectors.Mes
 	if e == nil {
 		return exchanges, nil
 	}
+	if n := len(exchanges); e.Retryable && e.RetryAfter == 0 && n > 0 && exchanges[n-1].Response != nil {
+		// No parameters.retry_after (a gateway's plain-text 429, say):
+		// the header, when there is one, still names the wait.
+		e.RetryAfter = connectors.RetryAfter(exchanges[n-1].Response.Headers, time.Now())
+	}
 	e.Reason = connectors.Redact(e.Reason, cfg.Token, cfg.secret())
 	return exchanges, e
 }
