@@ -3,7 +3,9 @@ package slack
 import (
 	"encoding/json"
 	"net/url"
+	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/heraldhub/herald/connectors"
 )
@@ -50,14 +52,18 @@ func parseConfig(raw json.RawMessage) (config, []connectors.ConfigError) {
 	switch {
 	case strings.Contains(c.Token, connectors.Masked):
 		obj.Fail("token", connectors.MaskedSent)
-	case c.Token != "" && (!strings.HasPrefix(c.Token, "xox") || strings.ContainsAny(c.Token, " \t\r\n")):
+	case c.Token != "" && !tokenShape.MatchString(c.Token):
 		obj.Fail("token", "must be a Slack token (xoxb-…)")
 	}
-	if c.Channel != "" && strings.ContainsAny(c.Channel, " \t\r\n") {
-		obj.Fail("channel", "must be a channel ID or name without spaces")
+	if c.Channel != "" && strings.ContainsFunc(c.Channel, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		obj.Fail("channel", "must be a channel ID or name without spaces or control characters")
 	}
 	return c, obj.Errors()
 }
+
+// tokenShape is a Slack token: "xox", its type ("b-", "p-", or a
+// rotating "e.xoxb-") and printable ASCII, nothing else.
+var tokenShape = regexp.MustCompile(`^xox[!-~]+$`)
 
 func validWebhookURL(s string) bool {
 	u, err := url.Parse(s)

@@ -31,7 +31,12 @@ func TestValidate(t *testing.T) {
 			{Field: "token", Message: "must be a string"},
 		}},
 		{"bad token and channel", `{"token": "abc", "channel": "C 1"}`, []connectors.ConfigError{
-			{Field: "channel", Message: "must be a channel ID or name without spaces"},
+			{Field: "channel", Message: "must be a channel ID or name without spaces or control characters"},
+			{Field: "token", Message: "must be a Slack token (xoxb-…)"},
+		}},
+		{"rotating token", `{"token": "xoxe.xoxb-1-2-abc", "channel": "#général"}`, nil},
+		{"control characters", `{"token": "xox\u0000\u0001", "channel": "C\u0000"}`, []connectors.ConfigError{
+			{Field: "channel", Message: "must be a channel ID or name without spaces or control characters"},
 			{Field: "token", Message: "must be a Slack token (xoxb-…)"},
 		}},
 		{"relative webhook", `{"webhook_url": "/services/x"}`, []connectors.ConfigError{

@@ -18,7 +18,7 @@ type config struct {
 
 var (
 	tokenShape  = regexp.MustCompile(`^[0-9]{1,20}:[A-Za-z0-9_-]{1,200}$`)
-	chatIDShape = regexp.MustCompile(`^(-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{3,63})$`)
+	chatIDShape = regexp.MustCompile(`^(-?[1-9][0-9]{0,19}|@[A-Za-z][A-Za-z0-9_]{3,63})$`) // no chat has ID 0
 )
 
 // parseConfig decodes and checks raw, returning one error per bad field.
@@ -43,6 +43,8 @@ func parseConfig(raw json.RawMessage) (config, []connectors.ConfigError) {
 		var n int64
 		if err := json.Unmarshal(v, &n); err != nil {
 			obj.Fail("chat_id", "must be a string or an integer")
+		} else if n == 0 {
+			obj.Fail("chat_id", "must be a numeric chat ID or an @channel username")
 		}
 		c.ChatID = strconv.FormatInt(n, 10)
 	}

@@ -37,6 +37,12 @@ func TestValidate(t *testing.T) {
 			{Field: "message_thread_id", Message: "must be a positive integer"},
 			{Field: "token", Message: "must be a string"},
 		}},
+		{"chat zero", `{"token": "1:a", "chat_id": 0}`, []connectors.ConfigError{
+			{Field: "chat_id", Message: "must be a numeric chat ID or an @channel username"},
+		}},
+		{"chat zero as text", `{"token": "1:a", "chat_id": "-0"}`, []connectors.ConfigError{
+			{Field: "chat_id", Message: "must be a numeric chat ID or an @channel username"},
+		}},
 		{"bad chat and thread", `{"token": "1:a", "chat_id": "general", "message_thread_id": 0}`, []connectors.ConfigError{
 			{Field: "chat_id", Message: "must be a numeric chat ID or an @channel username"},
 			{Field: "message_thread_id", Message: "must be a positive integer"},
