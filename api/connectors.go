@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -220,7 +221,7 @@ func (s *Server) applyConnector(ctx context.Context, con *herald.Connector, in *
 		errs = append(errs, field("name", "is required"))
 	}
 	if in.Name != nil {
-		if n := len(*in.Name); n == 0 || n > 200 {
+		if n := utf8.RuneCountInString(*in.Name); n == 0 || n > 200 {
 			errs = append(errs, field("name", "must be 1 to 200 characters"))
 		}
 		con.Name = *in.Name

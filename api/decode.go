@@ -177,8 +177,8 @@ func decodeStringMap(raw []byte, dst reflect.Value, path string) []herald.FieldE
 	m := make(map[string]string, len(obj))
 	var errs []herald.FieldError
 	for _, k := range slices.Sorted(maps.Keys(obj)) {
-		var v string
-		if err := json.Unmarshal(obj[k], &v); err != nil {
+		v, ok := jsonString(obj[k])
+		if !ok {
 			errs = append(errs, field(path+"."+k, "must be a string"))
 			continue
 		}
@@ -225,4 +225,22 @@ func typeName(kind reflect.Kind) string {
 		return "an object"
 	}
 	return "of another type"
+}
+
+// jsonString decodes a JSON string; null, which json.Unmarshal takes as
+// "no change" and so as an empty string, is not one.
+func jsonString(raw json.RawMessage) (string, bool) {
+	var v string
+	if string(bytes.TrimSpace(raw)) == "null" || json.Unmarshal(raw, &v) != nil {
+		return "", false
+	}
+	return v, true
+}
+
+// derefOr is *p, or nil for a nil p.
+func derefOr[T any](p *[]T) []T {
+	if p == nil {
+		return nil
+	}
+	return *p
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -74,7 +75,7 @@ func checkEvent(in *eventInput) (publish.Request, error) {
 	var errs []herald.FieldError
 	var r publish.Request
 	if in.ID != nil {
-		if n := len(*in.ID); n == 0 || n > 200 {
+		if n := utf8.RuneCountInString(*in.ID); n == 0 || n > 200 {
 			errs = append(errs, field("id", "must be 1 to 200 characters"))
 		}
 		r.ClientID = *in.ID
@@ -96,8 +97,11 @@ func checkEvent(in *eventInput) (publish.Request, error) {
 	}
 	r.Data = data
 	changes := bytes.TrimSpace(in.Changes)
-	if len(changes) > 0 && changes[0] != '{' && changes[0] != '[' && string(changes) != "null" {
+	switch {
+	case len(changes) > 0 && changes[0] != '{' && changes[0] != '[' && string(changes) != "null":
 		errs = append(errs, field("changes", "must be an object, an array or null"))
+	case !utf8.Valid(changes):
+		errs = append(errs, field("changes", notUTF8))
 	}
 	r.Changes = changes
 	if len(errs) > 0 {
@@ -184,9 +188,15 @@ func checkData(data []byte) string {
 		return "must be a JSON object"
 	case len(data) > maxDataBytes:
 		return fmt.Sprintf("must be at most %d bytes", maxDataBytes)
+	case !utf8.Valid(data):
+		return notUTF8
 	}
 	return ""
 }
+
+// notUTF8 is the error of raw JSON fields (kept as sent, so not repaired
+// the way decoded strings are) that hold bytes JSON does not allow.
+const notUTF8 = "must be valid UTF-8"
 
 // testData picks the data of a test request: the caller's, as sent, else
 // the catalog example of the event.

@@ -42,6 +42,9 @@ func TestPublishEventValidation(t *testing.T) {
 		{"id wrong type", `{"id": 5, "event": "user.created", "data": {}}`, []string{"id"}},
 		{"event and data bad", `{"event": "nope", "data": []}`, []string{"event", "data"}},
 		{"unknown field", `{"event": "user.created", "data": {}, "name": "x"}`, []string{"name"}},
+		{"data not UTF-8", "{\"event\": \"user.created\", \"data\": {\"name\": \"a\xffb\"}}", []string{"data"}},
+		{"changes not UTF-8", "{\"event\": \"user.updated\", \"data\": {}, \"changes\": {\"x\": \"\xfe\"}}", []string{"changes"}},
+		{"id of 200 characters in more bytes", `{"id": "` + strings.Repeat("é", 201) + `", "event": "user.created", "data": {}}`, []string{"id"}},
 	}
 	e := newEnv(t)
 	for _, tc := range tests {

@@ -2,9 +2,12 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,8 +28,8 @@ var knownScopes = map[string]bool{
 }
 
 type keyInput struct {
-	Name   *string   `json:"name"`
-	Scopes *[]string `json:"scopes"`
+	Name   *string            `json:"name"`
+	Scopes *[]json.RawMessage `json:"scopes"`
 }
 
 type keyCreated struct {
@@ -41,16 +44,22 @@ func (s *Server) createKey(c *gin.Context) {
 		return
 	}
 	var errs []herald.FieldError
-	if in.Name == nil || *in.Name == "" || len(*in.Name) > 200 {
+	if in.Name == nil || *in.Name == "" || utf8.RuneCountInString(*in.Name) > 200 {
 		errs = append(errs, field("name", "is required, at most 200 characters"))
 	}
+	var scopes []string
 	if in.Scopes == nil || len(*in.Scopes) == 0 {
 		errs = append(errs, field("scopes", "must name at least one scope"))
-	} else {
-		for i, sc := range *in.Scopes {
-			if !knownScopes[sc] {
-				errs = append(errs, field(fmt.Sprintf("scopes[%d]", i), "must be one of admin, manage:webhook, publish:event, view:log"))
-			}
+	}
+	for i, raw := range derefOr(in.Scopes) {
+		sc, ok := jsonString(raw)
+		switch {
+		case !ok:
+			errs = append(errs, field(fmt.Sprintf("scopes[%d]", i), "must be a string"))
+		case !knownScopes[sc]:
+			errs = append(errs, field(fmt.Sprintf("scopes[%d]", i), "must be one of admin, manage:webhook, publish:event, view:log"))
+		case !slices.Contains(scopes, sc):
+			scopes = append(scopes, sc)
 		}
 	}
 	if len(errs) > 0 {
@@ -59,7 +68,7 @@ func (s *Server) createKey(c *gin.Context) {
 	}
 	key := NewKey()
 	k := &herald.APIKey{
-		ID: herald.NewID(herald.PrefixKey), Name: *in.Name, Scopes: *in.Scopes,
+		ID: herald.NewID(herald.PrefixKey), Name: *in.Name, Scopes: scopes,
 		Hash: HashKey(key), CreatedAt: time.Now().UTC(),
 	}
 	if err := s.Keys.CreateAPIKey(c.Request.Context(), k); err != nil {

@@ -62,6 +62,7 @@ func TestCreateAPIKeyValidation(t *testing.T) {
 		{"scopes missing", `{"name": "x"}`, 422, []string{"scopes"}},
 		{"name missing", `{"scopes": ["admin"]}`, 422, []string{"name"}},
 		{"name empty and bad scope", `{"name": "", "scopes": ["nope"]}`, 422, []string{"name", "scopes[0]"}},
+		{"scopes of the wrong type", `{"name": "x", "scopes": ["admin", 5, null]}`, 422, []string{"scopes[1]", "scopes[2]"}},
 		{"name too long", `{"name": "` + strings.Repeat("n", 201) + `", "scopes": ["admin"]}`, 422, []string{"name"}},
 		{"scopes wrong type", `{"name": "x", "scopes": "admin"}`, 422, []string{"scopes"}},
 		{"unknown field", `{"name": "x", "scopes": ["admin"], "key": "mine"}`, 422, []string{"key"}},
@@ -75,5 +76,11 @@ func TestCreateAPIKeyValidation(t *testing.T) {
 	r := e.do(t, "GET", "/v1/api-keys", adminKey, "")
 	if list := decodeAs[listPage[keyJSON]](t, r); len(list.Data) != 0 {
 		t.Errorf("keys stored by rejected requests: %s", r.body)
+	}
+	// Names count characters, not bytes; a scope named twice is kept once.
+	r = e.do(t, "POST", "/v1/api-keys", adminKey, `{"name": "`+strings.Repeat("é", 200)+`", "scopes": ["view:log", "view:log"]}`)
+	wantStatus(t, r, http.StatusCreated)
+	if k := decodeAs[keyJSON](t, r); strings.Join(k.Scopes, ",") != "view:log" {
+		t.Errorf("scopes %q, want [view:log]", k.Scopes)
 	}
 }

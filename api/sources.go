@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -41,7 +42,7 @@ func (s *Server) createSource(c *gin.Context) {
 		return
 	}
 	var errs []herald.FieldError
-	if in.Name == nil || *in.Name == "" || len(*in.Name) > 200 {
+	if in.Name == nil || *in.Name == "" || utf8.RuneCountInString(*in.Name) > 200 {
 		errs = append(errs, field("name", "is required, at most 200 characters"))
 	}
 	src := &herald.Source{ID: herald.NewID(herald.PrefixSource), Secret: newSecret(), CreatedAt: time.Now().UTC()}

@@ -105,7 +105,7 @@ func (s *Server) apply(ctx context.Context, w *herald.Webhook, in *webhookInput,
 		w.Secret = *in.Secret
 	}
 	if in.Description != nil {
-		if len(*in.Description) > maxDescription {
+		if utf8.RuneCountInString(*in.Description) > maxDescription {
 			add("description", "must be at most %d characters", maxDescription)
 		}
 		w.Description = *in.Description
@@ -149,8 +149,8 @@ func parseEvents(raw []json.RawMessage) ([]string, []herald.FieldError) {
 	seen := map[string]bool{}
 	var out []string
 	for i, r := range raw {
-		var name string
-		if err := json.Unmarshal(r, &name); err != nil {
+		name, ok := jsonString(r)
+		if !ok {
 			errs = append(errs, field(fmt.Sprintf("events[%d]", i), "must be a string"))
 			continue
 		}
@@ -184,7 +184,7 @@ func checkHeaders(h map[string]string) []herald.FieldError {
 			errs = append(errs, field(f, "is not a valid header name"))
 		case reservedHeaders[canon] || strings.HasPrefix(canon, "Webhook-"):
 			errs = append(errs, field(f, "is set by Herald and cannot be overridden"))
-		case len(value) > maxHeaderValue || !httpguts.ValidHeaderFieldValue(value):
+		case utf8.RuneCountInString(value) > maxHeaderValue || !httpguts.ValidHeaderFieldValue(value):
 			// Go's transport refuses to send a value with control
 			// characters other than tab; every delivery would fail.
 			errs = append(errs, field(f, fmt.Sprintf("value must be one line of at most %d characters, without control characters", maxHeaderValue)))
@@ -243,7 +243,7 @@ func applyRetry(r *herald.RetrySettings, in *retryInput) []herald.FieldError {
 
 // checkURL returns why raw is not an acceptable target URL, or "".
 func (s *Server) checkURL(ctx context.Context, raw string) string {
-	if len(raw) > maxURLLength {
+	if utf8.RuneCountInString(raw) > maxURLLength {
 		return fmt.Sprintf("must be at most %d characters", maxURLLength)
 	}
 	u, err := url.Parse(raw)

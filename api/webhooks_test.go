@@ -85,6 +85,11 @@ func TestCreateWebhookValidation(t *testing.T) {
 		}}), status: 422, fields: []string{"headers.Upgrade", "headers.connection", "headers.Keep-Alive", "headers.TE"}},
 		{name: "header values of the wrong type", body: hookBody(map[string]any{"headers": map[string]any{"X-Team": "ops", "X-Count": 1, "X-List": []any{"a"}}}),
 			status: 422, fields: []string{"headers.X-Count", "headers.X-List"}},
+		{name: "null header value", body: hookBody(map[string]any{"headers": map[string]any{"X-A": nil, "X-B": "b"}}), status: 422, fields: []string{"headers.X-A"}},
+		{name: "null event", body: hookBody(map[string]any{"events": []any{"user.created", nil}}), status: 422, fields: []string{"events[1]"}},
+		{name: "description of 1024 two-byte characters", body: hookBody(map[string]any{"description": strings.Repeat("é", 1024)}), status: 201},
+		{name: "description of 1025 characters", body: hookBody(map[string]any{"description": strings.Repeat("é", 1025)}), status: 422, fields: []string{"description"}},
+		{name: "header value of 1024 two-byte characters", body: hookBody(map[string]any{"headers": map[string]any{"X-Team": strings.Repeat("é", 1024)}}), status: 201},
 		{name: "headers not an object", body: hookBody(map[string]any{"headers": []any{"X-Team"}}), status: 422, fields: []string{"headers"}},
 		{name: "header names equal but for case", body: hookBody(map[string]any{"headers": map[string]any{"x-team": "a", "X-TEAM": "b"}}), status: 422, fields: []string{"headers.x-team"}},
 		{name: "every field bad at once", body: hookBody(map[string]any{
