@@ -63,6 +63,11 @@ func (s *Server) recoverWebhook(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if !w.Enabled {
+		// Every redelivery would stop at once and fail again.
+		s.fail(c, herald.Errorf(herald.EConflict, "webhook %s is disabled; enable it first (PATCH enabled: true)", w.ID))
+		return
+	}
 	if in.Since == nil {
 		s.fail(c, invalid(field("since", "is required")))
 		return

@@ -84,3 +84,16 @@ func TestRecoverSaysWhenMoreAreLeft(t *testing.T) {
 		})
 	}
 }
+
+// A disabled webhook's redeliveries would all stop at once: recover says
+// so instead of reporting them started.
+func TestRecoverDisabledWebhookIsConflict(t *testing.T) {
+	red := &flakyRedeliverer{}
+	e := newEnv(t, func(d *api.Deps) { d.Deliveries, d.Redeliverer = failedDeliveries{3}, red })
+	w := e.createWebhook(t, hookBody(map[string]any{"enabled": false}))
+	r := e.do(t, "POST", "/v1/webhooks/"+w.ID+"/recover", adminKey, `{"since":"2026-01-01T00:00:00Z"}`)
+	wantProblem(t, r, http.StatusConflict)
+	if red.calls != 0 {
+		t.Errorf("%d redeliveries started for a disabled webhook", red.calls)
+	}
+}

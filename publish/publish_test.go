@@ -268,3 +268,50 @@ func TestRedeliverPendingIsConflict(t *testing.T) {
 		t.Errorf("Redeliver(pending) = %v after %d starts, want a conflict and no start", err, len(st.starts))
 	}
 }
+
+// redeliverStore adds the event lookup redelivery needs to fakeStore.
+type redeliverStore struct{ *fakeStore }
+
+func (redeliverStore) GetEvent(_ context.Context, id string) (*herald.Event, error) {
+	return &herald.Event{ID: id, Name: "user.created"}, nil
+}
+
+// A disabled target would stop the redelivery at once and fail it again:
+// the caller hears so, and nothing starts or changes status.
+func TestRedeliverToDisabledTargetIsConflict(t *testing.T) {
+	fs := &fakeStore{
+		hooks: []*herald.Webhook{{ID: "wh_off", Enabled: false}, {ID: "wh_on", Enabled: true}},
+		cons:  []*herald.Connector{{ID: "con_off", Enabled: false}},
+	}
+	st := &fakeStarter{}
+	p := newPublisher(fs, st)
+	for _, id := range []string{"wh_off", "con_off", "wh_on"} {
+		fs.existDs = append(fs.existDs, &herald.Delivery{ID: "del_" + id, Status: herald.StatusFailed})
+	}
+	for _, tc := range []struct {
+		typ, id string
+		want    string
+	}{
+		{herald.TargetWebhook, "wh_off", herald.EConflict},
+		{herald.TargetConnector, "con_off", herald.EConflict},
+		{herald.TargetWebhook, "wh_on", ""},
+	} {
+		d := &herald.Delivery{ID: "del_" + tc.id, EventID: "evt_1", TargetType: tc.typ, TargetID: tc.id, Status: herald.StatusFailed}
+		_, err := p.Redeliver(context.Background(), redeliverStore{fs}, d)
+		got := ""
+		if err != nil {
+			got = herald.ErrorCode(err)
+		}
+		if got != tc.want {
+			t.Errorf("Redeliver to %s: %v (code %q), want code %q", tc.id, err, got, tc.want)
+		}
+	}
+	if len(st.starts) != 1 {
+		t.Errorf("%d workflows started, want 1 (the enabled webhook's)", len(st.starts))
+	}
+	for _, d := range fs.existDs[:2] {
+		if d.Status != herald.StatusFailed {
+			t.Errorf("delivery %s is %s after a refused redelivery, want failed", d.ID, d.Status)
+		}
+	}
+}

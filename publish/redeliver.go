@@ -32,8 +32,8 @@ func RedeliveryWorkflowID(deliveryID string) string { return "redeliver/" + deli
 // and its retry policy, in a workflow of its own. A delivery still pending
 // (its event's workflow, or a redelivery, is at it) is a conflict: two
 // workflows would overwrite each other's status and count one failed
-// delivery twice towards auto-disable. A target deleted since is
-// not_found.
+// delivery twice towards auto-disable. A disabled target is a conflict
+// too; a target deleted since is not_found.
 func (p *Publisher) Redeliver(ctx context.Context, s RedeliverStore, d *herald.Delivery) (string, error) {
 	if d.Status == herald.StatusPending {
 		return "", herald.Errorf(herald.EConflict, "delivery %s is still pending; retry it once it has failed", d.ID)
@@ -43,22 +43,28 @@ func (p *Publisher) Redeliver(ctx context.Context, s RedeliverStore, d *herald.D
 		return "", fmt.Errorf("load event: %w", err)
 	}
 	var t workflows.Target
+	enabled := false
 	switch d.TargetType {
 	case herald.TargetWebhook:
 		var w *herald.Webhook
 		if w, err = s.GetWebhook(ctx, d.TargetID); err == nil {
-			t = webhookTarget(w)
+			t, enabled = webhookTarget(w), w.Enabled
 		}
 	case herald.TargetConnector:
 		var c *herald.Connector
 		if c, err = s.GetConnector(ctx, d.TargetID); err == nil {
-			t = connectorTarget(c)
+			t, enabled = connectorTarget(c), c.Enabled
 		}
 	default:
 		err = herald.Errorf(herald.EInvalid, "unknown target type %q", d.TargetType)
 	}
 	if err != nil {
 		return "", fmt.Errorf("load target: %w", err)
+	}
+	if !enabled {
+		// The attempt would stop at once ("disabled") and the delivery
+		// fail again: the caller is told now, not after a silent failure.
+		return "", herald.Errorf(herald.EConflict, "%s %s is disabled; enable it first", d.TargetType, d.TargetID)
 	}
 	t.DeliveryID, t.PriorAttempts = d.ID, d.Attempts
 

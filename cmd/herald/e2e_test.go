@@ -337,8 +337,12 @@ func TestConsecutiveFailuresDisableWebhook(t *testing.T) {
 	rcv := newReceiver(t, 400)
 	id, _ := createWebhook(t, shared, map[string]any{"url": rcv.URL, "events": []string{"message.deleted"}})
 	limit := shared.cfg.DisableAfterFailures
+	var first string
 	for i := range limit {
-		publishEvent(t, shared, map[string]any{"event": "message.deleted", "data": map[string]any{"id": i}})
+		_, ev := publishEvent(t, shared, map[string]any{"event": "message.deleted", "data": map[string]any{"id": i}})
+		if i == 0 {
+			first = ev["id"].(string)
+		}
 	}
 	eventually(t, 20*time.Second, "webhook disabled", func() bool {
 		_, w := call(t, shared, "GET", "/v1/webhooks/"+id, nil)
@@ -354,6 +358,14 @@ func TestConsecutiveFailuresDisableWebhook(t *testing.T) {
 	time.Sleep(time.Second)
 	if n := len(rcv.requests()); n != before {
 		t.Errorf("disabled webhook got %d more requests", n-before)
+	}
+	// Disabled: retry and recover are refused rather than failing quietly.
+	failed := deliveryOf(t, shared, first, id)
+	if status, out := call(t, shared, "POST", "/v1/deliveries/"+failed["id"].(string)+"/retry", nil); status != http.StatusConflict {
+		t.Errorf("retry while disabled: %d %v, want 409", status, out)
+	}
+	if status, out := call(t, shared, "POST", "/v1/webhooks/"+id+"/recover", map[string]any{"since": "2020-01-01T00:00:00Z"}); status != http.StatusConflict {
+		t.Errorf("recover while disabled: %d %v, want 409", status, out)
 	}
 	// Enabled again: the count starts over, so one failure does not disable it.
 	if status, out := call(t, shared, "PATCH", "/v1/webhooks/"+id, map[string]any{"enabled": true}); status != http.StatusOK || out["disabled_reason"] != nil {
