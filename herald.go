@@ -96,6 +96,11 @@ type Event struct {
 	WorkflowID string          `json:"workflow_id"`
 }
 
+// IsTest reports whether e was made by a test send (POST
+// /v1/webhooks/{id}/test and the connector one), which runs outside any
+// workflow and so has no workflow ID.
+func (e *Event) IsTest() bool { return e.WorkflowID == "" }
+
 // Delivery is one event going to one target.
 type Delivery struct {
 	ID             string    `json:"id"`

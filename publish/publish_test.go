@@ -273,11 +273,16 @@ func TestRedeliverPendingIsConflict(t *testing.T) {
 type redeliverStore struct{ *fakeStore }
 
 func (redeliverStore) GetEvent(_ context.Context, id string) (*herald.Event, error) {
-	return &herald.Event{ID: id, Name: "user.created"}, nil
+	ev := &herald.Event{ID: id, Name: "user.created", WorkflowID: "event/" + id}
+	if id == "evt_test" {
+		ev.WorkflowID = "" // made by a test send
+	}
+	return ev, nil
 }
 
-// A disabled target would stop the redelivery at once and fail it again:
-// the caller hears so, and nothing starts or changes status.
+// A disabled target would stop the redelivery at once and fail it again,
+// and a test send's made-up data is no event to deliver: the caller hears
+// so, and nothing starts or changes status.
 func TestRedeliverToDisabledTargetIsConflict(t *testing.T) {
 	fs := &fakeStore{
 		hooks: []*herald.Webhook{{ID: "wh_off", Enabled: false}, {ID: "wh_on", Enabled: true}},
@@ -295,8 +300,13 @@ func TestRedeliverToDisabledTargetIsConflict(t *testing.T) {
 		{herald.TargetWebhook, "wh_off", herald.EConflict},
 		{herald.TargetConnector, "con_off", herald.EConflict},
 		{herald.TargetWebhook, "wh_on", ""},
+		{herald.TargetWebhook, "wh_on", herald.EConflict}, // a test send's delivery
 	} {
-		d := &herald.Delivery{ID: "del_" + tc.id, EventID: "evt_1", TargetType: tc.typ, TargetID: tc.id, Status: herald.StatusFailed}
+		ev := "evt_1"
+		if tc.want != "" && tc.id == "wh_on" {
+			ev = "evt_test"
+		}
+		d := &herald.Delivery{ID: "del_" + tc.id, EventID: ev, TargetType: tc.typ, TargetID: tc.id, Status: herald.StatusFailed}
 		_, err := p.Redeliver(context.Background(), redeliverStore{fs}, d)
 		got := ""
 		if err != nil {

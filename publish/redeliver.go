@@ -32,8 +32,8 @@ func RedeliveryWorkflowID(deliveryID string) string { return "redeliver/" + deli
 // and its retry policy, in a workflow of its own. A delivery still pending
 // (its event's workflow, or a redelivery, is at it) is a conflict: two
 // workflows would overwrite each other's status and count one failed
-// delivery twice towards auto-disable. A disabled target is a conflict
-// too; a target deleted since is not_found.
+// delivery twice towards auto-disable. A disabled target and a test send
+// are conflicts too; a target deleted since is not_found.
 func (p *Publisher) Redeliver(ctx context.Context, s RedeliverStore, d *herald.Delivery) (string, error) {
 	if d.Status == herald.StatusPending {
 		return "", herald.Errorf(herald.EConflict, "delivery %s is still pending; retry it once it has failed", d.ID)
@@ -41,6 +41,11 @@ func (p *Publisher) Redeliver(ctx context.Context, s RedeliverStore, d *herald.D
 	ev, err := s.GetEvent(ctx, d.EventID)
 	if err != nil {
 		return "", fmt.Errorf("load event: %w", err)
+	}
+	if ev.IsTest() {
+		// Its data is whatever the tester made up: not to be delivered
+		// as a real event, by hand or by recover.
+		return "", herald.Errorf(herald.EConflict, "delivery %s was a test send; send a new test instead", d.ID)
 	}
 	var t workflows.Target
 	enabled := false
