@@ -14,10 +14,16 @@ import (
 	"github.com/heraldhub/herald/workflows"
 )
 
+// DefaultStopTimeout is how long in-flight deliveries may finish on
+// shutdown unless Options say otherwise.
+const DefaultStopTimeout = 10 * time.Second
+
 // Options tune the worker. Zero values take the defaults below.
 type Options struct {
 	// StopTimeout is how long in-flight activities may finish on shutdown
-	// (default 10s; the SDK's own default cancels them at once).
+	// (default DefaultStopTimeout; the SDK's own default cancels them at
+	// once). The SDK waits it out once per internal worker, one after
+	// another, so a caller that wants one overall bound applies it itself.
 	StopTimeout time.Duration
 	// MaxConcurrentActivities bounds parallel deliveries (default 200).
 	MaxConcurrentActivities int
@@ -29,7 +35,7 @@ type Options struct {
 // workflow start hand new workflows straight to this worker.
 func New(c client.Client, taskQueue string, acts *activities.Activities, opts Options) sdkworker.Worker {
 	if opts.StopTimeout == 0 {
-		opts.StopTimeout = 10 * time.Second
+		opts.StopTimeout = DefaultStopTimeout
 	}
 	if opts.MaxConcurrentActivities == 0 {
 		opts.MaxConcurrentActivities = 200

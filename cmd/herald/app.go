@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -341,6 +342,29 @@ func (m *Main) TemporalFailed() <-chan struct{} {
 	return m.temporal.Failed()
 }
 
+// stopWorker stops the worker, giving in-flight deliveries the stop
+// timeout once. The SDK waits it out for each of its internal workers in
+// turn (workflow tasks, local activities, activities), two or three times
+// in all; past the bound, shutdown goes on, and the deliveries still
+// running are retried after the next start.
+func (m *Main) stopWorker() {
+	w, done := m.worker, make(chan struct{})
+	go func() {
+		defer close(done)
+		w.Stop()
+	}()
+	timeout := cmp.Or(m.cfg.WorkerStopTimeout, worker.DefaultStopTimeout)
+	select {
+	case <-done:
+	case <-time.After(timeout + stopGrace):
+		m.log.Warn("in-flight deliveries did not finish within the stop timeout; they are retried after the next start", "timeout", timeout)
+	}
+}
+
+// stopGrace is what the worker may take beyond the stop timeout to wind
+// down once nothing is running.
+const stopGrace = time.Second
+
 // Close stops everything Start started, in order. It is safe to call more
 // than once.
 func (m *Main) Close() {
@@ -354,7 +378,7 @@ func (m *Main) Close() {
 		m.http = nil
 	}
 	if m.worker != nil {
-		m.worker.Stop()
+		m.stopWorker()
 		m.worker = nil
 	}
 	if m.client != nil {

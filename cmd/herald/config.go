@@ -137,6 +137,9 @@ func (c *Config) Validate() error {
 	if c.DisableAfterFailures < 0 {
 		return errors.New("--disable-after-failures must not be negative")
 	}
+	if c.WorkerStopTimeout <= 0 {
+		return errors.New("--worker-stop-timeout must be positive")
+	}
 	if c.LogLevel == "" {
 		c.LogLevel = "info"
 	}

@@ -55,6 +55,7 @@ func TestConfigFromFlagsAndEnvironment(t *testing.T) {
 		{"dev", "--log-level", "loud"}, {"dev", "--http-addr", "8080"}, {"dev", "--http-addr", "localhost:"},
 		{"bench", "--rate", "0"}, {"bench", "--events", "-1"}, {"bench", "--concurrency", "0"},
 		{"bench", "--paced-for", "0s"}, {"bench", "--only", "fanout2"},
+		{"dev", "--worker-stop-timeout", "-5s"}, {"worker", "--worker-stop-timeout", "0s"},
 	} {
 		if _, err := parseConfig(bad, func(string) string { return "" }); err == nil {
 			t.Errorf("parseConfig(%q) accepted", bad)

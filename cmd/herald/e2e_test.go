@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
@@ -504,5 +505,44 @@ func TestIngestFromPerscom(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	if n := len(rcv.requests()); n != 1 {
 		t.Errorf("receiver got %d requests for one ingested event", n)
+	}
+}
+
+// README: on Ctrl-C in-flight deliveries get the worker stop timeout,
+// once. The SDK waits it out per internal worker, one after another, so
+// without an overall bound a hung receiver held shutdown for two to three
+// times as long.
+func TestShutdownWaitsTheStopTimeoutOnce(t *testing.T) {
+	release := make(chan struct{})
+	arrived := make(chan struct{}, 1)
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hung.Close()
+	defer close(release)
+
+	cfg := testConfig(t.TempDir())
+	cfg.WorkerStopTimeout = 5 * time.Second
+	h, err := start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	createWebhook(t, h, map[string]any{"url": hung.URL, "events": []string{"calendar.deleted"}, "timeout_seconds": 30})
+	publishEvent(t, h, map[string]any{"event": "calendar.deleted", "data": map[string]any{"id": 1}})
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the delivery never reached the receiver")
+	}
+	// The rest of Close (client, Temporal server, database) takes a second
+	// or two; the SDK alone would wait 10 to 15 s.
+	began := time.Now()
+	h.Close()
+	if took := time.Since(began); took < cfg.WorkerStopTimeout-500*time.Millisecond || took > cfg.WorkerStopTimeout+stopGrace+3*time.Second {
+		t.Errorf("shutdown with a delivery in flight took %v; want about the stop timeout, %v", took, cfg.WorkerStopTimeout)
 	}
 }
