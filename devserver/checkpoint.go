@@ -38,7 +38,7 @@ func startCheckpointer(logger *slog.Logger, paths ...string) (*checkpointer, err
 	for _, p := range paths {
 		// synchronous(FULL): the checkpoint syncs the WAL before it copies
 		// and the database file after, as the server's own would.
-		db, err := sql.Open("sqlite", "file:"+p+"?_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)")
+		db, err := sql.Open("sqlite", "file:"+uriPath(p)+"?_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)")
 		if err != nil {
 			for _, d := range dbs {
 				d.Close()

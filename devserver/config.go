@@ -39,7 +39,7 @@ const (
 func sqlConfig(dbPath string) *config.SQL {
 	return &config.SQL{
 		PluginName:   sqliteplugin.PluginName,
-		DatabaseName: dbPath,
+		DatabaseName: uriPath(dbPath), // the plugin makes it "file:<name>?<attributes>"
 		ConnectAttributes: map[string]string{
 			"mode":         "rwc",
 			"journal_mode": "wal",
@@ -260,4 +260,10 @@ func devDynamicConfig() dynamicconfig.StaticClient {
 		// A laptop does not need 128k cached workflows.
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 8192,
 	}
+}
+
+// uriPath is path as the path of an SQLite "file:" URI: SQLite decodes %XX
+// there, and a '?' or '#' would end the path.
+func uriPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }

@@ -149,7 +149,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		if err := prepareSchema(cfg.VisibilityDBPath, visSQL); err != nil {
 			return nil, fmt.Errorf("devserver: %w", err)
 		}
-		if err := trimVisibilityIndexes(cfg.VisibilityDBPath); err != nil {
+		if err := indexSearchAttributes(cfg); err != nil {
 			return nil, fmt.Errorf("devserver: %w", err)
 		}
 	}
@@ -219,8 +219,16 @@ func (s *Server) setup(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("connect to temporal frontend: %w", err)
 	}
 	defer c.Close()
-	if err := ensureNamespace(ctx, c, cfg); err != nil {
+	added, err := ensureNamespace(ctx, c, cfg)
+	if err != nil {
 		return err
+	}
+	if added && cfg.VisibilityDBPath != "" {
+		// Slots picked just now, for an existing namespace, get their
+		// index while the server runs.
+		if err := indexSearchAttributes(cfg); err != nil {
+			return err
+		}
 	}
 	if cfg.UIPort != -1 {
 		if s.ui, err = startUI(ctx, cfg.IP, cfg.UIPort, s.frontendAddr, cfg.Namespace); err != nil {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -34,12 +36,29 @@ func prepareDB(cfg Config, sql *config.SQL) error {
 		return fmt.Errorf("namespace %q: %w", cfg.Namespace, err)
 	}
 	ns.Detail.Config.Retention = durationpb.New(cfg.Retention)
+	// Temporal puts each attribute in a random free slot of its type;
+	// the first slots instead keep a new database's layout the same on
+	// every machine, with HeraldEvent on Keyword01.
+	ns.Detail.Config.CustomSearchAttributeAliases = firstSlots(cfg.SearchAttributes)
 	// A no-op when the namespace exists (schema/sqlite/setup.go,
 	// createNamespaceIfNotExists); ensureNamespace settles the rest.
 	if err := sqliteschema.CreateNamespaces(sql, ns); err != nil {
 		return fmt.Errorf("create namespace %q: %w", cfg.Namespace, err)
 	}
 	return nil
+}
+
+// firstSlots maps search attributes, in name order, to the lowest-numbered
+// visibility columns of their types: field name ("Keyword01") to alias.
+func firstSlots(attrs map[string]enumspb.IndexedValueType) map[string]string {
+	used := map[enumspb.IndexedValueType]int{}
+	out := make(map[string]string, len(attrs))
+	for _, name := range slices.Sorted(maps.Keys(attrs)) {
+		typ := attrs[name]
+		used[typ]++
+		out[fmt.Sprintf("%s%02d", typ.String(), used[typ])] = name
+	}
+	return out
 }
 
 // prepareSchema creates Temporal's schema when the file at path is new.
@@ -72,12 +91,12 @@ func removeDB(path string) {
 // running frontend: retention set to cfg.Retention, and every configured
 // search attribute registered. Waits until the frontend accepts newly added
 // search attributes, so that workflows can be started with them as soon as
-// Start returns.
-func ensureNamespace(ctx context.Context, c client.Client, cfg Config) error {
+// Start returns. It reports whether it added any.
+func ensureNamespace(ctx context.Context, c client.Client, cfg Config) (added bool, err error) {
 	wf := c.WorkflowService()
 	desc, err := wf.DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: cfg.Namespace})
 	if err != nil {
-		return fmt.Errorf("describe namespace %q: %w", cfg.Namespace, err)
+		return false, fmt.Errorf("describe namespace %q: %w", cfg.Namespace, err)
 	}
 	if desc.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration() != cfg.Retention {
 		// CreateNamespaces leaves an existing namespace alone, so this is
@@ -89,15 +108,15 @@ func ensureNamespace(ctx context.Context, c client.Client, cfg Config) error {
 			},
 		})
 		if err != nil {
-			return fmt.Errorf("set retention of namespace %q: %w", cfg.Namespace, err)
+			return false, fmt.Errorf("set retention of namespace %q: %w", cfg.Namespace, err)
 		}
 	}
 
-	added, err := addSearchAttributes(ctx, c.OperatorService(), cfg)
+	names, err := addSearchAttributes(ctx, c.OperatorService(), cfg)
 	if err != nil {
-		return err
+		return false, err
 	}
-	return waitSearchAttributes(ctx, wf, cfg.Namespace, added)
+	return len(names) > 0, waitSearchAttributes(ctx, wf, cfg.Namespace, names)
 }
 
 // addSearchAttributes registers the configured search attributes that the
