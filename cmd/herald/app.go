@@ -89,6 +89,11 @@ func (m *Main) Start(ctx context.Context) (err error) {
 			m.Close()
 		}
 	}()
+	if m.cfg.Command != "temporal" {
+		if err := m.listen(); err != nil {
+			return err
+		}
+	}
 	if m.runs("dev", "temporal", "bench") {
 		if err := m.startTemporal(ctx); err != nil {
 			return err
@@ -287,14 +292,21 @@ func (m *Main) startWorkerHTTP() error {
 	return m.serve(mux)
 }
 
-// serve listens on the HTTP address and serves handler until Close.
-func (m *Main) serve(handler http.Handler) error {
+// listen takes the HTTP address, first thing in Start: a port that is
+// taken fails the start before Temporal or the worker are up.
+func (m *Main) listen() error {
 	ln, err := net.Listen("tcp", m.cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.cfg.HTTPAddr, err)
 	}
 	m.httpLn = ln
 	m.HTTPURL = "http://" + ln.Addr().String()
+	return nil
+}
+
+// serve serves handler on the listener until Close.
+func (m *Main) serve(handler http.Handler) error {
+	ln := m.httpLn
 	// No ReadTimeout or WriteTimeout: the live log stream is long-lived and
 	// sets its own write deadlines.
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
@@ -376,7 +388,10 @@ func (m *Main) Close() {
 		}
 		cancel()
 		m.http = nil
+	} else if m.httpLn != nil {
+		_ = m.httpLn.Close() // Start failed before serving
 	}
+	m.httpLn = nil
 	if m.worker != nil {
 		m.stopWorker()
 		m.worker = nil

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -147,8 +148,8 @@ func (c *Config) Validate() error {
 	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return fmt.Errorf("--log-level: want debug, info, warn or error, got %q", c.LogLevel)
 	}
-	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
-		return fmt.Errorf("--http-addr: want host:port, got %q", c.HTTPAddr)
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || !validPort(port) {
+		return fmt.Errorf("--http-addr: want host:port (port 0 to 65535), got %q", c.HTTPAddr)
 	}
 	// Keys pasted into environment files often carry a trailing newline.
 	c.AdminKey = strings.TrimSpace(c.AdminKey)
@@ -158,6 +159,11 @@ func (c *Config) Validate() error {
 		return c.Bench.validate()
 	}
 	return nil
+}
+
+func validPort(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 0 && n <= 65535
 }
 
 // isPostgres reports whether the database URL names PostgreSQL.
@@ -171,9 +177,14 @@ func (c *Config) sqlitePath() string { return strings.TrimPrefix(c.DatabaseURL, 
 // redactURL shows a database URL without what could be a password: the
 // user information and every query value.
 func redactURL(s string) string {
+	scheme, _, isURL := strings.Cut(s, "://")
 	u, err := url.Parse(s)
-	if err != nil {
-		scheme, _, _ := strings.Cut(s, "://")
+	switch {
+	case !isURL:
+		// A key=value DSN or a MySQL-style one: any part may be the
+		// password.
+		return "(not a URL)"
+	case err != nil:
 		return scheme + "://(unparsable)"
 	}
 	if u.User != nil {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -55,6 +57,7 @@ func TestConfigFromFlagsAndEnvironment(t *testing.T) {
 		{"dev", "--log-level", "loud"}, {"dev", "--http-addr", "8080"}, {"dev", "--http-addr", "localhost:"},
 		{"bench", "--rate", "0"}, {"bench", "--events", "-1"}, {"bench", "--concurrency", "0"},
 		{"bench", "--paced-for", "0s"}, {"bench", "--only", "fanout2"},
+		{"dev", "--http-addr", "127.0.0.1:99999"}, {"dev", "--http-addr", "127.0.0.1:http"},
 		{"dev", "--worker-stop-timeout", "-5s"}, {"worker", "--worker-stop-timeout", "0s"},
 	} {
 		if _, err := parseConfig(bad, func(string) string { return "" }); err == nil {
@@ -122,6 +125,11 @@ func TestRedactURL(t *testing.T) {
 			t.Errorf("redactURL(%q) = %q, want the scheme kept", u, got)
 		}
 	}
+	for _, dsn := range []string{"host=db user=u password=hunter2 dbname=x", "u:hunter2@tcp(db:3306)/x"} {
+		if got := redactURL(dsn); strings.Contains(got, "hunter2") {
+			t.Errorf("redactURL(%q) = %q, shows the password", dsn, got)
+		}
+	}
 	if got := redactURL("postgres://db.internal:5432/herald"); got != "postgres://db.internal:5432/herald" {
 		t.Errorf("redactURL changed a URL without secrets: %q", got)
 	}
@@ -137,5 +145,26 @@ func TestDashboardIsServed(t *testing.T) {
 	if resp.Request.URL.Path != "/dashboard/" || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") ||
 		!strings.Contains(string(body), "app.js") || resp.Header.Get("Content-Security-Policy") == "" {
 		t.Errorf("GET / ended at %s with %s, CSP %q", resp.Request.URL.Path, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Security-Policy"))
+	}
+}
+
+// A taken HTTP port fails the start before Temporal or the worker come up,
+// so no worker runs deliveries for a process that is about to exit.
+func TestBusyHTTPAddressFailsFirst(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	cfg := testConfig(t.TempDir())
+	cfg.HTTPAddr = busy.Addr().String()
+	m := NewMain(cfg, slog.New(slog.DiscardHandler), io.Discard)
+	err = m.Start(context.Background())
+	m.Close()
+	if err == nil || !strings.Contains(err.Error(), "listen on") {
+		t.Fatalf("Start on a taken port: %v, want a listen error", err)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, "temporal.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("temporal.db exists (%v): Temporal started before the port was checked", err)
 	}
 }

@@ -31,18 +31,25 @@ func run(cfg Config) error {
 	log := newLogger(cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// After the first signal, a second one ends the process at once,
+		// without waiting for in-flight deliveries or a start-up's cleanup.
+		<-ctx.Done()
+		stop()
+	}()
 	if cfg.Command == "bench" {
 		return runBench(ctx, cfg)
 	}
 	m := NewMain(cfg, log, os.Stdout)
 	if err := m.Start(ctx); err != nil {
+		if ctx.Err() != nil {
+			log.Info("interrupted during start-up")
+			return nil
+		}
 		return err
 	}
 	select {
 	case <-ctx.Done():
-		// A second Ctrl-C now ends the process at once, without waiting
-		// for in-flight deliveries.
-		stop()
 		log.Info("shutting down; interrupt again to stop at once")
 		m.Close()
 		return nil
