@@ -110,28 +110,44 @@ func checkEvent(in *eventInput) (publish.Request, error) {
 	return r, nil
 }
 
-// traceID takes the trace ID of a W3C traceparent header, or "" to let the
-// publisher generate one.
-func traceID(traceparent string) string {
-	// version "-" trace-id "-" parent-id "-" flags: 00-<32 hex>-<16 hex>-<2 hex>
-	if len(traceparent) < 55 || traceparent[2] != '-' || traceparent[35] != '-' {
+// traceID takes the trace ID of a W3C traceparent header, or "" (the
+// publisher then generates one) when the header is not a valid one:
+// version "-" trace-id "-" parent-id "-" flags, 00-<32 hex>-<16 hex>-<2 hex>,
+// version ff invalid, version 00 exactly that long, later versions
+// possibly followed by "-" and more fields.
+func traceID(tp string) string {
+	if len(tp) < 55 || tp[2] != '-' || tp[35] != '-' || tp[52] != '-' {
 		return ""
 	}
-	return validTraceID(traceparent[3:35])
+	version, parent, flags := tp[0:2], tp[36:52], tp[53:55]
+	switch {
+	case !lowerHex(version) || version == "ff" || !lowerHex(flags):
+		return ""
+	case !lowerHex(parent) || parent == "0000000000000000":
+		return ""
+	case version == "00" && len(tp) != 55, len(tp) > 55 && tp[55] != '-':
+		return ""
+	}
+	return validTraceID(tp[3:35])
 }
 
 // validTraceID returns id when it is a W3C trace ID (32 lowercase hex
 // digits, not all zero), else "".
 func validTraceID(id string) string {
-	if len(id) != 32 || id == "00000000000000000000000000000000" {
+	if len(id) != 32 || id == "00000000000000000000000000000000" || !lowerHex(id) {
 		return ""
 	}
-	for _, r := range id {
+	return id
+}
+
+// lowerHex reports whether s is lowercase hexadecimal digits only.
+func lowerHex(s string) bool {
+	for _, r := range s {
 		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
-			return ""
+			return false
 		}
 	}
-	return id
+	return true
 }
 
 type eventView struct {

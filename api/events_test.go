@@ -98,14 +98,26 @@ func TestPublishEvent(t *testing.T) {
 	})
 
 	t.Run("traceparent", func(t *testing.T) {
-		req, _ := http.NewRequest("POST", e.srv.URL+"/v1/events", strings.NewReader(`{"event": "user.deleted", "data": {}}`))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+adminKey)
-		req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
-		wantStatus(t, e.request(t, req), http.StatusAccepted)
-		reqs := e.pub.requests()
-		if last := reqs[len(reqs)-1]; last.TraceID != "4bf92f3577b34da6a3ce929d0e0e4736" {
-			t.Errorf("trace id = %q, want the traceparent's", last.TraceID)
+		const trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+		for header, want := range map[string]string{
+			"00-" + trace + "-00f067aa0ba902b7-01":                    trace,
+			"01-" + trace + "-00f067aa0ba902b7-01-more":               trace, // a later version may add fields
+			"ff-" + trace + "-00f067aa0ba902b7-01":                    "",    // version ff is invalid
+			"00-" + trace + "-0000000000000000-01":                    "",    // all-zero parent
+			"00-" + trace + "-00f067aa0ba902b7-01-extra":              "",    // version 00 is exactly 55 long
+			"00-" + trace + "-zzzzzzzzzzzzzzzz-01":                    "",
+			"00-" + trace + "-00f067aa0ba902b7-0g":                    "",
+			"00-00000000000000000000000000000000-00f067aa0ba902b7-01": "",
+		} {
+			req, _ := http.NewRequest("POST", e.srv.URL+"/v1/events", strings.NewReader(`{"event": "user.deleted", "data": {}}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+adminKey)
+			req.Header.Set("traceparent", header)
+			wantStatus(t, e.request(t, req), http.StatusAccepted)
+			reqs := e.pub.requests()
+			if last := reqs[len(reqs)-1]; last.TraceID != want {
+				t.Errorf("traceparent %q: trace id = %q, want %q", header, last.TraceID, want)
+			}
 		}
 	})
 
