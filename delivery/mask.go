@@ -25,15 +25,30 @@ func sensitiveHeader(name string) bool {
 	return false
 }
 
-// maskHeaders flattens request headers for the log, masking sensitive values.
+// maskHeaders flattens headers for the log, masking sensitive values and
+// the credentials in a redirect's Location.
 func maskHeaders(h http.Header) map[string]string {
 	out := flatten(h)
 	for k := range out {
-		if sensitiveHeader(k) {
+		switch {
+		case sensitiveHeader(k):
 			out[k] = masked
+		case http.CanonicalHeaderKey(k) == "Location":
+			out[k] = maskLocation(out[k])
 		}
 	}
 	return out
+}
+
+// maskLocation is a Location header's URL with credentials masked as in
+// maskURL (its query too: a redirect's query is the receiver's, not the
+// envelope), or the mask when it is no URL at all.
+func maskLocation(v string) string {
+	u, err := url.Parse(v)
+	if err != nil {
+		return masked
+	}
+	return maskURL(u, true)
 }
 
 // flatten joins repeated header values with ", ".
@@ -75,18 +90,17 @@ func maskURL(u *url.URL, maskQuery bool) string {
 		}
 	}
 	if maskQuery && c.RawQuery != "" {
-		q := c.Query()
-		changed := false
-		for k := range q {
-			if sensitiveHeader(k) {
-				q[k] = []string{masked}
-				changed = true
+		// Pair by pair, so the rest of the query reads as it was sent.
+		pairs := strings.Split(c.RawQuery, "&")
+		for i, p := range pairs {
+			k, _, hasValue := strings.Cut(p, "=")
+			if name, err := url.QueryUnescape(k); hasValue && (err != nil || sensitiveHeader(name)) {
+				pairs[i] = k + "=" + masked
 			}
 		}
-		if changed {
-			c.RawQuery = q.Encode()
-		}
+		c.RawQuery = strings.Join(pairs, "&")
 	}
+	c.Fragment, c.RawFragment = "", "" // never sent
 	if tokenUser {
 		return strings.Replace(c.String(), "://", "://"+masked+"@", 1)
 	}

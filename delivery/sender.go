@@ -47,13 +47,19 @@ func NewSender(client *http.Client, now func() time.Time) *Sender {
 	return &Sender{client: client, now: now}
 }
 
+// maxRequestTimeout is the longest timeout a webhook may set.
+const maxRequestTimeout = 60 * time.Second
+
 // NewHTTPClient returns the client Herald delivers with: no redirects
 // followed, generous connection reuse, no overall timeout (each request gets
 // its webhook's timeout through its context). Unless allowPrivate is set, it
 // refuses to connect to non-public addresses (checked on the address
 // actually dialled).
 func NewHTTPClient(allowPrivate bool) *http.Client {
-	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	// Connecting and the TLS handshake get as long as the longest webhook
+	// timeout (SPEC §5: 1..60 s); each request's own timeout, through its
+	// context, is what ends them.
+	dialer := &net.Dialer{Timeout: maxRequestTimeout, KeepAlive: 30 * time.Second}
 	if !allowPrivate {
 		dialer.Control = netguard.Control
 	}
@@ -62,6 +68,7 @@ func NewHTTPClient(allowPrivate bool) *http.Client {
 	t.Proxy = nil
 	t.MaxIdleConns = 512
 	t.MaxIdleConnsPerHost = 128
+	t.TLSHandshakeTimeout = maxRequestTimeout
 	return &http.Client{
 		Transport:     t,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -118,7 +125,7 @@ func (s *Sender) Send(ctx context.Context, a Attempt) (*herald.LogEntry, Outcome
 		if !out.Success {
 			msg := out.Reason
 			if loc := resp.Header.Get("Location"); loc != "" && resp.StatusCode < 400 {
-				msg += " (Location: " + loc + ")"
+				msg += " (Location: " + maskLocation(loc) + ")"
 			}
 			entry.Error = &msg
 		}

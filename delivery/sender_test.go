@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -417,6 +418,15 @@ func TestSendLogEntryMasksURLSecrets(t *testing.T) {
 		}
 	}
 
+	// The mask replaces the value in place: the rest of the query reads
+	// as sent, in its order and encoding, and the fragment (never sent)
+	// is not shown.
+	u = rc.URL + "/hook?z=1&api_key=k%2Fey&a=b%20c&flag#section"
+	entry, _ = send(t, localSender(), testWebhook(u, "POST", rawSecret), 1)
+	if want := rc.URL + "/hook?z=1&api_key=********&a=b%20c&flag"; entry.Request.URL != want {
+		t.Errorf("logged URL = %q, want %q", entry.Request.URL, want)
+	}
+
 	// A token given as the user name alone is masked, and no password
 	// that was never sent appears.
 	u = strings.Replace(rc.URL, "http://", "http://sk_live_abc123@", 1) + "/hook"
@@ -447,6 +457,24 @@ func TestSendDoesNotFollowRedirects(t *testing.T) {
 				t.Errorf("log error = %v, want it to name the Location %s/elsewhere", deref(entry.Error), target.URL)
 			}
 		})
+	}
+}
+
+// A redirect to a login page may carry a token in its Location: the log
+// shows where it pointed, with the token masked, in the response headers
+// and in the error alike.
+func TestSendMasksCredentialsInLocation(t *testing.T) {
+	redirector := newReceiver(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "https://login.example/cb?session_token=s3cr3t&next=%2Fhome")
+		w.WriteHeader(http.StatusFound)
+	})
+	entry, _ := send(t, localSender(), testWebhook(redirector.URL, "POST", rawSecret), 1)
+	want := "https://login.example/cb?session_token=********&next=%2Fhome"
+	if entry.Response == nil || entry.Response.Headers["Location"] != want {
+		t.Errorf("logged Location = %v, want %q", entry.Response, want)
+	}
+	if entry.Error == nil || !strings.Contains(*entry.Error, want) || strings.Contains(*entry.Error, "s3cr3t") {
+		t.Errorf("log error = %q, want the masked Location", deref(entry.Error))
 	}
 }
 
@@ -575,4 +603,39 @@ func deref(s *string) string {
 		return "<nil>"
 	}
 	return *s
+}
+
+// SPEC §5 lets a webhook wait up to 60 s. Connecting and the TLS handshake
+// are part of that time, not capped shorter by the transport (Go's default
+// handshake timeout is 10 s): only the request's own timeout ends them.
+func TestSendConnectAndHandshakeGetTheWebhookTimeout(t *testing.T) {
+	for _, allowPrivate := range []bool{false, true} {
+		tr := delivery.NewHTTPClient(allowPrivate).Transport.(*http.Transport)
+		if tr.TLSHandshakeTimeout < 60*time.Second {
+			t.Errorf("TLS handshake timeout %v, want at least 60s", tr.TLSHandshakeTimeout)
+		}
+	}
+	// A TLS server that never answers the handshake: the attempt ends at
+	// the webhook's timeout, whatever it is.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	wh := testWebhook("https://"+ln.Addr().String()+"/", "POST", rawSecret)
+	wh.TimeoutSeconds = 2
+	start := time.Now()
+	_, out := send(t, localSender(), wh, 1)
+	if elapsed := time.Since(start); elapsed < 1900*time.Millisecond || elapsed > 3*time.Second || !out.Retryable {
+		t.Errorf("silent TLS server: %+v after %v, want a retryable timeout after about 2s", out, elapsed)
+	}
 }
