@@ -113,6 +113,11 @@ type Delivery struct {
 	LastError      *string   `json:"last_error"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
+	// Generation moves on each time a redelivery reopens the delivery.
+	// An attempt planned for an earlier generation (an event workflow
+	// still in backoff when the delivery was stopped and then reopened)
+	// finds it changed and stops instead of sending.
+	Generation int `json:"-"`
 }
 
 // LogRequest is the request half of a log entry. Note, when set, says

@@ -90,7 +90,7 @@ func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (wo
 	if !info.IsLocalActivity {
 		// A retry: the delivery may have been stopped while it waited
 		// (its target disabled, and maybe enabled again since).
-		if err := a.stillPending(ctx, in.DeliveryID, number); err != nil {
+		if err := a.stillPending(ctx, in.DeliveryID, in.Generation, number); err != nil {
 			return workflows.DeliverResult{}, err
 		}
 	}
@@ -116,8 +116,16 @@ func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (wo
 // FinishDelivery marks a delivery failed after its last attempt and, when
 // the failure counts against the webhook, may disable it (SPEC §6).
 func (a *Activities) FinishDelivery(ctx context.Context, in workflows.FinishInput) error {
+	d, err := a.store.GetDelivery(ctx, in.DeliveryID)
+	if err == nil && d.Generation != in.Generation {
+		// A redelivery reopened it: its state and outcome are the
+		// redelivery's now, and this workflow stopped without a request.
+		return nil
+	}
 	reason := in.Reason
-	err := a.store.RecordAttempt(ctx, in.DeliveryID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason})
+	if err == nil {
+		err = a.store.RecordAttempt(ctx, in.DeliveryID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason})
+	}
 	if herald.IsNotFound(err) {
 		// No such delivery: its event was withdrawn because the workflow
 		// seemed not to start (publish.Publish). No delivery failed.
@@ -146,18 +154,23 @@ func (a *Activities) FinishDelivery(ctx context.Context, in workflows.FinishInpu
 }
 
 // stillPending ends the attempt without a request when the delivery is no
-// longer pending: something stopped it (store.Store's disabling writes)
-// while it waited for this attempt. Its stored state stays as it is.
-func (a *Activities) stillPending(ctx context.Context, deliveryID string, number int) error {
+// longer pending, or no longer this workflow's: something stopped it
+// (store.Store's disabling writes) while it waited for this attempt, and
+// maybe a redelivery reopened it since (a new generation). Its stored
+// state stays as it is.
+func (a *Activities) stillPending(ctx context.Context, deliveryID string, generation, number int) error {
 	d, err := a.store.GetDelivery(ctx, deliveryID)
 	if err != nil {
 		return a.loadError("delivery", err, number)
 	}
-	if d.Status == herald.StatusPending {
+	if d.Status == herald.StatusPending && d.Generation == generation {
 		return nil
 	}
 	reason := "delivery already " + d.Status
-	if d.Status == herald.StatusFailed && d.LastError != nil {
+	switch {
+	case d.Generation != generation:
+		reason = "delivery taken over by a redelivery"
+	case d.Status == herald.StatusFailed && d.LastError != nil:
 		reason = *d.LastError
 	}
 	return temporal.NewApplicationErrorWithOptions(reason, workflows.ErrStopped, temporal.ApplicationErrorOptions{NonRetryable: true})

@@ -272,7 +272,7 @@ func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*h
 		ids[i] = t.ID
 		// A restarted delivery may have made attempts already: numbering
 		// goes on from them, as in a redelivery.
-		t.DeliveryID, t.PriorAttempts = deliveries[i].ID, deliveries[i].Attempts
+		t.DeliveryID, t.PriorAttempts, t.Generation = deliveries[i].ID, deliveries[i].Attempts, deliveries[i].Generation
 		in.Targets = append(in.Targets, t)
 	}
 	attrs := []temporal.SearchAttributeUpdate{workflows.SearchEvent.ValueSet(ev.Name)}

@@ -78,6 +78,20 @@ func (s *fakeStore) RecordAttempt(_ context.Context, id string, rec store.Attemp
 	return herald.Errorf(herald.ENotFound, "delivery not found")
 }
 
+func (s *fakeStore) ReopenDelivery(_ context.Context, id string) (*herald.Delivery, error) {
+	for _, d := range s.existDs {
+		if d.ID == id {
+			if d.Status == herald.StatusPending {
+				return nil, store.StillPending(id)
+			}
+			d.Status, d.Generation = herald.StatusPending, d.Generation+1
+			c := *d
+			return &c, nil
+		}
+	}
+	return nil, herald.Errorf(herald.ENotFound, "delivery not found")
+}
+
 // fakeStarter records workflow starts and answers with err.
 type fakeStarter struct {
 	starts []client.StartWorkflowOptions
@@ -323,5 +337,24 @@ func TestRedeliverToDisabledTargetIsConflict(t *testing.T) {
 		if d.Status != herald.StatusFailed {
 			t.Errorf("delivery %s is %s after a refused redelivery, want failed", d.ID, d.Status)
 		}
+	}
+}
+
+// A redelivery reopens its delivery in a new generation, which its
+// workflow carries, and replaces a redelivery workflow left running for an
+// earlier generation (one whose delivery was stopped).
+func TestRedeliverStartsANewGeneration(t *testing.T) {
+	fs := &fakeStore{hooks: []*herald.Webhook{{ID: "wh_on", Enabled: true}}}
+	fs.existDs = []*herald.Delivery{{ID: "del_1", Status: herald.StatusFailed, Attempts: 3, Generation: 1}}
+	st := &fakeStarter{}
+	d := &herald.Delivery{ID: "del_1", EventID: "evt_1", TargetType: herald.TargetWebhook, TargetID: "wh_on", Status: herald.StatusFailed, Attempts: 3, Generation: 1}
+	if _, err := newPublisher(fs, st).Redeliver(context.Background(), redeliverStore{fs}, d); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.starts) != 1 || st.starts[0].WorkflowIDConflictPolicy != enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING {
+		t.Fatalf("starts %+v, want one that terminates a stale redelivery", st.starts)
+	}
+	if tg := st.inputs[0].Targets[0]; tg.Generation != 2 || tg.PriorAttempts != 3 || fs.existDs[0].Status != herald.StatusPending {
+		t.Errorf("target %+v, stored %+v: want generation 2, prior attempts 3, pending", tg, fs.existDs[0])
 	}
 }

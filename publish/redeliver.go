@@ -2,11 +2,9 @@ package publish
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -21,6 +19,7 @@ type RedeliverStore interface {
 	GetWebhook(ctx context.Context, id string) (*herald.Webhook, error)
 	GetConnector(ctx context.Context, id string) (*herald.Connector, error)
 	RecordAttempt(ctx context.Context, deliveryID string, rec store.AttemptRecord) error
+	ReopenDelivery(ctx context.Context, id string) (*herald.Delivery, error)
 }
 
 // RedeliveryWorkflowID is the workflow of a manual redelivery. One runs at
@@ -36,7 +35,7 @@ func RedeliveryWorkflowID(deliveryID string) string { return "redeliver/" + deli
 // are conflicts too; a target deleted since is not_found.
 func (p *Publisher) Redeliver(ctx context.Context, s RedeliverStore, d *herald.Delivery) (string, error) {
 	if d.Status == herald.StatusPending {
-		return "", herald.Errorf(herald.EConflict, "delivery %s is still pending; retry it once it has failed", d.ID)
+		return "", store.StillPending(d.ID)
 	}
 	ev, err := s.GetEvent(ctx, d.EventID)
 	if err != nil {
@@ -71,34 +70,37 @@ func (p *Publisher) Redeliver(ctx context.Context, s RedeliverStore, d *herald.D
 		// fail again: the caller is told now, not after a silent failure.
 		return "", herald.Errorf(herald.EConflict, "%s %s is disabled; enable it first", d.TargetType, d.TargetID)
 	}
-	t.DeliveryID, t.PriorAttempts = d.ID, d.Attempts
 
 	wid := RedeliveryWorkflowID(d.ID)
 	opts := client.StartWorkflowOptions{
-		ID:                                       wid,
-		TaskQueue:                                p.taskQueue,
-		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		EnableEagerStart:                         true,
+		ID:                    wid,
+		TaskQueue:             p.taskQueue,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		// A redelivery still running here works for an earlier
+		// generation: its delivery was stopped (it is not pending, or
+		// ReopenDelivery below refuses), and it would only stop at its
+		// next attempt, which may be hours away.
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING,
+		EnableEagerStart:         true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.SearchEvent.ValueSet(ev.Name), workflows.SearchTarget.ValueSet([]string{t.ID})),
 		StaticSummary: fmt.Sprintf("redelivery of %s to %s", ev.Name, t.ID),
 	}
-	in := workflows.EventInput{EventID: ev.ID, Event: ev.Name, Targets: []workflows.Target{t}}
-	// Pending first: the workflow may finish before ExecuteWorkflow returns.
-	if err := s.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusPending}); err != nil {
-		return "", fmt.Errorf("mark delivery pending: %w", err)
+	// Pending first (the workflow may finish before ExecuteWorkflow
+	// returns), in a new generation: attempts an earlier workflow still
+	// has planned for this delivery stop instead of sending beside this
+	// one. Two redeliveries at once: one reopens, the other is refused.
+	reopened, err := s.ReopenDelivery(ctx, d.ID)
+	if err != nil {
+		return "", fmt.Errorf("reopen delivery: %w", err)
 	}
+	t.DeliveryID, t.PriorAttempts, t.Generation = d.ID, reopened.Attempts, reopened.Generation
+	in := workflows.EventInput{EventID: ev.ID, Event: ev.Name, Targets: []workflows.Target{t}}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), startTimeout)
 	defer cancel()
 	_, err = p.starter.ExecuteWorkflow(sctx, opts, workflows.EventWorkflowName, in)
 	if err == nil {
 		return wid, nil
-	}
-	var running *serviceerror.WorkflowExecutionAlreadyStarted
-	if errors.As(err, &running) {
-		// The running redelivery owns the status.
-		return "", herald.Errorf(herald.EConflict, "a redelivery of %s is already running", d.ID)
 	}
 	p.log.Error("start redelivery workflow", "delivery_id", d.ID, "error", err)
 	if rerr := s.RecordAttempt(context.WithoutCancel(ctx), d.ID, store.AttemptRecord{Status: d.Status}); rerr != nil {

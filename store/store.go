@@ -189,6 +189,12 @@ type Store interface {
 	// An attempt recorded as succeeded also resets its target's
 	// consecutive failures to 0, in the same write.
 	RecordAttempt(ctx context.Context, deliveryID string, rec AttemptRecord) error
+	// ReopenDelivery makes a delivery that is not pending pending again,
+	// for a redelivery, and moves its Generation on, in one write. It
+	// returns the delivery as it now is: not_found for an unknown one,
+	// conflict for one still pending (its retries or a redelivery are at
+	// it), so two redeliveries cannot both reopen it.
+	ReopenDelivery(ctx context.Context, id string) (*herald.Delivery, error)
 
 	GetLog(ctx context.Context, id string) (*herald.LogEntry, error)
 	// ListLogs returns the entries f selects (see LogFilter) and the next
@@ -231,4 +237,10 @@ func TargetTable(targetType string) string {
 		return "connectors"
 	}
 	return "webhooks"
+}
+
+// StillPending is the conflict of reopening, or retrying, a delivery that
+// is still pending.
+func StillPending(deliveryID string) error {
+	return herald.Errorf(herald.EConflict, "delivery %s is still pending; retry it once it has failed", deliveryID)
 }

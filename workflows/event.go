@@ -42,7 +42,7 @@ func EventWorkflow(ctx workflow.Context, in EventInput) (EventResult, error) {
 
 func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 	out := DeliveryOutcome{DeliveryID: t.DeliveryID, TargetID: t.ID}
-	input := DeliverInput{DeliveryID: t.DeliveryID, TargetType: t.Type, TargetID: t.ID, EventID: in.EventID, AttemptOffset: t.PriorAttempts, Timeout: t.Timeout}
+	input := DeliverInput{DeliveryID: t.DeliveryID, TargetType: t.Type, TargetID: t.ID, EventID: in.EventID, AttemptOffset: t.PriorAttempts, Timeout: t.Timeout, Generation: t.Generation}
 	timeout := t.Timeout + localAttemptSlack
 
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
@@ -189,7 +189,7 @@ func finish(ctx workflow.Context, out DeliveryOutcome, t Target, cause error) De
 		ScheduleToCloseTimeout: finishPatience,
 		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute},
 	})
-	in := FinishInput{DeliveryID: t.DeliveryID, TargetType: t.Type, TargetID: t.ID, Reason: out.Error, CountFailure: countsAgainstTarget(cause)}
+	in := FinishInput{DeliveryID: t.DeliveryID, TargetType: t.Type, TargetID: t.ID, Reason: out.Error, CountFailure: countsAgainstTarget(cause), Generation: t.Generation}
 	if err := workflow.ExecuteLocalActivity(lctx, FinishActivityName, in).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("could not mark delivery failed", "delivery_id", t.DeliveryID, "error", err)
 	}

@@ -44,6 +44,10 @@ type Target struct {
 	// PriorAttempts counts the delivery's attempts before this workflow (a
 	// redelivery continues the numbering).
 	PriorAttempts int `json:",omitempty"`
+	// Generation is the delivery's generation this workflow works for
+	// (herald.Delivery.Generation): a redelivery reopening the delivery
+	// moves it on, and this workflow's attempts then stop.
+	Generation int `json:",omitempty"`
 }
 
 // RetrySettings mirrors herald.RetrySettings in durations.
@@ -70,6 +74,8 @@ type DeliverInput struct {
 	// since must not let a request outlive its activity: Temporal would
 	// retry it while it is still in flight.
 	Timeout time.Duration `json:",omitempty"`
+	// Generation is Target.Generation.
+	Generation int `json:",omitempty"`
 }
 
 // DeliverResult is what a successful attempt reports.
@@ -86,6 +92,9 @@ type FinishInput struct {
 	TargetID     string
 	Reason       string
 	CountFailure bool
+	// Generation is Target.Generation: a delivery reopened since is not
+	// this workflow's to mark failed.
+	Generation int `json:",omitempty"`
 }
 
 // EventResult summarises the workflow.

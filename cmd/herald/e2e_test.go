@@ -546,3 +546,46 @@ func TestShutdownWaitsTheStopTimeoutOnce(t *testing.T) {
 		t.Errorf("shutdown with a delivery in flight took %v; want about the stop timeout, %v", took, cfg.WorkerStopTimeout)
 	}
 }
+
+// SPEC §6: disabling a webhook stops its pending deliveries. One stopped
+// while its event workflow sleeps in backoff and then retried by hand
+// belongs to the redelivery alone: the event workflow, waking, must not
+// send it too (two workflows, repeated attempt numbers).
+func TestRedeliveryOwnsAStoppedDelivery(t *testing.T) {
+	rcv := newReceiver(t, 500)
+	id, _ := createWebhook(t, shared, map[string]any{
+		"url": rcv.URL, "events": []string{"awardrecord.updated"},
+		"retry": map[string]any{"initial_interval_seconds": 2, "backoff_coefficient": 1, "max_interval_seconds": 2, "max_attempts": 4},
+	})
+	_, ev := publishEvent(t, shared, map[string]any{"event": "awardrecord.updated", "data": map[string]any{"id": 9}})
+	rcv.wait(t, 1, 10*time.Second) // attempt 1; the event workflow now sleeps 2 s
+	for _, enabled := range []bool{false, true} {
+		if status, out := call(t, shared, "PATCH", "/v1/webhooks/"+id, map[string]any{"enabled": enabled}); status != http.StatusOK {
+			t.Fatalf("PATCH enabled=%v: %d %v", enabled, status, out)
+		}
+	}
+	d := deliveryOf(t, shared, ev["id"].(string), id)
+	if d["status"] != "failed" {
+		t.Fatalf("delivery after disabling: %v, want failed", d)
+	}
+	if status, out := call(t, shared, "POST", "/v1/deliveries/"+d["id"].(string)+"/retry", nil); status != http.StatusAccepted {
+		t.Fatalf("retry: %d %v", status, out)
+	}
+	eventually(t, 20*time.Second, "redelivery failed after its attempts", func() bool {
+		return deliveryOf(t, shared, ev["id"].(string), id)["status"] == "failed" && len(rcv.requests()) >= 5
+	})
+	time.Sleep(3 * time.Second) // the event workflow's next attempt was due long ago
+	_, logs := call(t, shared, "GET", "/v1/webhooks/"+id+"/logs?limit=100", nil)
+	seen := map[float64]bool{}
+	for _, e := range logs["data"].([]any) {
+		n := e.(map[string]any)["attempt"].(float64)
+		if seen[n] {
+			t.Errorf("attempt %v logged twice: two workflows delivered the same delivery", n)
+		}
+		seen[n] = true
+	}
+	// Attempt 1, then the redelivery's own max_attempts.
+	if n := len(rcv.requests()); n != 5 || len(seen) != 5 {
+		t.Errorf("receiver got %d requests, log numbers %v; want 5: attempt 1, then the redelivery's 4", n, seen)
+	}
+}

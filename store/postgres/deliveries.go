@@ -12,12 +12,12 @@ import (
 )
 
 const deliveryColumns = `id, event_id, target_type, target_id, status, attempts,
-	last_status_code, last_error, created_at, updated_at`
+	last_status_code, last_error, created_at, updated_at, generation`
 
 func scanDelivery(r rowScanner) (*herald.Delivery, error) {
 	var d herald.Delivery
 	err := r.Scan(&d.ID, &d.EventID, &d.TargetType, &d.TargetID, &d.Status, &d.Attempts,
-		&d.LastStatusCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt)
+		&d.LastStatusCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.Generation)
 	if err != nil {
 		return nil, err
 	}
@@ -149,4 +149,26 @@ func (db *DB) ListFailedDeliveries(ctx context.Context, targetType, targetID str
 		return nil, dbError("list failed deliveries", "delivery", err)
 	}
 	return ds, nil
+}
+
+// ReopenDelivery makes a finished delivery pending again and moves its
+// generation on (see store.Store).
+func (db *DB) ReopenDelivery(ctx context.Context, id string) (*herald.Delivery, error) {
+	d, err := scanDelivery(db.pool.QueryRow(ctx, `UPDATE deliveries
+		SET status = 'pending', generation = generation + 1, updated_at = $2
+		WHERE id = $1 AND status <> 'pending' RETURNING `+deliveryColumns, id, now()))
+	if errors.Is(err, pgx.ErrNoRows) {
+		var status string
+		err = db.pool.QueryRow(ctx, `SELECT status FROM deliveries WHERE id = $1`, id).Scan(&status)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, notFound("delivery")
+		}
+		if err == nil {
+			return nil, store.StillPending(id)
+		}
+	}
+	if err != nil {
+		return nil, dbError("reopen delivery", "delivery", err)
+	}
+	return d, nil
 }

@@ -102,9 +102,9 @@ func insertDeliveries(ctx context.Context, tx pgx.Tx, ds []*herald.Delivery) err
 	b := &pgx.Batch{}
 	for _, d := range ds {
 		b.Queue(`INSERT INTO deliveries (`+deliveryColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			d.ID, d.EventID, d.TargetType, d.TargetID, d.Status,
-			d.Attempts, d.LastStatusCode, d.LastError, d.CreatedAt, d.UpdatedAt)
+			d.Attempts, d.LastStatusCode, d.LastError, d.CreatedAt, d.UpdatedAt, d.Generation)
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return dbError("create deliveries", "delivery", err)

@@ -11,12 +11,12 @@ import (
 )
 
 const deliveryColumns = `id, event_id, target_type, target_id, status, attempts,
-	last_status_code, last_error, created_at, updated_at`
+	last_status_code, last_error, created_at, updated_at, generation`
 
 func scanDelivery(r rowScanner) (*herald.Delivery, error) {
 	var d herald.Delivery
 	err := r.Scan(&d.ID, &d.EventID, &d.TargetType, &d.TargetID, &d.Status, &d.Attempts,
-		&d.LastStatusCode, &d.LastError, timeCol{&d.CreatedAt}, timeCol{&d.UpdatedAt})
+		&d.LastStatusCode, &d.LastError, timeCol{&d.CreatedAt}, timeCol{&d.UpdatedAt}, &d.Generation)
 	if err != nil {
 		return nil, err
 	}
@@ -153,4 +153,34 @@ func (db *DB) ListFailedDeliveries(ctx context.Context, targetType, targetID str
 		return nil, dbError("list failed deliveries", "delivery", err)
 	}
 	return ds, nil
+}
+
+// ReopenDelivery makes a finished delivery pending again and moves its
+// generation on (see store.Store).
+func (db *DB) ReopenDelivery(ctx context.Context, id string) (*herald.Delivery, error) {
+	var d *herald.Delivery
+	err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		d, err = scanDelivery(tx.QueryRowContext(ctx, `UPDATE deliveries
+			SET status = 'pending', generation = generation + 1, updated_at = ?
+			WHERE id = ? AND status <> 'pending' RETURNING `+deliveryColumns, formatTime(now()), id))
+		if errors.Is(err, sql.ErrNoRows) {
+			var status string
+			err = tx.QueryRowContext(ctx, `SELECT status FROM deliveries WHERE id = ?`, id).Scan(&status)
+			if errors.Is(err, sql.ErrNoRows) {
+				return notFound("delivery")
+			}
+			if err == nil {
+				return store.StillPending(id)
+			}
+		}
+		if err != nil {
+			return dbError("reopen delivery", "delivery", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
 }

@@ -97,14 +97,14 @@ func insertDeliveries(ctx context.Context, tx *sql.Tx, ds []*herald.Delivery) er
 		return nil
 	}
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (`+deliveryColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return dbError("create deliveries", "delivery", err)
 	}
 	defer stmt.Close()
 	for _, d := range ds {
 		_, err := stmt.ExecContext(ctx, d.ID, d.EventID, d.TargetType, d.TargetID, d.Status,
-			d.Attempts, d.LastStatusCode, d.LastError, formatTime(d.CreatedAt), formatTime(d.UpdatedAt))
+			d.Attempts, d.LastStatusCode, d.LastError, formatTime(d.CreatedAt), formatTime(d.UpdatedAt), d.Generation)
 		if err != nil {
 			return dbError("create deliveries", "delivery", err)
 		}

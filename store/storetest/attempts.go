@@ -257,3 +257,33 @@ func testAttemptSuccessResetsFailures(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+// A redelivery reopens a finished delivery once: pending again, with a new
+// generation that attempts planned before can tell apart. One still
+// pending is a conflict, an unknown one not_found.
+func testDeliveryReopen(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	_, ds := createEvent(t, s, newEvent("user.created", t0, herald.NewID(herald.PrefixWebhook)))
+	id := ds[0].ID
+	if d, err := s.GetDelivery(ctx, id); err != nil || d.Generation != 0 {
+		t.Fatalf("new delivery: %+v, %v; want generation 0", d, err)
+	}
+	_, err := s.ReopenDelivery(ctx, id)
+	wantCode(t, "reopen a pending delivery", err, herald.EConflict)
+	must(t, s.RecordAttempt(ctx, id, store.AttemptRecord{Status: herald.StatusFailed, Error: strp("HTTP 500")}))
+	for gen := 1; gen <= 2; gen++ {
+		d, err := s.ReopenDelivery(ctx, id)
+		must(t, err)
+		if d.ID != id || d.Status != herald.StatusPending || d.Generation != gen || d.LastError == nil {
+			t.Errorf("reopened: %+v, want pending, generation %d, last error kept", d, gen)
+		}
+		if got, _ := s.GetDelivery(ctx, id); got.Generation != gen || got.Status != herald.StatusPending {
+			t.Errorf("stored after reopen: %+v, want pending, generation %d", got, gen)
+		}
+		_, err = s.ReopenDelivery(ctx, id)
+		wantCode(t, "reopen twice", err, herald.EConflict)
+		must(t, s.RecordAttempt(ctx, id, store.AttemptRecord{Status: herald.StatusSucceeded}))
+	}
+	_, err = s.ReopenDelivery(ctx, "dlv_missing")
+	wantCode(t, "reopen an unknown delivery", err, herald.ENotFound)
+}

@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Webhook/PreviousSecret", testWebhookPreviousSecret},
 		{"Targets/Version", testTargetsVersion},
 		{"Delivery/ListFailed", testFailedDeliveries},
+		{"Delivery/Reopen", testDeliveryReopen},
 		{"RateLimit/Holds", testRateHolds},
 		{"Source/CreateGet", testSourceCreateGet},
 		{"Connector/CRUD", testConnectorCRUD},
