@@ -563,6 +563,20 @@ func TestEventWorkflowStoreOutageDoesNotUseAttempts(t *testing.T) {
 	}
 }
 
+// A delivery whose rate-limit slot lies past its max age fails without a
+// request; that does not count towards auto-disable.
+func TestEventWorkflowRateLimitPastMaxAgeDoesNotCount(t *testing.T) {
+	tg := target("whk_a", fastRetry)
+	tg.Retry.MaxAge = time.Hour
+	res, f := runEvent(t, oneTarget(tg), map[string][]func() error{
+		"whk_a": {limited(2 * time.Hour)},
+	})
+	fin := f.finished()
+	if len(fin) != 1 || fin[0].CountFailure || res.Deliveries[0].Succeeded {
+		t.Errorf("Finish calls = %+v, result %+v: want one failure that does not count", fin, res.Deliveries)
+	}
+}
+
 // With max_attempts 1, a first attempt held back by the rate limit still
 // gets its one attempt.
 func TestEventWorkflowRateLimitedSingleAttempt(t *testing.T) {
