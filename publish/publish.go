@@ -288,18 +288,34 @@ func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*h
 		TypedSearchAttributes:                    temporal.NewSearchAttributes(attrs...),
 		StaticSummary:                            fmt.Sprintf("%s to %d target(s)", ev.Name, len(targets)),
 	}
-	// The start must not be cut short by a publisher that hangs up: the
-	// event is stored, and a start the server completed after we stopped
-	// waiting would leave a workflow whose event we then delete.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), startTimeout)
-	defer cancel()
-	_, err := p.starter.ExecuteWorkflow(ctx, opts, workflows.EventWorkflowName, in)
+	err := p.execute(ctx, opts, in)
+	var deadline *serviceerror.DeadlineExceeded
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &deadline) {
+		// The server may have started it after all (it can take seconds
+		// under load): asking again under the same ID tells, since a
+		// second start of a running workflow is refused as already
+		// started. Deleting the event of a started workflow would send
+		// it without a record, and the publisher's retry would send it
+		// again under another webhook-id.
+		err = p.execute(ctx, opts, in)
+	}
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &started) {
 		p.log.Error("start event workflow", "event_id", ev.ID, "error", err)
 		return &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine is not reachable; retry with the same id"}
 	}
 	return nil
+}
+
+// execute starts a workflow, waiting at most startTimeout. The start must
+// not be cut short by a publisher that hangs up: the event is stored, and
+// a start the server completed after we stopped waiting would leave a
+// workflow whose event we then delete.
+func (p *Publisher) execute(ctx context.Context, opts client.StartWorkflowOptions, in workflows.EventInput) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), startTimeout)
+	defer cancel()
+	_, err := p.starter.ExecuteWorkflow(ctx, opts, workflows.EventWorkflowName, in)
+	return err
 }
 
 func newDelivery(ev *herald.Event, targetType, targetID string, now time.Time) *herald.Delivery {

@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"testing"
@@ -97,11 +98,17 @@ type fakeStarter struct {
 	starts []client.StartWorkflowOptions
 	inputs []workflows.EventInput
 	err    error
+	errs   []error // answers to the first starts, before err
 }
 
 func (f *fakeStarter) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, _ any, args ...any) (client.WorkflowRun, error) {
 	f.starts = append(f.starts, o)
 	f.inputs = append(f.inputs, args[0].(workflows.EventInput))
+	if len(f.errs) > 0 {
+		err := f.errs[0]
+		f.errs = f.errs[1:]
+		return nil, err
+	}
 	return nil, f.err
 }
 
@@ -162,6 +169,29 @@ func TestPublishWithoutClientIDRemovesTheEventWhenTheStartFails(t *testing.T) {
 		Publish(context.Background(), Request{ClientID: "c1", Event: "user.created", Data: []byte(`{}`)})
 	if herald.ErrorCode(err) != herald.EUnavailable || len(s.deleted) != 0 {
 		t.Errorf("with a client id: err %v, deleted %v; want the event kept for the client's retry", err, s.deleted)
+	}
+}
+
+// A start that timed out may have started the workflow anyway: asked
+// again, the server says so, and the event stays. A second failure still
+// removes it.
+func TestPublishAsksAgainAfterAStartTimedOut(t *testing.T) {
+	timedOut := fmt.Errorf("start: %w", context.DeadlineExceeded)
+	for _, tc := range []struct {
+		name    string
+		second  error
+		wantErr bool
+	}{
+		{"it had started", serviceerror.NewWorkflowExecutionAlreadyStarted("running", "", ""), false},
+		{"it starts now", nil, false},
+		{"still unreachable", errors.New("connection refused"), true},
+	} {
+		s := &fakeStore{hooks: []*herald.Webhook{hook("wh_a", "*")}}
+		st := &fakeStarter{errs: []error{timedOut, tc.second}}
+		_, _, err := newPublisher(s, st).Publish(context.Background(), Request{Event: "user.created", Data: []byte(`{}`)})
+		if (err != nil) != tc.wantErr || len(st.starts) != 2 || (len(s.deleted) == 1) != tc.wantErr {
+			t.Errorf("%s: err %v after %d starts, deleted %v", tc.name, err, len(st.starts), s.deleted)
+		}
 	}
 }
 

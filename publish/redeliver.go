@@ -96,9 +96,7 @@ func (p *Publisher) Redeliver(ctx context.Context, s RedeliverStore, d *herald.D
 	}
 	t.DeliveryID, t.PriorAttempts, t.Generation = d.ID, reopened.Attempts, reopened.Generation
 	in := workflows.EventInput{EventID: ev.ID, Event: ev.Name, Targets: []workflows.Target{t}}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), startTimeout)
-	defer cancel()
-	_, err = p.starter.ExecuteWorkflow(sctx, opts, workflows.EventWorkflowName, in)
+	err = p.execute(ctx, opts, in)
 	if err == nil {
 		return wid, nil
 	}
