@@ -215,3 +215,45 @@ func TestLogStreamUnderConcurrentWriters(t *testing.T) {
 		t.Error("the stream's order is not seq order")
 	}
 }
+
+// A success that waits for its target's row (locked by an edit, or by a
+// key rotation's reseal) holds up no other target's log writes: the lock
+// that orders log entries is taken last in the transaction.
+func TestLockedTargetHoldsUpOnlyItsOwnLogWrites(t *testing.T) {
+	dbs := openPair(t)
+	ctx := t.Context()
+	var hooks [2]*herald.Webhook
+	for i := range hooks {
+		hooks[i] = &herald.Webhook{URL: "https://hooks.example.com/", Method: "POST", Events: []string{"*"}, Secret: "s3cret-s3cret-s3", Enabled: true, TimeoutSeconds: 10, Retry: herald.DefaultRetry}
+		if err := dbs[0].CreateWebhook(ctx, hooks[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Failures to reset, so the success has to write the row.
+	if _, err := dbs[0].pool.Exec(ctx, `UPDATE webhooks SET consecutive_failures = 3`); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := dbs[1].pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM webhooks WHERE id = $1 FOR UPDATE`, hooks[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	blocked := make(chan error, 1)
+	go func() {
+		_, err := record(ctx, dbs[0], hooks[0].ID, "") // waits for the row
+		blocked <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	c, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if _, err := record(c, dbs[0], hooks[1].ID, ""); err != nil {
+		t.Errorf("log write for another webhook: %v, want it done while the first waits", err)
+	}
+	_ = tx.Rollback(ctx)
+	if err := <-blocked; err != nil {
+		t.Errorf("the waiting write, once the row is free: %v", err)
+	}
+}

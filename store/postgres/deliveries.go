@@ -103,6 +103,17 @@ func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, rec store.At
 		if l == nil {
 			return nil
 		}
+		if rec.Status == herald.StatusSucceeded {
+			// A success clears the target's failure count here, in the
+			// same write, whatever the count was when the attempt began.
+			// Before insertLog: its lock orders every log write of every
+			// process until commit, so nothing that may wait on a row
+			// lock (a target being edited or resealed) comes after it.
+			if _, err := tx.Exec(ctx, `UPDATE `+store.TargetTable(targetType)+` SET consecutive_failures = 0
+				WHERE id = $1 AND consecutive_failures <> 0`, targetID); err != nil {
+				return dbError("record attempt: reset failures", "delivery", err)
+			}
+		}
 		fill(&l.ID, herald.NewID(herald.PrefixLog))
 		fill(&l.DeliveryID, deliveryID)
 		fill(&l.EventID, eventID)
@@ -115,19 +126,7 @@ func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, rec store.At
 		if l.CreatedAt.IsZero() {
 			l.CreatedAt = t
 		}
-		if err := insertLog(ctx, tx, l); err != nil {
-			return err
-		}
-		if rec.Status != herald.StatusSucceeded {
-			return nil
-		}
-		// A success clears the target's failure count here, in the same
-		// write, whatever the count was when the attempt began.
-		if _, err := tx.Exec(ctx, `UPDATE `+store.TargetTable(targetType)+` SET consecutive_failures = 0
-			WHERE id = $1 AND consecutive_failures <> 0`, targetID); err != nil {
-			return dbError("record attempt: reset failures", "delivery", err)
-		}
-		return nil
+		return insertLog(ctx, tx, l)
 	})
 }
 
