@@ -44,9 +44,12 @@ func (db *DB) ReserveSlot(ctx context.Context, targetID, deliveryID string, perS
 			return err
 		}
 		// Holds whose delivery never came back (its target was deleted,
-		// say) are dropped once long past.
-		if _, err := tx.Exec(ctx, `DELETE FROM rate_holds WHERE target_id = $1 AND slot_at < clock_timestamp() - interval '1 hour'`,
-			targetID); err != nil {
+		// say) are dropped once long past. One locked by its delivery,
+		// back right now, is left to it: waiting for it here, while
+		// holding the target's slot row it waits for, would deadlock.
+		if _, err := tx.Exec(ctx, `DELETE FROM rate_holds WHERE delivery_id IN (
+			SELECT delivery_id FROM rate_holds WHERE target_id = $1 AND slot_at < clock_timestamp() - interval '1 hour'
+			FOR UPDATE SKIP LOCKED)`, targetID); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO rate_holds (delivery_id, target_id, slot_at) VALUES ($1, $2, $3)

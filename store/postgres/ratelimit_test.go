@@ -1,10 +1,13 @@
 package postgres
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/heraldhub/herald"
 )
 
 // Concurrent reservations for one target, through two stores, book
@@ -53,5 +56,35 @@ func TestReserveSlotSpacesRequests(t *testing.T) {
 	}
 	if wait, _ := dbs[0].ReserveSlot(t.Context(), "wh_unlimited", "dlv_free", 0, 0); wait != 0 {
 		t.Errorf("no limit waited %s", wait)
+	}
+}
+
+// A delivery booking a long wait clears the target's stale holds, but not
+// one whose delivery holds it right now (back after a long outage): it
+// does not wait for that delivery, which may itself wait for the target's
+// slot row this booking holds.
+func TestReserveSlotSkipsAStaleHoldInUse(t *testing.T) {
+	dbs := openPair(t)
+	ctx := t.Context()
+	if _, err := dbs[0].pool.Exec(ctx, `INSERT INTO rate_holds (delivery_id, target_id, slot_at)
+		VALUES ('dlv_back', 'wh_slow', clock_timestamp() - interval '2 hours')`); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := dbs[1].pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM rate_holds WHERE delivery_id = 'dlv_back' FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	c, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	// One request a minute, with others booked ahead: a wait far past
+	// maxWait, so a hold is written and stale ones are cleared.
+	for range 3 {
+		if _, err := dbs[0].ReserveSlot(c, "wh_slow", "dlv_"+herald.NewID("x"), 1, time.Millisecond); err != nil {
+			t.Fatalf("ReserveSlot beside a stale hold in use: %v", err)
+		}
 	}
 }
