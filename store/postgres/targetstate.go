@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -23,15 +24,16 @@ func (db *DB) DisableConnector(ctx context.Context, id, reason string) error {
 }
 
 func (db *DB) disable(ctx context.Context, table, what, id, reason string) error {
+	at := now()
 	tag, err := db.pool.Exec(ctx, `UPDATE `+table+` SET enabled = false, disabled_reason = $1,
-		updated_at = $2 WHERE id = $3`, reason, now(), id)
+		updated_at = $2 WHERE id = $3`, reason, at, id)
 	if err != nil {
 		return dbError("disable "+what, what, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return notFound(what)
 	}
-	return db.stopPending(ctx, what, id)
+	return db.stopPending(ctx, what, id, at)
 }
 
 // stopPending marks the pending deliveries to a target that was just
@@ -39,11 +41,16 @@ func (db *DB) disable(ctx context.Context, table, what, id, reason string) error
 // deliveries, even one whose next attempt comes after the target is
 // enabled again (the attempt finds the delivery finished and makes no
 // request). It runs after the disabling write, not with it: should it not
-// run, each attempt still finds the target disabled and stops.
-func (db *DB) stopPending(ctx context.Context, targetType, id string) error {
+// run, each attempt still finds the target disabled and stops. Only
+// deliveries created by the time of that write (disabledAt) are stopped:
+// the target may have been enabled again since, and an event published
+// then is not the disabling's to stop. (Running it in the disabling
+// transaction instead would lock the target before its deliveries, the
+// reverse of a recorded success, and could deadlock with one.)
+func (db *DB) stopPending(ctx context.Context, targetType, id string, disabledAt time.Time) error {
 	_, err := db.pool.Exec(ctx, `UPDATE deliveries SET status = $1, last_error = $2, updated_at = $3
-		WHERE target_type = $4 AND target_id = $5 AND status = $6`,
-		herald.StatusFailed, targetType+" was disabled", now(), targetType, id, herald.StatusPending)
+		WHERE target_type = $4 AND target_id = $5 AND status = $6 AND created_at <= $7`,
+		herald.StatusFailed, targetType+" was disabled", now(), targetType, id, herald.StatusPending, disabledAt)
 	if err != nil {
 		return dbError("stop pending deliveries", "delivery", err)
 	}
@@ -79,6 +86,7 @@ func (db *DB) recordResult(ctx context.Context, table, what, id string, success 
 		return false, nil
 	}
 	disabled := false
+	var disabledAt time.Time
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var enabled bool
 		var failures int
@@ -94,8 +102,9 @@ func (db *DB) recordResult(ctx context.Context, table, what, id string, success 
 			return nil
 		}
 		reason := fmt.Sprintf("disabled after %d consecutive failed deliveries", failures)
+		disabledAt = now()
 		_, err = tx.Exec(ctx, `UPDATE `+table+` SET enabled = false, disabled_reason = $1, updated_at = $2
-			WHERE id = $3`, reason, now(), id)
+			WHERE id = $3`, reason, disabledAt, id)
 		disabled = err == nil
 		return err
 	})
@@ -103,7 +112,7 @@ func (db *DB) recordResult(ctx context.Context, table, what, id string, success 
 		return false, dbError("record "+what+" result", what, err)
 	}
 	if disabled {
-		return true, db.stopPending(ctx, what, id)
+		return true, db.stopPending(ctx, what, id, disabledAt)
 	}
 	return false, nil
 }

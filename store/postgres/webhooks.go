@@ -163,7 +163,7 @@ func (db *DB) UpdateWebhook(ctx context.Context, w *herald.Webhook) error {
 	}
 	w.CreatedAt, w.UpdatedAt, w.ConsecutiveFailures = created, updated, failures
 	if !w.Enabled {
-		return db.stopPending(ctx, herald.TargetWebhook, w.ID)
+		return db.stopPending(ctx, herald.TargetWebhook, w.ID, updated)
 	}
 	return nil
 }

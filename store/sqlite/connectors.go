@@ -134,7 +134,7 @@ func (db *DB) UpdateConnector(ctx context.Context, c *herald.Connector) error {
 	}
 	c.CreatedAt, c.UpdatedAt, c.ConsecutiveFailures = created, updated, failures
 	if !c.Enabled {
-		return db.stopPending(ctx, herald.TargetConnector, c.ID)
+		return db.stopPending(ctx, herald.TargetConnector, c.ID, updated)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/heraldhub/herald"
 )
@@ -22,8 +23,9 @@ func (db *DB) DisableConnector(ctx context.Context, id, reason string) error {
 }
 
 func (db *DB) disable(ctx context.Context, table, what, id, reason string) error {
+	at := now()
 	res, err := db.write.ExecContext(ctx, `UPDATE `+table+` SET enabled = ?, disabled_reason = ?,
-		updated_at = ? WHERE id = ?`, false, reason, formatTime(now()), id)
+		updated_at = ? WHERE id = ?`, false, reason, formatTime(at), id)
 	if err != nil {
 		return dbError("disable "+what, what, err)
 	}
@@ -34,7 +36,7 @@ func (db *DB) disable(ctx context.Context, table, what, id, reason string) error
 	if n == 0 {
 		return notFound(what)
 	}
-	return db.stopPending(ctx, what, id)
+	return db.stopPending(ctx, what, id, at)
 }
 
 // stopPending marks the pending deliveries to a target that was just
@@ -42,11 +44,14 @@ func (db *DB) disable(ctx context.Context, table, what, id, reason string) error
 // deliveries, even one whose next attempt comes after the target is
 // enabled again (the attempt finds the delivery finished and makes no
 // request). It runs after the disabling write, not with it: should it not
-// run, each attempt still finds the target disabled and stops.
-func (db *DB) stopPending(ctx context.Context, targetType, id string) error {
+// run, each attempt still finds the target disabled and stops. Only
+// deliveries created by the time of that write (disabledAt) are stopped:
+// the target may have been enabled again since, and an event published
+// then is not the disabling's to stop.
+func (db *DB) stopPending(ctx context.Context, targetType, id string, disabledAt time.Time) error {
 	_, err := db.write.ExecContext(ctx, `UPDATE deliveries SET status = ?, last_error = ?, updated_at = ?
-		WHERE target_type = ? AND target_id = ? AND status = ?`,
-		herald.StatusFailed, targetType+" was disabled", formatTime(now()), targetType, id, herald.StatusPending)
+		WHERE target_type = ? AND target_id = ? AND status = ? AND created_at <= ?`,
+		herald.StatusFailed, targetType+" was disabled", formatTime(now()), targetType, id, herald.StatusPending, formatTime(disabledAt))
 	if err != nil {
 		return dbError("stop pending deliveries", "delivery", err)
 	}
@@ -78,6 +83,7 @@ func (db *DB) recordResult(ctx context.Context, table, what, id string, success 
 		return false, nil
 	}
 	disabled := false
+	var disabledAt time.Time
 	err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var enabled bool
 		var failures int
@@ -93,8 +99,9 @@ func (db *DB) recordResult(ctx context.Context, table, what, id string, success 
 			return nil
 		}
 		reason := fmt.Sprintf("disabled after %d consecutive failed deliveries", failures)
+		disabledAt = now()
 		_, err = tx.ExecContext(ctx, `UPDATE `+table+` SET enabled = ?, disabled_reason = ?, updated_at = ?
-			WHERE id = ?`, false, reason, formatTime(now()), id)
+			WHERE id = ?`, false, reason, formatTime(disabledAt), id)
 		disabled = err == nil
 		return err
 	})
@@ -102,7 +109,7 @@ func (db *DB) recordResult(ctx context.Context, table, what, id string, success 
 		return false, dbError("record "+what+" result", what, err)
 	}
 	if disabled {
-		return true, db.stopPending(ctx, what, id)
+		return true, db.stopPending(ctx, what, id, disabledAt)
 	}
 	return false, nil
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/store"
@@ -9,7 +10,8 @@ import (
 
 // testDisablingStopsPending checks that every way of disabling a target
 // marks its pending deliveries failed, and nothing else: its finished
-// deliveries, other targets' deliveries and other writes are left alone.
+// deliveries, ones created after the disabling write, other targets'
+// deliveries and other writes are left alone.
 func testDisablingStopsPending(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	for _, tc := range []struct {
@@ -54,6 +56,9 @@ func testDisablingStopsPending(t *testing.T, s store.Store) {
 			}
 			_, pending := createEvent(t, s, newEvent("user.created", t0, id, other))
 			_, done := createEvent(t, s, newEvent("user.created", t0, id))
+			// Published after the disabling write (the target enabled
+			// again by then): not the disabling's to stop.
+			_, later := createEvent(t, s, newEvent("user.created", time.Now().Add(time.Hour), id))
 			must(t, s.RecordAttempt(ctx, done[0].ID, store.AttemptRecord{Status: herald.StatusSucceeded}))
 
 			// An edit that keeps the target enabled stops nothing.
@@ -87,6 +92,9 @@ func testDisablingStopsPending(t *testing.T, s store.Store) {
 			}
 			if got := status(done[0]); got.Status != herald.StatusSucceeded {
 				t.Errorf("a finished delivery became %s", got.Status)
+			}
+			if got := status(later[0]); got.Status != herald.StatusPending {
+				t.Errorf("a delivery created after the disabling write became %s", got.Status)
 			}
 		})
 	}
