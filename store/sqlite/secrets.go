@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/heraldhub/herald/secretbox"
@@ -122,8 +123,21 @@ func (db *DB) Reseal(ctx context.Context) (int, error) {
 	// Old page images in the write-ahead log still hold the previous
 	// values; fold the log into the file and empty it. secure_delete (set
 	// on the write connection) has zeroed the old cells in the file itself.
-	if _, err := db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+	// A reader (another process on the file) can hold the checkpoint off
+	// past busy_timeout; SQLite then says so in the answer, not as an error.
+	var busy, frames, done int
+	err = db.write.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done)
+	if err != nil {
 		return n, fmt.Errorf("sqlite: reseal: checkpoint: %w", err)
+	}
+	if busy != 0 {
+		return n, ErrCheckpointBusy
 	}
 	return n, nil
 }
+
+// ErrCheckpointBusy is Reseal's answer when every secret was re-encrypted
+// but a reader kept the write-ahead log from being folded in and emptied:
+// until a later checkpoint, the -wal file may still hold the values as
+// they were (under the previous key, or in clear).
+var ErrCheckpointBusy = errors.New("sqlite: reseal: a reader held off the checkpoint; the -wal file may hold the previous values until the next one")

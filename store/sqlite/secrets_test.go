@@ -3,7 +3,9 @@ package sqlite
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -124,5 +126,52 @@ func TestSecretsAreEncryptedAtRestAndRotate(t *testing.T) {
 	defer wrong.Close()
 	if _, err := wrong.GetWebhook(ctx, w.ID); err == nil {
 		t.Error("a ring without the current key read the secret")
+	}
+}
+
+// A reader holding a snapshot (another process on the file) keeps the
+// checkpoint from folding the log in: the clear value is then still in the
+// -wal file, and Reseal says so instead of reporting a clean finish.
+func TestResealReportsABusyCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "h.db")
+	plain, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &herald.Webhook{URL: "https://a.example", Method: "POST", Events: []string{"*"}, Secret: "legacy-secret-in-clear", Enabled: true}
+	if err := plain.CreateWebhook(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	plain.Close()
+
+	reader, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	tx, err := reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var count int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM webhooks`).Scan(&count); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(ctx, path, WithKeyring(ring(t, secretbox.NewKey())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	n, err := db.Reseal(ctx)
+	if n != 1 || !errors.Is(err, ErrCheckpointBusy) {
+		t.Errorf("Reseal beside a reader = %d, %v; want 1 row and ErrCheckpointBusy", n, err)
+	}
+	_ = tx.Rollback()
+	if n, err := db.Reseal(ctx); n != 0 || err != nil {
+		t.Errorf("Reseal once the reader is gone = %d, %v; want 0 rows and a clean checkpoint", n, err)
+	}
+	if fileContains(t, path, "legacy-secret-in-clear") {
+		t.Error("the clear value is still in the database files after a clean checkpoint")
 	}
 }
