@@ -158,7 +158,8 @@ type Store interface {
 	// DeleteEvent removes an event and its deliveries (used when its
 	// workflow could not be started and the publisher gave no ClientID).
 	DeleteEvent(ctx context.Context, id string) error
-	// ListEvents returns events newest (largest ID) first and the next
+	// ListEvents returns published events (not those of test sends, which
+	// have no workflow) newest (largest ID) first and the next
 	// cursor ("" when this is the last page).
 	ListEvents(ctx context.Context, f EventFilter) ([]*herald.Event, string, error)
 

@@ -139,6 +139,7 @@ func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]*herald.Ev
 		return nil, "", err
 	}
 	var w where
+	w.add("workflow_id <> %s", "") // test sends are not published events
 	if f.Name != "" {
 		w.add("name = %s", f.Name)
 	}

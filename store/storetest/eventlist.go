@@ -67,6 +67,10 @@ func testEventList(t *testing.T, s store.Store) {
 			late = append(late, ev.ID)
 		}
 	}
+	// A test send's event (no workflow) is not listed, whatever the filter.
+	test := newEvent("user.created", t0.Add(4*time.Hour))
+	test.Event.WorkflowID = ""
+	createEvent(t, s, test)
 	id := func(e *herald.Event) string { return e.ID }
 	for _, tc := range []struct {
 		name  string
