@@ -236,11 +236,3 @@ func jsonString(raw json.RawMessage) (string, bool) {
 	}
 	return v, true
 }
-
-// derefOr is *p, or nil for a nil p.
-func derefOr[T any](p *[]T) []T {
-	if p == nil {
-		return nil
-	}
-	return *p
-}

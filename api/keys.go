@@ -47,11 +47,15 @@ func (s *Server) createKey(c *gin.Context) {
 	if in.Name == nil || *in.Name == "" || utf8.RuneCountInString(*in.Name) > 200 {
 		errs = append(errs, field("name", "is required, at most 200 characters"))
 	}
-	var scopes []string
-	if in.Scopes == nil || len(*in.Scopes) == 0 {
+	var given []json.RawMessage
+	if in.Scopes != nil {
+		given = *in.Scopes
+	}
+	if len(given) == 0 {
 		errs = append(errs, field("scopes", "must name at least one scope"))
 	}
-	for i, raw := range derefOr(in.Scopes) {
+	var scopes []string
+	for i, raw := range given {
 		sc, ok := jsonString(raw)
 		switch {
 		case !ok:
