@@ -206,7 +206,9 @@ func (p *Publisher) restart(ctx context.Context, ev *herald.Event) error {
 	if err != nil {
 		return fmt.Errorf("list deliveries: %w", err)
 	}
-	ds = slices.DeleteFunc(ds, func(d *herald.Delivery) bool { return d.Status != herald.StatusPending })
+	// Pending in a later generation: a redelivery reopened it and runs
+	// it; starting the event's workflow beside it would send it twice.
+	ds = slices.DeleteFunc(ds, func(d *herald.Delivery) bool { return d.Status != herald.StatusPending || d.Generation > 0 })
 	if len(ds) == 0 {
 		return nil // the workflow ran
 	}

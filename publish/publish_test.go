@@ -199,19 +199,21 @@ func TestPublishSameClientIDStartsOnlyWhatIsStillPending(t *testing.T) {
 	existing := &herald.Event{ID: "evt_1", ClientID: "c1", Name: "user.created", WorkflowID: "event/evt_1"}
 	pending := &herald.Delivery{ID: "del_1", EventID: "evt_1", TargetType: herald.TargetWebhook, TargetID: "wh_a", Status: herald.StatusPending}
 	tests := []struct {
-		name      string
-		status    string
-		startErr  error
-		wantStart bool
+		name       string
+		status     string
+		generation int
+		startErr   error
+		wantStart  bool
 	}{
-		{"never started: start it now", herald.StatusPending, nil, true},
-		{"running: the duplicate start is fine", herald.StatusPending, serviceerror.NewWorkflowExecutionAlreadyStarted("running", "", ""), true},
-		{"finished: no second workflow, even after retention", herald.StatusSucceeded, nil, false},
+		{"never started: start it now", herald.StatusPending, 0, nil, true},
+		{"running: the duplicate start is fine", herald.StatusPending, 0, serviceerror.NewWorkflowExecutionAlreadyStarted("running", "", ""), true},
+		{"finished: no second workflow, even after retention", herald.StatusSucceeded, 0, nil, false},
+		{"pending in a redelivery: left to it", herald.StatusPending, 1, nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := *pending
-			d.Status = tt.status
+			d.Status, d.Generation = tt.status, tt.generation
 			s := &fakeStore{hooks: []*herald.Webhook{hook("wh_a", "*")}, existing: existing, existDs: []*herald.Delivery{&d}}
 			st := &fakeStarter{err: tt.startErr}
 			ev, existed, err := newPublisher(s, st).Publish(context.Background(), Request{ClientID: "c1", Event: "user.created", Data: []byte(`{}`)})

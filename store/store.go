@@ -168,7 +168,8 @@ type Store interface {
 	// An unknown event has none: an empty list, not an error.
 	ListDeliveries(ctx context.Context, eventID string) ([]*herald.Delivery, error)
 	// ListFailedDeliveries returns the failed deliveries to one target whose
-	// last update is at or after since, oldest first, at most limit.
+	// last update is at or after since, oldest first, at most limit. Test
+	// sends' deliveries are not among them: they are not redelivered.
 	ListFailedDeliveries(ctx context.Context, targetType, targetID string, since time.Time, limit int) ([]*herald.Delivery, error)
 	// RecordAttempt atomically inserts rec.Log (when not nil), increments
 	// the delivery's attempt count when a log is given, and sets its status,

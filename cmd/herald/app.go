@@ -211,8 +211,11 @@ func (m *Main) openStore(ctx context.Context) error {
 	// re-encrypted with the current key: a rotation needs only a restart.
 	n, err := db.Reseal(ctx)
 	if errors.Is(err, sqlite.ErrCheckpointBusy) {
-		// The rows are re-encrypted; only old copies in the log remain.
-		m.log.Warn("secrets re-encrypted, but old copies may stay in the database's -wal file until its next checkpoint; restart when no other process has the file open", "rows", n)
+		// The rows are re-encrypted; only old copies in the log remain,
+		// and only this run's re-encryption is worth a warning.
+		if n > 0 {
+			m.log.Warn("secrets re-encrypted, but old copies may stay in the database's -wal file until its next checkpoint; restart when no other process has the file open", "rows", n)
+		}
 		err = nil
 	}
 	if err != nil {

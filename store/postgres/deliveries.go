@@ -142,6 +142,7 @@ func fill(s *string, v string) {
 func (db *DB) ListFailedDeliveries(ctx context.Context, targetType, targetID string, since time.Time, limit int) ([]*herald.Delivery, error) {
 	ds, err := queryAll(ctx, db.pool, scanDelivery, `SELECT `+deliveryColumns+` FROM deliveries
 		WHERE target_type = $1 AND target_id = $2 AND status = $3 AND updated_at >= $4
+			AND event_id IN (SELECT id FROM events WHERE workflow_id <> '') -- not test sends
 		ORDER BY updated_at, id LIMIT $5`,
 		targetType, targetID, herald.StatusFailed, since, limitOf(limit))
 	if err != nil {

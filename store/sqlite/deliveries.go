@@ -147,6 +147,7 @@ func fill(s *string, v string) {
 func (db *DB) ListFailedDeliveries(ctx context.Context, targetType, targetID string, since time.Time, limit int) ([]*herald.Delivery, error) {
 	ds, err := queryAll(ctx, db.read, scanDelivery, `SELECT `+deliveryColumns+` FROM deliveries
 		WHERE target_type = ? AND target_id = ? AND status = ? AND updated_at >= ?
+			AND event_id IN (SELECT id FROM events WHERE workflow_id <> '') -- not test sends
 		ORDER BY updated_at, id LIMIT ?`,
 		targetType, targetID, herald.StatusFailed, formatTime(since), limitOf(limit))
 	if err != nil {

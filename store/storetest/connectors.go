@@ -145,7 +145,7 @@ func testWebhookPreviousSecret(t *testing.T, s store.Store) {
 
 func testFailedDeliveries(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	ev := &herald.Event{Name: "user.created", Data: []byte(`{}`)}
+	ev := &herald.Event{Name: "user.created", Data: []byte(`{}`), WorkflowID: "event/failed-deliveries"}
 	var ds []*herald.Delivery
 	for _, target := range []string{"wh_a", "wh_b", "wh_c"} {
 		ds = append(ds, &herald.Delivery{TargetType: herald.TargetWebhook, TargetID: target, Status: herald.StatusPending})
@@ -153,8 +153,13 @@ func testFailedDeliveries(t *testing.T, s store.Store) {
 	if _, _, err := s.CreateEvent(ctx, store.CreateEventRequest{Event: ev, Deliveries: ds}); err != nil {
 		t.Fatal(err)
 	}
+	// A test send (no workflow) that failed to wh_a is not listed.
+	test := &herald.Delivery{TargetType: herald.TargetWebhook, TargetID: "wh_a", Status: herald.StatusPending}
+	if _, _, err := s.CreateEvent(ctx, store.CreateEventRequest{Event: &herald.Event{Name: "webhook.test", Data: []byte(`{}`)}, Deliveries: []*herald.Delivery{test}}); err != nil {
+		t.Fatal(err)
+	}
 	before := time.Now().Add(-time.Minute)
-	for _, d := range ds[:2] {
+	for _, d := range append(ds[:2:2], test) {
 		reason := "HTTP 500"
 		if err := s.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason}); err != nil {
 			t.Fatal(err)
