@@ -6,6 +6,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -116,15 +117,12 @@ func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (wo
 // FinishDelivery marks a delivery failed after its last attempt and, when
 // the failure counts against the webhook, may disable it (SPEC §6).
 func (a *Activities) FinishDelivery(ctx context.Context, in workflows.FinishInput) error {
-	d, err := a.store.GetDelivery(ctx, in.DeliveryID)
-	if err == nil && d.Generation != in.Generation {
-		// A redelivery reopened it: its state and outcome are the
-		// redelivery's now, and this workflow stopped without a request.
-		return nil
-	}
 	reason := in.Reason
-	if err == nil {
-		err = a.store.RecordAttempt(ctx, in.DeliveryID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason})
+	err := a.store.RecordAttempt(ctx, in.DeliveryID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason, Generation: &in.Generation})
+	if errors.Is(err, store.ErrStaleGeneration) {
+		// A redelivery reopened it: its state and outcome are the
+		// redelivery's now.
+		return nil
 	}
 	if herald.IsNotFound(err) {
 		// No such delivery: its event was withdrawn because the workflow
@@ -166,21 +164,29 @@ func (a *Activities) stillPending(ctx context.Context, deliveryID string, genera
 	if d.Status == herald.StatusPending && d.Generation == generation {
 		return nil
 	}
+	if d.Generation != generation {
+		return takenOver()
+	}
 	reason := "delivery already " + d.Status
-	switch {
-	case d.Generation != generation:
-		reason = "delivery taken over by a redelivery"
-	case d.Status == herald.StatusFailed && d.LastError != nil:
+	if d.Status == herald.StatusFailed && d.LastError != nil {
 		reason = *d.LastError
 	}
 	return temporal.NewApplicationErrorWithOptions(reason, workflows.ErrStopped, temporal.ApplicationErrorOptions{NonRetryable: true})
 }
 
+// takenOver ends an attempt whose delivery a redelivery reopened: a new
+// generation, which that redelivery's workflow owns.
+func takenOver() error {
+	return temporal.NewApplicationErrorWithOptions("delivery taken over by a redelivery", workflows.ErrStopped, temporal.ApplicationErrorOptions{NonRetryable: true})
+}
+
 // stop marks a delivery failed without a request and returns the error
-// that ends it without counting against the webhook.
-func (a *Activities) stop(ctx context.Context, deliveryID, reason string) error {
-	if err := a.store.RecordAttempt(ctx, deliveryID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason}); err != nil {
-		a.log.Error("mark delivery failed", "delivery_id", deliveryID, "error", err)
+// that ends it without counting against the webhook. A delivery a
+// redelivery has reopened since is left to it.
+func (a *Activities) stop(ctx context.Context, in workflows.DeliverInput, reason string) error {
+	err := a.store.RecordAttempt(ctx, in.DeliveryID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason, Generation: &in.Generation})
+	if err != nil && !errors.Is(err, store.ErrStaleGeneration) {
+		a.log.Error("mark delivery failed", "delivery_id", in.DeliveryID, "error", err)
 	}
 	return temporal.NewApplicationErrorWithOptions(reason, workflows.ErrStopped, temporal.ApplicationErrorOptions{NonRetryable: true})
 }

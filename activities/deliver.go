@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -25,12 +26,12 @@ func (a *Activities) sendWebhook(ctx context.Context, in workflows.DeliverInput,
 	wh, err := a.store.GetWebhook(ctx, in.TargetID)
 	if err != nil {
 		if herald.IsNotFound(err) {
-			return target{}, a.stop(ctx, in.DeliveryID, "webhook was deleted")
+			return target{}, a.stop(ctx, in, "webhook was deleted")
 		}
 		return target{}, a.loadError("webhook", err, number)
 	}
 	if !wh.Enabled {
-		return target{}, a.stop(ctx, in.DeliveryID, "webhook is disabled")
+		return target{}, a.stop(ctx, in, "webhook is disabled")
 	}
 	if err := a.rateLimit(ctx, wh, in.DeliveryID, number); err != nil {
 		return target{}, err
@@ -43,7 +44,7 @@ func (a *Activities) sendWebhook(ctx context.Context, in workflows.DeliverInput,
 	entry, out, err := a.sender.Send(ctx, delivery.Attempt{Event: ev, Webhook: wh, DeliveryID: in.DeliveryID, Number: number})
 	if err != nil {
 		a.log.Error("build delivery request", "delivery_id", in.DeliveryID, "error", err)
-		return target{}, a.stop(ctx, in.DeliveryID, "request could not be built")
+		return target{}, a.stop(ctx, in, "request could not be built")
 	}
 	return target{
 		entries:  []*herald.LogEntry{entry},
@@ -57,12 +58,12 @@ func (a *Activities) sendConnector(ctx context.Context, in workflows.DeliverInpu
 	c, err := a.store.GetConnector(ctx, in.TargetID)
 	if err != nil {
 		if herald.IsNotFound(err) {
-			return target{}, a.stop(ctx, in.DeliveryID, "connector was deleted")
+			return target{}, a.stop(ctx, in, "connector was deleted")
 		}
 		return target{}, a.loadError("connector", err, number)
 	}
 	if !c.Enabled {
-		return target{}, a.stop(ctx, in.DeliveryID, "connector is disabled")
+		return target{}, a.stop(ctx, in, "connector is disabled")
 	}
 	if a.chat == nil {
 		return target{}, permanent("chat connectors are not configured in this worker")
@@ -139,7 +140,7 @@ func (a *Activities) conclude(ctx context.Context, in workflows.DeliverInput, t 
 	a.metrics.Attempt(in.TargetType, outcome, took)
 	for i, entry := range t.entries {
 		entry.ID = herald.NewID(herald.PrefixLog)
-		rec := store.AttemptRecord{Log: entry, Status: herald.StatusPending}
+		rec := store.AttemptRecord{Log: entry, Status: herald.StatusPending, Generation: &in.Generation}
 		if i == len(t.entries)-1 {
 			if out.StatusCode != 0 {
 				code := out.StatusCode
@@ -155,7 +156,14 @@ func (a *Activities) conclude(ctx context.Context, in workflows.DeliverInput, t 
 				rec.Error = &out.Reason
 			}
 		}
-		if err := a.store.RecordAttempt(ctx, in.DeliveryID, rec); err != nil {
+		err := a.store.RecordAttempt(ctx, in.DeliveryID, rec)
+		if errors.Is(err, store.ErrStaleGeneration) {
+			// A redelivery reopened the delivery while this request was
+			// out: the entry is logged, the outcome is not this
+			// workflow's to write, and it stops here.
+			return workflows.DeliverResult{}, takenOver()
+		}
+		if err != nil {
 			// The request went out but is not recorded: retry the attempt
 			// rather than lose its log entry (delivery is at least once).
 			a.log.Error("record delivery attempt", "delivery_id", in.DeliveryID, "error", err)

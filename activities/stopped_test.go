@@ -16,6 +16,7 @@ import (
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/activities"
 	"github.com/heraldhub/herald/delivery"
+	"github.com/heraldhub/herald/store"
 	"github.com/heraldhub/herald/workflows"
 )
 
@@ -40,12 +41,7 @@ func TestRetryOfStoppedDeliveryMakesNoRequest(t *testing.T) {
 	w.Enabled, w.DisabledReason = true, nil
 	must(f.db.UpdateWebhook(ctx, w))
 
-	acts := activities.New(activities.Config{Store: f.db, Sender: delivery.NewSender(delivery.NewHTTPClient(true), nil),
-		Logger: slog.New(slog.DiscardHandler), DisableAfter: 20})
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
-	env := suite.NewTestActivityEnvironment() // a regular activity: a retry
-	env.RegisterActivityWithOptions(acts.Deliver, activity.RegisterOptions{Name: workflows.DeliverActivityName})
+	_, env := retryEnv(f)
 	_, err = env.ExecuteActivity(workflows.DeliverActivityName, workflows.DeliverInput{
 		DeliveryID: f.delivery.ID, TargetType: herald.TargetWebhook, TargetID: f.webhook.ID, EventID: f.event.ID, AttemptOffset: 1})
 	var app *temporal.ApplicationError
@@ -60,4 +56,61 @@ func TestRetryOfStoppedDeliveryMakesNoRequest(t *testing.T) {
 	if d.Status != herald.StatusFailed || d.Attempts != 0 {
 		t.Errorf("delivery %s after %d attempts, want failed after 0", d.Status, d.Attempts)
 	}
+}
+
+// An attempt in flight while its delivery is stopped and reopened by a
+// redelivery (disable, enable, retry) is logged, since its request went
+// out, but its outcome is not written over the redelivery's state, and
+// the old workflow's finish step counts nothing.
+func TestAttemptInFlightDuringARedeliveryLeavesItsState(t *testing.T) {
+	var f fixture
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		reason := "webhook was disabled"
+		if err := f.db.RecordAttempt(ctx, f.delivery.ID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason}); err != nil {
+			t.Error(err)
+		}
+		if _, err := f.db.ReopenDelivery(ctx, f.delivery.ID); err != nil {
+			t.Error(err)
+		}
+		w.WriteHeader(http.StatusBadRequest)
+	}))
+	defer srv.Close()
+	f = newFixture(t, srv.URL, 5)
+	ctx := t.Context()
+
+	acts, env := retryEnv(f)
+	_, err := env.ExecuteActivity(workflows.DeliverActivityName, workflows.DeliverInput{
+		DeliveryID: f.delivery.ID, TargetType: herald.TargetWebhook, TargetID: f.webhook.ID, EventID: f.event.ID, AttemptOffset: 1})
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || app.Type() != workflows.ErrStopped {
+		t.Fatalf("Deliver = %v, want it stopped: the delivery is the redelivery's now", err)
+	}
+	fin := workflows.FinishInput{DeliveryID: f.delivery.ID, TargetType: herald.TargetWebhook, TargetID: f.webhook.ID, Reason: "HTTP 400", CountFailure: true}
+	if err := acts.FinishDelivery(ctx, fin); err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.db.GetDelivery(ctx, f.delivery.ID)
+	if err != nil || d.Status != herald.StatusPending || d.Generation != 1 || d.Attempts != 0 {
+		t.Errorf("delivery %+v, %v: want it as the redelivery reopened it (pending, generation 1, no attempts)", d, err)
+	}
+	logs, _, err := f.db.ListLogs(ctx, store.LogFilter{TargetType: herald.TargetWebhook, TargetID: f.webhook.ID})
+	if err != nil || len(logs) != 1 || logs[0].Attempt != 2 {
+		t.Errorf("log %v, %v: want the in-flight attempt's entry (attempt 2)", logs, err)
+	}
+	if w, _ := f.db.GetWebhook(ctx, f.webhook.ID); w.ConsecutiveFailures != 0 {
+		t.Errorf("%d consecutive failures, want 0: the old workflow's failure is not the delivery's", w.ConsecutiveFailures)
+	}
+}
+
+// retryEnv returns activities on f's store and an environment that runs
+// Deliver as a regular activity, as a retry runs.
+func retryEnv(f fixture) (*activities.Activities, *testsuite.TestActivityEnvironment) {
+	acts := activities.New(activities.Config{Store: f.db, Sender: delivery.NewSender(delivery.NewHTTPClient(true), nil),
+		Logger: slog.New(slog.DiscardHandler), DisableAfter: 20})
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivityWithOptions(acts.Deliver, activity.RegisterOptions{Name: workflows.DeliverActivityName})
+	return acts, env
 }

@@ -1,20 +1,13 @@
 package activities_test
 
 import (
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/testsuite"
-
 	"github.com/heraldhub/herald"
-	"github.com/heraldhub/herald/activities"
-	"github.com/heraldhub/herald/delivery"
 	"github.com/heraldhub/herald/store"
 	"github.com/heraldhub/herald/workflows"
 )
@@ -34,12 +27,7 @@ func TestDeliverKeepsToThePlannedTimeout(t *testing.T) {
 	defer close(release)
 	f := newFixture(t, srv.URL, 30) // raised to 30 s after publishing
 
-	acts := activities.New(activities.Config{Store: f.db, Sender: delivery.NewSender(delivery.NewHTTPClient(true), nil),
-		Logger: slog.New(slog.DiscardHandler), DisableAfter: 20})
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
-	env := suite.NewTestActivityEnvironment()
-	env.RegisterActivityWithOptions(acts.Deliver, activity.RegisterOptions{Name: workflows.DeliverActivityName})
+	_, env := retryEnv(f)
 	in := workflows.DeliverInput{DeliveryID: f.delivery.ID, TargetType: herald.TargetWebhook, TargetID: f.webhook.ID,
 		EventID: f.event.ID, Timeout: time.Second}
 	done := make(chan error, 1)

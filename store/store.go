@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/heraldhub/herald"
@@ -71,7 +72,17 @@ type AttemptRecord struct {
 	Status     string // herald.StatusPending, StatusSucceeded or StatusFailed
 	StatusCode *int
 	Error      *string
+	// Generation, when set, is the delivery generation the writer works
+	// for. If a redelivery has reopened the delivery since (another
+	// generation), only the log entry is stored (its request went out),
+	// the delivery is left as it is, and RecordAttempt returns
+	// ErrStaleGeneration.
+	Generation *int
 }
+
+// ErrStaleGeneration is RecordAttempt's answer to a writer whose delivery
+// a redelivery has taken over (see AttemptRecord.Generation).
+var ErrStaleGeneration = errors.New("the delivery was reopened by a redelivery since")
 
 // Store is everything Herald persists. Methods return *herald.Error with
 // code not_found for missing rows, conflict for unique violations and

@@ -83,9 +83,28 @@ func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, rec store.At
 		last = `last_status_code = COALESCE($3, d.last_status_code), last_error = COALESCE($4, d.last_error)`
 	}
 	t := now()
-	return db.inTx(ctx, func(tx pgx.Tx) error {
+	stale := false
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var eventID, eventName, targetType, targetID string
 		var attempts int
+		if rec.Generation != nil {
+			var generation int
+			err := tx.QueryRow(ctx, `SELECT d.generation, d.event_id, e.name, d.target_type, d.target_id, d.attempts
+				FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = $1 FOR UPDATE OF d`, deliveryID,
+			).Scan(&generation, &eventID, &eventName, &targetType, &targetID, &attempts)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return notFound("delivery")
+			}
+			if err != nil {
+				return dbError("record attempt", "delivery", err)
+			}
+			if stale = generation != *rec.Generation; stale {
+				if l == nil {
+					return nil
+				}
+				return writeLog(ctx, tx, l, deliveryID, eventID, eventName, targetType, targetID, attempts, t)
+			}
+		}
 		err := tx.QueryRow(ctx, `UPDATE deliveries d SET status = CASE
 				WHEN d.status = 'succeeded' AND $1 = 'failed' THEN d.status
 				WHEN $7 AND $1 = 'pending' AND d.status <> 'pending' THEN d.status
@@ -114,20 +133,30 @@ func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, rec store.At
 				return dbError("record attempt: reset failures", "delivery", err)
 			}
 		}
-		fill(&l.ID, herald.NewID(herald.PrefixLog))
-		fill(&l.DeliveryID, deliveryID)
-		fill(&l.EventID, eventID)
-		fill(&l.Event, eventName)
-		fill(&l.TargetType, targetType)
-		fill(&l.TargetID, targetID)
-		if l.Attempt == 0 {
-			l.Attempt = attempts
-		}
-		if l.CreatedAt.IsZero() {
-			l.CreatedAt = t
-		}
-		return insertLog(ctx, tx, l)
+		return writeLog(ctx, tx, l, deliveryID, eventID, eventName, targetType, targetID, attempts, t)
 	})
+	if err == nil && stale {
+		return store.ErrStaleGeneration
+	}
+	return err
+}
+
+// writeLog fills in the empty fields of an attempt's log entry from its
+// delivery (attempts is the delivery's attempt count) and inserts it.
+func writeLog(ctx context.Context, tx pgx.Tx, l *herald.LogEntry, deliveryID, eventID, eventName, targetType, targetID string, attempts int, t time.Time) error {
+	fill(&l.ID, herald.NewID(herald.PrefixLog))
+	fill(&l.DeliveryID, deliveryID)
+	fill(&l.EventID, eventID)
+	fill(&l.Event, eventName)
+	fill(&l.TargetType, targetType)
+	fill(&l.TargetID, targetID)
+	if l.Attempt == 0 {
+		l.Attempt = attempts
+	}
+	if l.CreatedAt.IsZero() {
+		l.CreatedAt = t
+	}
+	return insertLog(ctx, tx, l)
 }
 
 // fill sets *s to v when *s is empty.

@@ -82,9 +82,27 @@ func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, rec store.At
 		last = `last_status_code = COALESCE(?, last_status_code), last_error = COALESCE(?, last_error)`
 	}
 	t := now()
-	return db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	stale := false
+	err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var eventID, targetType, targetID string
 		var attempts int
+		if rec.Generation != nil {
+			var generation int
+			err := tx.QueryRowContext(ctx, `SELECT generation, event_id, target_type, target_id, attempts
+				FROM deliveries WHERE id = ?`, deliveryID).Scan(&generation, &eventID, &targetType, &targetID, &attempts)
+			if errors.Is(err, sql.ErrNoRows) {
+				return notFound("delivery")
+			}
+			if err != nil {
+				return dbError("record attempt", "delivery", err)
+			}
+			if stale = generation != *rec.Generation; stale {
+				if l == nil {
+					return nil
+				}
+				return writeLog(ctx, tx, l, deliveryID, eventID, targetType, targetID, attempts, t)
+			}
+		}
 		err := tx.QueryRowContext(ctx, `UPDATE deliveries SET status = CASE
 				WHEN status = 'succeeded' AND ? = 'failed' THEN status
 				WHEN ? AND ? = 'pending' AND status <> 'pending' THEN status
@@ -102,24 +120,7 @@ func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, rec store.At
 		if l == nil {
 			return nil
 		}
-		fill(&l.ID, herald.NewID(herald.PrefixLog))
-		fill(&l.DeliveryID, deliveryID)
-		fill(&l.EventID, eventID)
-		fill(&l.TargetType, targetType)
-		fill(&l.TargetID, targetID)
-		if l.Attempt == 0 {
-			l.Attempt = attempts
-		}
-		if l.CreatedAt.IsZero() {
-			l.CreatedAt = t
-		}
-		if l.Event == "" {
-			err := tx.QueryRowContext(ctx, `SELECT name FROM events WHERE id = ?`, eventID).Scan(&l.Event)
-			if err != nil {
-				return dbError("record attempt: event name", "event", err)
-			}
-		}
-		if err := insertLog(ctx, tx, l); err != nil {
+		if err := writeLog(ctx, tx, l, deliveryID, eventID, targetType, targetID, attempts, t); err != nil {
 			return err
 		}
 		if rec.Status != herald.StatusSucceeded {
@@ -133,6 +134,33 @@ func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, rec store.At
 		}
 		return nil
 	})
+	if err == nil && stale {
+		return store.ErrStaleGeneration
+	}
+	return err
+}
+
+// writeLog fills in the empty fields of an attempt's log entry from its
+// delivery (attempts is the delivery's attempt count) and inserts it.
+func writeLog(ctx context.Context, tx *sql.Tx, l *herald.LogEntry, deliveryID, eventID, targetType, targetID string, attempts int, t time.Time) error {
+	fill(&l.ID, herald.NewID(herald.PrefixLog))
+	fill(&l.DeliveryID, deliveryID)
+	fill(&l.EventID, eventID)
+	fill(&l.TargetType, targetType)
+	fill(&l.TargetID, targetID)
+	if l.Attempt == 0 {
+		l.Attempt = attempts
+	}
+	if l.CreatedAt.IsZero() {
+		l.CreatedAt = t
+	}
+	if l.Event == "" {
+		err := tx.QueryRowContext(ctx, `SELECT name FROM events WHERE id = ?`, eventID).Scan(&l.Event)
+		if err != nil {
+			return dbError("record attempt: event name", "event", err)
+		}
+	}
+	return insertLog(ctx, tx, l)
 }
 
 // fill sets *s to v when *s is empty.

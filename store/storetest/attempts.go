@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -286,4 +287,49 @@ func testDeliveryReopen(t *testing.T, s store.Store) {
 	}
 	_, err = s.ReopenDelivery(ctx, "dlv_missing")
 	wantCode(t, "reopen an unknown delivery", err, herald.ENotFound)
+}
+
+// A writer for an earlier generation (an attempt that was in flight when a
+// redelivery reopened the delivery) keeps its log entry, since its request
+// went out, but leaves the delivery to the redelivery. A writer that names
+// no generation, or the current one, writes as before.
+func testAttemptStaleGeneration(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	_, ds := createEvent(t, s, newEvent("user.created", t0, herald.NewID(herald.PrefixWebhook)))
+	d := ds[0]
+	must(t, s.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusFailed, Error: strp("webhook was disabled")}))
+	reopened, err := s.ReopenDelivery(ctx, d.ID)
+	must(t, err)
+	old, current := 0, reopened.Generation
+
+	l := newLog(d, "user.created", 400, "", t0.Add(time.Second))
+	l.Attempt = 2
+	err = s.RecordAttempt(ctx, d.ID, store.AttemptRecord{Log: l, Status: herald.StatusFailed, StatusCode: intp(400), Generation: &old})
+	if !errors.Is(err, store.ErrStaleGeneration) {
+		t.Fatalf("stale attempt: %v, want ErrStaleGeneration", err)
+	}
+	if got, err := s.GetLog(ctx, l.ID); err != nil || got.Attempt != 2 || got.EventID != d.EventID {
+		t.Errorf("stale attempt's log entry: %+v, %v; want it stored", got, err)
+	}
+	err = s.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusFailed, Error: strp("HTTP 400"), Generation: &old})
+	if !errors.Is(err, store.ErrStaleGeneration) {
+		t.Fatalf("stale finish: %v, want ErrStaleGeneration", err)
+	}
+	got, err := s.GetDelivery(ctx, d.ID)
+	must(t, err)
+	if got.Status != herald.StatusPending || got.Attempts != reopened.Attempts || got.Generation != current {
+		t.Errorf("delivery after stale writes: %+v, want it as reopened (pending, %d attempts)", got, reopened.Attempts)
+	}
+	must(t, s.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusSucceeded, Generation: &current}))
+	if got, _ := s.GetDelivery(ctx, d.ID); got.Status != herald.StatusSucceeded {
+		t.Errorf("current generation's write: %s, want succeeded", got.Status)
+	}
+	_, err = s.ReopenDelivery(ctx, d.ID)
+	must(t, err)
+	must(t, s.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusFailed, Error: strp("any")}))
+	if got, _ := s.GetDelivery(ctx, d.ID); got.Status != herald.StatusFailed {
+		t.Errorf("write without a generation: %s, want failed", got.Status)
+	}
+	err = s.RecordAttempt(ctx, "dlv_missing", store.AttemptRecord{Status: herald.StatusFailed, Generation: &old})
+	wantCode(t, "stale-checked write to an unknown delivery", err, herald.ENotFound)
 }

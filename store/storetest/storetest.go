@@ -84,6 +84,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Attempt/StateOnlyKeepsLast", testAttemptStateOnlyKeepsLast},
 		{"Attempt/LateWrites", testAttemptLateWrites},
 		{"Attempt/SuccessResetsFailures", testAttemptSuccessResetsFailures},
+		{"Attempt/StaleGeneration", testAttemptStaleGeneration},
 		{"Log/GetRoundTrip", testLogRoundTrip},
 		{"Log/Filters", testLogFilters},
 		{"Log/ListPages", testLogPages},
