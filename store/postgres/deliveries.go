@@ -87,32 +87,28 @@ func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, rec store.At
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var eventID, eventName, targetType, targetID string
 		var attempts int
-		if rec.Generation != nil {
-			var generation int
-			err := tx.QueryRow(ctx, `SELECT d.generation, d.event_id, e.name, d.target_type, d.target_id, d.attempts
-				FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = $1 FOR UPDATE OF d`, deliveryID,
-			).Scan(&generation, &eventID, &eventName, &targetType, &targetID, &attempts)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return notFound("delivery")
-			}
-			if err != nil {
-				return dbError("record attempt", "delivery", err)
-			}
-			if stale = generation != *rec.Generation; stale {
+		err := tx.QueryRow(ctx, `UPDATE deliveries d SET status = CASE
+				WHEN d.status = 'succeeded' AND $1 = 'failed' THEN d.status
+				WHEN $7 AND $1 = 'pending' AND d.status <> 'pending' THEN d.status
+				ELSE $1 END,
+			attempts = d.attempts + $2, `+last+`, updated_at = $5 FROM events e
+			WHERE d.id = $6 AND e.id = d.event_id AND ($8::int IS NULL OR d.generation = $8)
+			RETURNING d.event_id, e.name, d.target_type, d.target_id, d.attempts`,
+			rec.Status, inc, rec.StatusCode, storableText(rec.Error), t, deliveryID, l != nil, rec.Generation,
+		).Scan(&eventID, &eventName, &targetType, &targetID, &attempts)
+		if errors.Is(err, pgx.ErrNoRows) && rec.Generation != nil {
+			// Unknown, or reopened by a redelivery since (stale): the
+			// delivery stays as it is, a request that went out is logged.
+			err = tx.QueryRow(ctx, `SELECT d.event_id, e.name, d.target_type, d.target_id, d.attempts
+				FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = $1`, deliveryID,
+			).Scan(&eventID, &eventName, &targetType, &targetID, &attempts)
+			if stale = err == nil; stale {
 				if l == nil {
 					return nil
 				}
 				return writeLog(ctx, tx, l, deliveryID, eventID, eventName, targetType, targetID, attempts, t)
 			}
 		}
-		err := tx.QueryRow(ctx, `UPDATE deliveries d SET status = CASE
-				WHEN d.status = 'succeeded' AND $1 = 'failed' THEN d.status
-				WHEN $7 AND $1 = 'pending' AND d.status <> 'pending' THEN d.status
-				ELSE $1 END,
-			attempts = d.attempts + $2, `+last+`, updated_at = $5 FROM events e WHERE d.id = $6 AND e.id = d.event_id
-			RETURNING d.event_id, e.name, d.target_type, d.target_id, d.attempts`,
-			rec.Status, inc, rec.StatusCode, storableText(rec.Error), t, deliveryID, l != nil,
-		).Scan(&eventID, &eventName, &targetType, &targetID, &attempts)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return notFound("delivery")
 		}

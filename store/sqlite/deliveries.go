@@ -86,31 +86,27 @@ func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, rec store.At
 	err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var eventID, targetType, targetID string
 		var attempts int
-		if rec.Generation != nil {
-			var generation int
-			err := tx.QueryRowContext(ctx, `SELECT generation, event_id, target_type, target_id, attempts
-				FROM deliveries WHERE id = ?`, deliveryID).Scan(&generation, &eventID, &targetType, &targetID, &attempts)
-			if errors.Is(err, sql.ErrNoRows) {
-				return notFound("delivery")
-			}
-			if err != nil {
-				return dbError("record attempt", "delivery", err)
-			}
-			if stale = generation != *rec.Generation; stale {
+		err := tx.QueryRowContext(ctx, `UPDATE deliveries SET status = CASE
+				WHEN status = 'succeeded' AND ? = 'failed' THEN status
+				WHEN ? AND ? = 'pending' AND status <> 'pending' THEN status
+				ELSE ? END,
+			attempts = attempts + ?, `+last+`, updated_at = ? WHERE id = ? AND (? IS NULL OR generation = ?)
+			RETURNING event_id, target_type, target_id, attempts`,
+			rec.Status, l != nil, rec.Status, rec.Status, inc, rec.StatusCode, rec.Error, formatTime(t), deliveryID,
+			rec.Generation, rec.Generation,
+		).Scan(&eventID, &targetType, &targetID, &attempts)
+		if errors.Is(err, sql.ErrNoRows) && rec.Generation != nil {
+			// Unknown, or reopened by a redelivery since (stale): the
+			// delivery stays as it is, a request that went out is logged.
+			err = tx.QueryRowContext(ctx, `SELECT event_id, target_type, target_id, attempts FROM deliveries WHERE id = ?`,
+				deliveryID).Scan(&eventID, &targetType, &targetID, &attempts)
+			if stale = err == nil; stale {
 				if l == nil {
 					return nil
 				}
 				return writeLog(ctx, tx, l, deliveryID, eventID, targetType, targetID, attempts, t)
 			}
 		}
-		err := tx.QueryRowContext(ctx, `UPDATE deliveries SET status = CASE
-				WHEN status = 'succeeded' AND ? = 'failed' THEN status
-				WHEN ? AND ? = 'pending' AND status <> 'pending' THEN status
-				ELSE ? END,
-			attempts = attempts + ?, `+last+`, updated_at = ? WHERE id = ?
-			RETURNING event_id, target_type, target_id, attempts`,
-			rec.Status, l != nil, rec.Status, rec.Status, inc, rec.StatusCode, rec.Error, formatTime(t), deliveryID,
-		).Scan(&eventID, &targetType, &targetID, &attempts)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("delivery")
 		}
