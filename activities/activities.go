@@ -27,11 +27,10 @@ type Store interface {
 	GetEvent(ctx context.Context, id string) (*herald.Event, error)
 	GetWebhook(ctx context.Context, id string) (*herald.Webhook, error)
 	DisableWebhook(ctx context.Context, id, reason string) error
-	RecordWebhookResult(ctx context.Context, id string, success bool, disableAfter int) (bool, error)
 	GetConnector(ctx context.Context, id string) (*herald.Connector, error)
 	DisableConnector(ctx context.Context, id, reason string) error
-	RecordConnectorResult(ctx context.Context, id string, success bool, disableAfter int) (bool, error)
 	RecordAttempt(ctx context.Context, deliveryID string, rec store.AttemptRecord) error
+	CountDeliveryFailure(ctx context.Context, deliveryID string, generation, disableAfter int) (bool, error)
 	ReserveSlot(ctx context.Context, targetID, deliveryID string, perSecond int, maxWait time.Duration) (time.Duration, error)
 	GetDelivery(ctx context.Context, id string) (*herald.Delivery, error)
 }
@@ -135,13 +134,9 @@ func (a *Activities) FinishDelivery(ctx context.Context, in workflows.FinishInpu
 	if !in.CountFailure {
 		return nil
 	}
-	var disabled bool
-	switch in.TargetType {
-	case herald.TargetWebhook:
-		disabled, err = a.store.RecordWebhookResult(ctx, in.TargetID, false, a.disableAfter)
-	case herald.TargetConnector:
-		disabled, err = a.store.RecordConnectorResult(ctx, in.TargetID, false, a.disableAfter)
-	}
+	// Counted once per delivery and generation: this local activity runs
+	// again if its worker stops after the write landed.
+	disabled, err := a.store.CountDeliveryFailure(ctx, in.DeliveryID, in.Generation, a.disableAfter)
 	if err != nil {
 		return fmt.Errorf("count failure of %s %s: %w", in.TargetType, in.TargetID, err)
 	}

@@ -119,15 +119,15 @@ type Store interface {
 	// update enables a disabled webhook. It sets UpdatedAt to a time later
 	// than the old one and writes the stored CreatedAt, the new UpdatedAt
 	// and the count back to w. It is for whole-resource edits (PATCH); a
-	// delivery worker uses DisableWebhook and RecordWebhookResult instead.
+	// delivery worker uses DisableWebhook and CountDeliveryFailure instead.
 	UpdateWebhook(ctx context.Context, w *herald.Webhook) error
 	// DisableWebhook sets enabled=false and disabled_reason=reason
 	// (updated_at now), leaving every other field as stored. not_found if
 	// missing.
 	//
-	// Whatever disables a target (DisableWebhook, RecordWebhookResult at
-	// the threshold, an update writing enabled=false, and their connector
-	// counterparts) also marks its pending deliveries failed ("webhook was
+	// Whatever disables a target (DisableWebhook, RecordWebhookResult or
+	// CountDeliveryFailure at the threshold, an update writing
+	// enabled=false, and their connector counterparts) also marks its pending deliveries failed ("webhook was
 	// disabled"), after the disabling write: SPEC §6 stops them, and
 	// enabling the target again must not bring them back.
 	DisableWebhook(ctx context.Context, id, reason string) error
@@ -202,6 +202,14 @@ type Store interface {
 	// An attempt recorded as succeeded also resets its target's
 	// consecutive failures to 0, in the same write.
 	RecordAttempt(ctx context.Context, deliveryID string, rec AttemptRecord) error
+	// CountDeliveryFailure counts a delivery's final failure against its
+	// target as RecordWebhookResult (or RecordConnectorResult) does with
+	// success=false, once per delivery and generation: a second call for the
+	// same generation (a finish step run again after its write landed), a
+	// generation other than the delivery's (a redelivery reopened it) or an
+	// unknown delivery counts nothing and returns false, nil. The mark and
+	// the count are one write. Returns whether this call disabled the target.
+	CountDeliveryFailure(ctx context.Context, deliveryID string, generation, disableAfter int) (disabled bool, err error)
 	// ReopenDelivery makes a delivery that is not pending pending again,
 	// for a redelivery, and moves its Generation on, in one write. It
 	// returns the delivery as it now is: not_found for an unknown one,

@@ -42,6 +42,7 @@ type memStore struct {
 	webhook  *herald.Webhook
 	records  []store.AttemptRecord
 	disabled []herald.Webhook
+	counted  map[string]bool // deliveryID/generation counted against the webhook
 }
 
 func (s *memStore) GetEvent(_ context.Context, id string) (*herald.Event, error) {
@@ -76,16 +77,19 @@ func (s *memStore) DisableWebhook(_ context.Context, id, reason string) error {
 	return nil
 }
 
-func (s *memStore) RecordWebhookResult(_ context.Context, id string, success bool, disableAfter int) (bool, error) {
+// CountDeliveryFailure counts against the one webhook, once per delivery
+// and generation.
+func (s *memStore) CountDeliveryFailure(_ context.Context, deliveryID string, generation, disableAfter int) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.webhook == nil || s.webhook.ID != id {
+	key := fmt.Sprintf("%s/%d", deliveryID, generation)
+	if s.webhook == nil || s.counted[key] {
 		return false, nil
 	}
-	if success {
-		s.webhook.ConsecutiveFailures = 0
-		return false, nil
+	if s.counted == nil {
+		s.counted = map[string]bool{}
 	}
+	s.counted[key] = true
 	s.webhook.ConsecutiveFailures++
 	if disableAfter > 0 && s.webhook.ConsecutiveFailures >= disableAfter && s.webhook.Enabled {
 		reason := "too many failures"
@@ -102,10 +106,6 @@ func (s *memStore) GetConnector(context.Context, string) (*herald.Connector, err
 
 func (s *memStore) DisableConnector(context.Context, string, string) error {
 	return herald.Errorf(herald.ENotFound, "connector not found")
-}
-
-func (s *memStore) RecordConnectorResult(context.Context, string, bool, int) (bool, error) {
-	return false, nil
 }
 
 func (s *memStore) ReserveSlot(context.Context, string, string, int, time.Duration) (time.Duration, error) {

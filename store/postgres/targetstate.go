@@ -85,27 +85,10 @@ func (db *DB) recordResult(ctx context.Context, table, what, id string, success 
 		}
 		return false, nil
 	}
-	disabled := false
+	var disabled bool
 	var disabledAt time.Time
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		var enabled bool
-		var failures int
-		err := tx.QueryRow(ctx, `UPDATE `+table+` SET consecutive_failures = consecutive_failures + 1
-			WHERE id = $1 RETURNING enabled, consecutive_failures`, id).Scan(&enabled, &failures)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if !enabled || disableAfter <= 0 || failures < disableAfter {
-			return nil
-		}
-		reason := fmt.Sprintf("disabled after %d consecutive failed deliveries", failures)
-		disabledAt = now()
-		_, err = tx.Exec(ctx, `UPDATE `+table+` SET enabled = false, disabled_reason = $1, updated_at = $2
-			WHERE id = $3`, reason, disabledAt, id)
-		disabled = err == nil
+	err := db.inTx(ctx, func(tx pgx.Tx) (err error) {
+		disabled, disabledAt, err = countFailure(ctx, tx, table, id, disableAfter)
 		return err
 	})
 	if err != nil {
@@ -115,4 +98,76 @@ func (db *DB) recordResult(ctx context.Context, table, what, id string, success 
 		return true, db.stopPending(ctx, what, id, disabledAt)
 	}
 	return false, nil
+}
+
+// CountDeliveryFailure counts the failure of delivery deliveryID, at
+// generation, against its target, once (see store.Store). It locks the
+// delivery before the target, as a recorded success does.
+func (db *DB) CountDeliveryFailure(ctx context.Context, deliveryID string, generation, disableAfter int) (bool, error) {
+	var disabled bool
+	var disabledAt time.Time
+	var targetType, targetID string
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `UPDATE deliveries SET counted_generation = generation
+			WHERE id = $1 AND generation = $2 AND counted_generation IS DISTINCT FROM generation
+			RETURNING target_type, target_id`, deliveryID, generation).Scan(&targetType, &targetID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // counted already, reopened since, or unknown
+		}
+		if err != nil {
+			return err
+		}
+		table, err := targetTable(targetType)
+		if err != nil {
+			return err
+		}
+		disabled, disabledAt, err = countFailure(ctx, tx, table, targetID, disableAfter)
+		return err
+	})
+	if err != nil {
+		return false, dbError("count delivery failure", "delivery", err)
+	}
+	if disabled {
+		return true, db.stopPending(ctx, targetType, targetID, disabledAt)
+	}
+	return false, nil
+}
+
+// targetTable is the table of a delivery's target_type.
+func targetTable(targetType string) (string, error) {
+	switch targetType {
+	case herald.TargetWebhook:
+		return "webhooks", nil
+	case herald.TargetConnector:
+		return "connectors", nil
+	}
+	return "", fmt.Errorf("unknown target type %q", targetType)
+}
+
+// countFailure adds one to the consecutive failures of target id in table
+// and, when that reaches disableAfter (> 0) on an enabled target, disables
+// it; it reports whether it did and when. The increment locks the row
+// until commit, so concurrent callers count every failure and exactly one
+// of them sees the threshold reached. A missing target counts nothing.
+func countFailure(ctx context.Context, tx pgx.Tx, table, id string, disableAfter int) (bool, time.Time, error) {
+	var enabled bool
+	var failures int
+	err := tx.QueryRow(ctx, `UPDATE `+table+` SET consecutive_failures = consecutive_failures + 1
+		WHERE id = $1 RETURNING enabled, consecutive_failures`, id).Scan(&enabled, &failures)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, time.Time{}, nil
+	}
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	if !enabled || disableAfter <= 0 || failures < disableAfter {
+		return false, time.Time{}, nil
+	}
+	reason := fmt.Sprintf("disabled after %d consecutive failed deliveries", failures)
+	at := now()
+	if _, err := tx.Exec(ctx, `UPDATE `+table+` SET enabled = false, disabled_reason = $1, updated_at = $2
+		WHERE id = $3`, reason, at, id); err != nil {
+		return false, time.Time{}, err
+	}
+	return true, at, nil
 }

@@ -82,27 +82,10 @@ func (db *DB) recordResult(ctx context.Context, table, what, id string, success 
 		}
 		return false, nil
 	}
-	disabled := false
+	var disabled bool
 	var disabledAt time.Time
-	err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var enabled bool
-		var failures int
-		err := tx.QueryRowContext(ctx, `UPDATE `+table+` SET consecutive_failures = consecutive_failures + 1
-			WHERE id = ? RETURNING enabled, consecutive_failures`, id).Scan(&enabled, &failures)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if !enabled || disableAfter <= 0 || failures < disableAfter {
-			return nil
-		}
-		reason := fmt.Sprintf("disabled after %d consecutive failed deliveries", failures)
-		disabledAt = now()
-		_, err = tx.ExecContext(ctx, `UPDATE `+table+` SET enabled = ?, disabled_reason = ?, updated_at = ?
-			WHERE id = ?`, false, reason, formatTime(disabledAt), id)
-		disabled = err == nil
+	err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) (err error) {
+		disabled, disabledAt, err = countFailure(ctx, tx, table, id, disableAfter)
 		return err
 	})
 	if err != nil {
@@ -112,4 +95,73 @@ func (db *DB) recordResult(ctx context.Context, table, what, id string, success 
 		return true, db.stopPending(ctx, what, id, disabledAt)
 	}
 	return false, nil
+}
+
+// CountDeliveryFailure counts the failure of delivery deliveryID, at
+// generation, against its target, once (see store.Store).
+func (db *DB) CountDeliveryFailure(ctx context.Context, deliveryID string, generation, disableAfter int) (bool, error) {
+	var disabled bool
+	var disabledAt time.Time
+	var targetType, targetID string
+	err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `UPDATE deliveries SET counted_generation = generation
+			WHERE id = ? AND generation = ? AND (counted_generation IS NULL OR counted_generation <> generation)
+			RETURNING target_type, target_id`, deliveryID, generation).Scan(&targetType, &targetID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // counted already, reopened since, or unknown
+		}
+		if err != nil {
+			return err
+		}
+		table, err := targetTable(targetType)
+		if err != nil {
+			return err
+		}
+		disabled, disabledAt, err = countFailure(ctx, tx, table, targetID, disableAfter)
+		return err
+	})
+	if err != nil {
+		return false, dbError("count delivery failure", "delivery", err)
+	}
+	if disabled {
+		return true, db.stopPending(ctx, targetType, targetID, disabledAt)
+	}
+	return false, nil
+}
+
+// targetTable is the table of a delivery's target_type.
+func targetTable(targetType string) (string, error) {
+	switch targetType {
+	case herald.TargetWebhook:
+		return "webhooks", nil
+	case herald.TargetConnector:
+		return "connectors", nil
+	}
+	return "", fmt.Errorf("unknown target type %q", targetType)
+}
+
+// countFailure adds one to the consecutive failures of target id in table
+// and, when that reaches disableAfter (> 0) on an enabled target, disables
+// it; it reports whether it did and when. A missing target counts nothing.
+func countFailure(ctx context.Context, tx *sql.Tx, table, id string, disableAfter int) (bool, time.Time, error) {
+	var enabled bool
+	var failures int
+	err := tx.QueryRowContext(ctx, `UPDATE `+table+` SET consecutive_failures = consecutive_failures + 1
+		WHERE id = ? RETURNING enabled, consecutive_failures`, id).Scan(&enabled, &failures)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, time.Time{}, nil
+	}
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	if !enabled || disableAfter <= 0 || failures < disableAfter {
+		return false, time.Time{}, nil
+	}
+	reason := fmt.Sprintf("disabled after %d consecutive failed deliveries", failures)
+	at := now()
+	if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET enabled = ?, disabled_reason = ?, updated_at = ?
+		WHERE id = ?`, false, reason, formatTime(at), id); err != nil {
+		return false, time.Time{}, err
+	}
+	return true, at, nil
 }

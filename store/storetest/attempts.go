@@ -333,3 +333,77 @@ func testAttemptStaleGeneration(t *testing.T, s store.Store) {
 	err = s.RecordAttempt(ctx, "dlv_missing", store.AttemptRecord{Status: herald.StatusFailed, Generation: &old})
 	wantCode(t, "stale-checked write to an unknown delivery", err, herald.ENotFound)
 }
+
+// A delivery's final failure counts against its target once per
+// generation, however often the finish step runs; a stale generation or an
+// unknown delivery counts nothing, and the count disables at the threshold
+// as RecordWebhookResult's does. Connector deliveries count against the
+// connector.
+func testCountDeliveryFailure(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	w := createWebhook(t, s, newWebhook())
+	c := newConnector("ops")
+	must(t, s.CreateConnector(ctx, c))
+	_, ds := createEvent(t, s, newEvent("user.created", t0, w.ID, c.ID))
+	_, more := createEvent(t, s, newEvent("user.created", t0, w.ID))
+	hook, conn := ds[0], ds[1]
+	if hook.TargetType != herald.TargetWebhook || conn.TargetType != herald.TargetConnector {
+		t.Fatalf("deliveries to %s and %s, want a webhook's and a connector's", hook.TargetType, conn.TargetType)
+	}
+	failures := func() (int, int) {
+		t.Helper()
+		gw, err := s.GetWebhook(ctx, w.ID)
+		must(t, err)
+		gc, err := s.GetConnector(ctx, c.ID)
+		must(t, err)
+		return gw.ConsecutiveFailures, gc.ConsecutiveFailures
+	}
+	count := func(id string, generation, disableAfter int, want bool) {
+		t.Helper()
+		disabled, err := s.CountDeliveryFailure(ctx, id, generation, disableAfter)
+		must(t, err)
+		if disabled != want {
+			t.Fatalf("CountDeliveryFailure(%s, %d, %d) disabled = %v, want %v", id, generation, disableAfter, disabled, want)
+		}
+	}
+	fail := func(id string) {
+		t.Helper()
+		must(t, s.RecordAttempt(ctx, id, store.AttemptRecord{Status: herald.StatusFailed, Error: strp("HTTP 500")}))
+	}
+
+	fail(hook.ID)
+	count(hook.ID, 0, 0, false)
+	count(hook.ID, 0, 0, false) // the finish step again
+	count(hook.ID, 3, 0, false) // not the delivery's generation
+	count("dlv_missing", 0, 0, false)
+	if gw, gc := failures(); gw != 1 || gc != 0 {
+		t.Fatalf("after one failure counted three times: webhook %d, connector %d; want 1, 0", gw, gc)
+	}
+	// A redelivery reopens it (generation 1) and fails again: a new
+	// failure, counted once.
+	_, err := s.ReopenDelivery(ctx, hook.ID)
+	must(t, err)
+	count(hook.ID, 0, 0, false) // the old workflow's finish, late
+	fail(hook.ID)
+	count(hook.ID, 1, 0, false)
+	count(hook.ID, 1, 0, false)
+	if gw, _ := failures(); gw != 2 {
+		t.Fatalf("after the redelivery failed: webhook %d failures, want 2", gw)
+	}
+	fail(conn.ID)
+	count(conn.ID, 0, 0, false)
+	count(conn.ID, 0, 0, false)
+	if gw, gc := failures(); gw != 2 || gc != 1 {
+		t.Fatalf("after the connector's delivery failed: webhook %d, connector %d; want 2, 1", gw, gc)
+	}
+	// The third failure reaches a threshold of 3: the webhook is disabled,
+	// once.
+	fail(more[0].ID)
+	count(more[0].ID, 0, 3, true)
+	count(more[0].ID, 0, 3, false)
+	gw, err := s.GetWebhook(ctx, w.ID)
+	must(t, err)
+	if gw.Enabled || gw.ConsecutiveFailures != 3 || gw.DisabledReason == nil {
+		t.Fatalf("webhook after the threshold: enabled %v, %d failures, reason %v; want disabled after 3", gw.Enabled, gw.ConsecutiveFailures, gw.DisabledReason)
+	}
+}

@@ -31,6 +31,8 @@ func testDisablingStopsPending(t *testing.T, s store.Store) {
 				t.Fatalf("RecordWebhookResult = %v, %v; want it to disable", disabled, err)
 			}
 		}},
+		{"CountDeliveryFailure at the threshold", false, func(t *testing.T, id string) { countToDisable(t, s, id) }},
+		{"CountDeliveryFailure of a connector at the threshold", true, func(t *testing.T, id string) { countToDisable(t, s, id) }},
 		{"DisableConnector", true, func(t *testing.T, id string) { must(t, s.DisableConnector(ctx, id, "channel archived")) }},
 		{"UpdateConnector enabled=false", true, func(t *testing.T, id string) {
 			c, err := s.GetConnector(ctx, id)
@@ -97,5 +99,16 @@ func testDisablingStopsPending(t *testing.T, s store.Store) {
 				t.Errorf("a delivery created after the disabling write became %s", got.Status)
 			}
 		})
+	}
+}
+
+// countToDisable fails a new delivery to target id and counts it with a
+// threshold of 1, which must disable the target.
+func countToDisable(t *testing.T, s store.Store, id string) {
+	t.Helper()
+	_, ds := createEvent(t, s, newEvent("user.created", t0, id))
+	must(t, s.RecordAttempt(t.Context(), ds[0].ID, store.AttemptRecord{Status: herald.StatusFailed, Error: strp("HTTP 500")}))
+	if disabled, err := s.CountDeliveryFailure(t.Context(), ds[0].ID, 0, 1); err != nil || !disabled {
+		t.Fatalf("CountDeliveryFailure = %v, %v; want it to disable", disabled, err)
 	}
 }

@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Targets/Version", testTargetsVersion},
 		{"Delivery/ListFailed", testFailedDeliveries},
 		{"Delivery/Reopen", testDeliveryReopen},
+		{"Delivery/CountFailureOnce", testCountDeliveryFailure},
 		{"RateLimit/Holds", testRateHolds},
 		{"Source/CreateGet", testSourceCreateGet},
 		{"Connector/CRUD", testConnectorCRUD},
