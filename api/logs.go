@@ -19,6 +19,7 @@ import (
 type LogReader interface {
 	GetLog(ctx context.Context, id string) (*herald.LogEntry, error)
 	ListLogs(ctx context.Context, f store.LogFilter) ([]*herald.LogEntry, string, error)
+	LastLogID(ctx context.Context, targetType, targetID string) (string, error)
 }
 
 // logFilter reads the query filters of a log list.
@@ -62,6 +63,11 @@ func (s *Server) getLog(c *gin.Context) {
 	c.JSON(http.StatusOK, entry)
 }
 
+// beforeAllLogs is a well-formed log ID that no entry has and that sorts
+// before every entry's: as a stream's position (store.LogFilter.AfterID) it
+// means "from the first entry".
+var beforeAllLogs = herald.PrefixLog + strings.Repeat("0", 32)
+
 // streamPage is how many entries one poll of the live stream reads.
 const streamPage = 100
 
@@ -79,18 +85,15 @@ func (s *Server) streamLogs(c *gin.Context) {
 	// anywhere, replaying the whole history or hiding every new entry.
 	after := c.GetHeader("Last-Event-ID")
 	if !herald.ValidID(herald.PrefixLog, after) {
-		// Start from now: the newest existing entry is the high-water mark.
-		latest, _, err := s.Logs.ListLogs(ctx, store.LogFilter{TargetType: herald.TargetWebhook, TargetID: id, Page: store.Page{Limit: 1}})
+		// Start from now: after the entry recorded last.
+		last, err := s.Logs.LastLogID(ctx, herald.TargetWebhook, id)
 		if err != nil {
 			s.fail(c, err)
 			return
 		}
-		// Without one, the bare ID prefix names no entry and sorts before
-		// every ID, so the polls list all entries in recording order (an
-		// empty AfterID would list them newest first, as pages).
-		after = herald.PrefixLog
-		if len(latest) == 1 {
-			after = latest[0].ID
+		after = last
+		if after == "" {
+			after = beforeAllLogs
 		}
 	}
 	w := c.Writer
@@ -111,7 +114,10 @@ func (s *Server) streamLogs(c *gin.Context) {
 		}
 		return rc.Flush() == nil
 	}
-	if !send(": stream of new log entries\n\n") {
+	// The first message names the starting point (an id without data
+	// dispatches nothing), so a client that reconnects before any entry
+	// came resumes from there instead of from a later "now".
+	if !send(": stream of new log entries\nid: " + after + "\n\n") {
 		return
 	}
 

@@ -22,6 +22,13 @@ import (
 // respBody instead of "ok". It returns the log entry's ID.
 func (e *testEnv) addLog(t *testing.T, whID, event string, status int, respBody ...string) string {
 	t.Helper()
+	return e.addLogID(t, whID, "", event, status, respBody...)
+}
+
+// addLogID is addLog with the entry's ID made by the caller ("" makes one
+// when it is recorded).
+func (e *testEnv) addLogID(t *testing.T, whID, id, event string, status int, respBody ...string) string {
+	t.Helper()
 	ctx := context.Background()
 	d := &herald.Delivery{TargetType: herald.TargetWebhook, TargetID: whID}
 	_, _, err := e.db.CreateEvent(ctx, store.CreateEventRequest{
@@ -32,6 +39,7 @@ func (e *testEnv) addLog(t *testing.T, whID, event string, status int, respBody 
 		t.Fatalf("create event: %v", err)
 	}
 	entry := &herald.LogEntry{
+		ID:         id,
 		Request:    herald.LogRequest{Method: "POST", URL: "https://hooks.example.com/in", Body: `{"id": 1}`},
 		DurationMS: 12,
 	}
@@ -202,6 +210,14 @@ func openStream(t *testing.T, e *testEnv, webhookID string, lastEventID ...strin
 // openStreamAs is openStream with the API key key.
 func openStreamAs(t *testing.T, e *testEnv, key, webhookID string, lastEventID ...string) <-chan string {
 	t.Helper()
+	var start string
+	return openStreamFrom(t, e, key, webhookID, &start, lastEventID...)
+}
+
+// openStreamFrom is openStreamAs that also sets *startOut to the position
+// the stream named first (the ID after which it lists entries).
+func openStreamFrom(t *testing.T, e *testEnv, key, webhookID string, startOut *string, lastEventID ...string) <-chan string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/v1/webhooks/"+webhookID+"/logs/stream", nil)
@@ -222,6 +238,14 @@ func openStreamAs(t *testing.T, e *testEnv, key, webhookID string, lastEventID .
 	if !lines.Scan() || !strings.HasPrefix(lines.Text(), ":") {
 		t.Fatalf("stream did not open with a comment: %q", lines.Text())
 	}
+	start, ok := "", lines.Scan()
+	if ok {
+		start, ok = strings.CutPrefix(lines.Text(), "id: ")
+	}
+	if !ok || !lines.Scan() || lines.Text() != "" {
+		t.Fatalf("stream's first message does not name its starting point: %q", lines.Text())
+	}
+	*startOut = start
 	ids := make(chan string, 100)
 	go func() {
 		defer close(ids)
@@ -292,6 +316,42 @@ func TestLogStreamResume(t *testing.T) {
 				t.Errorf("streamed %v, want the new entry %s", got, fresh)
 			}
 		})
+	}
+}
+
+// A stream opened without Last-Event-ID starts after the entry recorded
+// last, which need not be the largest ID (IDs are made before their entry
+// commits), and says so first. A client that reconnects from that position
+// misses nothing recorded in between, even on a webhook that had no entry
+// when it first connected.
+func TestLogStreamStartsAfterLastRecorded(t *testing.T) {
+	e := newEnv(t, func(d *api.Deps) { d.StreamPoll = 10 * time.Millisecond })
+	w := e.createWebhook(t, hookBody(nil))
+
+	var start string
+	ids := openStreamFrom(t, e, adminKey, w.ID, &start)
+	first := e.addLog(t, w.ID, "user.created", 200)
+	if got := collect(ids, 300*time.Millisecond); !slices.Equal(got, []string{first}) {
+		t.Fatalf("stream of a webhook without entries: streamed %v, want %s", got, first)
+	}
+	// The client was gone while these were recorded; it comes back from
+	// the position the stream first named.
+	gap := []string{e.addLog(t, w.ID, "user.updated", 200), e.addLog(t, w.ID, "user.updated", 200)}
+	got := collect(openStream(t, e, w.ID, start), 300*time.Millisecond)
+	if want := append([]string{first}, gap...); !slices.Equal(got, want) {
+		t.Errorf("reconnected from %s: streamed %v, want %v", start, got, want)
+	}
+
+	// Two IDs made in one order, recorded in the other.
+	a, b := herald.NewID(herald.PrefixLog), herald.NewID(herald.PrefixLog)
+	e.addLogID(t, w.ID, b, "user.created", 200)
+	e.addLogID(t, w.ID, a, "user.created", 200)
+	ids = openStreamFrom(t, e, adminKey, w.ID, &start)
+	if start != a {
+		t.Errorf("stream starts after %s, want %s (recorded last)", start, a)
+	}
+	if got := collect(ids, 300*time.Millisecond); len(got) != 0 {
+		t.Errorf("stream replayed entries that existed before it opened: %v", got)
 	}
 }
 

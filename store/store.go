@@ -221,6 +221,11 @@ type Store interface {
 	// ListLogs returns the entries f selects (see LogFilter) and the next
 	// cursor ("" after the last page, and always "" with AfterID).
 	ListLogs(ctx context.Context, f LogFilter) ([]*herald.LogEntry, string, error)
+	// LastLogID returns the ID of the target's entry recorded last ("" if
+	// it has none): the position from which a live stream shows only new
+	// entries, as LogFilter.AfterID. The largest ID won't do, for the
+	// reason LogFilter gives.
+	LastLogID(ctx context.Context, targetType, targetID string) (string, error)
 
 	// CreateAPIKey inserts k; a taken ID or hash is a conflict.
 	// CreateSource and GetSource keep ingest sources (SPEC §3).

@@ -9,6 +9,9 @@
 (() => {
   const KEY_STORAGE = 'herald.apiKey';
   const PAGE_SIZE = 50;
+  // A log ID no entry has, sorting before all: as Last-Event-ID it asks the
+  // stream for every entry (of a webhook that had none when listed).
+  const BEFORE_ALL_LOGS = `log_${'0'.repeat(32)}`;
   const RECONNECT_MIN_MS = 1000;
   const RECONNECT_MAX_MS = 30000;
 
@@ -21,7 +24,8 @@
     logsCursor: null,
     logsLoad: 0, // bumped on every fresh load; stale responses are dropped
     logIds: new Set(),
-    headId: null, // newest entry of an unfiltered load, to resume the stream
+    applied: { status: '', event: '' }, // the filters of the entries on screen
+    headId: null, // where the live stream resumes: the newest entry shown
     live: null, // {controller, target, lastId, count}
   };
 
@@ -264,7 +268,7 @@
   }
 
   function matchesFilters(entry) {
-    const f = filters();
+    const f = state.applied;
     if (f.status === 'success' && !succeeded(entry)) return false;
     if (f.status === 'failure' && succeeded(entry)) return false;
     return !f.event || entry.event === f.event;
@@ -278,7 +282,10 @@
     const sel = state.selected;
     if (!sel) return;
     const load = append ? state.logsLoad : ++state.logsLoad;
-    const f = filters();
+    // More pages continue the list on screen, with its filters, whatever
+    // the form holds now.
+    if (!append) state.applied = filters();
+    const f = state.applied;
     const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
     if (f.status) params.set('status', f.status);
     if (f.event) params.set('event', f.event);
@@ -301,7 +308,11 @@
       const body = await api('GET', `${logsPath(sel)}?${params}`);
       if (load !== state.logsLoad || sel !== state.selected) return;
       const data = (Array.isArray(body.data) ? body.data : []).filter((e) => e && typeof e.id === 'string');
-      if (!append) state.headId = !f.status && !f.event && data.length ? data[0].id : null;
+      if (!append) {
+        // An unfiltered empty list resumes from the first entry ever
+        // recorded; a filtered one without entries, from the stream's now.
+        state.headId = data.length ? data[0].id : (!f.status && !f.event ? BEFORE_ALL_LOGS : null);
+      }
       for (const entry of data) {
         if (state.logIds.has(entry.id)) continue;
         state.logIds.add(entry.id);
@@ -493,7 +504,10 @@
     function dispatch() {
       const id = idBuf;
       if (data === '') {
+        // No event, but the position counts (the stream names its
+        // starting point this way).
         type = '';
+        if (id) onEvent({ type: '', data: '', id });
         return;
       }
       const ev = { type: type || 'message', data: data.slice(0, -1), id };
@@ -624,11 +638,10 @@
     const sel = state.selected;
     if (!sel || sel.type !== 'webhook') return;
     stopLive('');
-    const f = filters();
     // Resume after the newest entry shown, so nothing between the list and
-    // the stream is missed; with filters on, start from now instead.
-    const lastId = !f.status && !f.event ? state.headId : null;
-    const live = { controller: new AbortController(), target: sel.id, lastId, count: 0 };
+    // the stream is missed (entries that do not match the filters are
+    // dropped as they arrive).
+    const live = { controller: new AbortController(), target: sel.id, lastId: state.headId, count: 0 };
     state.live = live;
     $('live-toggle').setAttribute('aria-pressed', 'true');
     setLiveState('Live · connecting');

@@ -88,6 +88,18 @@ func (db *DB) GetLog(ctx context.Context, id string) (*herald.LogEntry, error) {
 	return l, nil
 }
 
+// LastLogID returns the ID of the target's entry with the largest seq, ""
+// when it has none (see store.Store).
+func (db *DB) LastLogID(ctx context.Context, targetType, targetID string) (string, error) {
+	var id string
+	err := db.pool.QueryRow(ctx, `SELECT id FROM logs WHERE target_type = $1 AND target_id = $2
+		ORDER BY seq DESC LIMIT 1`, targetType, targetID).Scan(&id)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return "", dbError("find last log entry", "log entry", err)
+	}
+	return id, nil
+}
+
 // ListLogs returns log entries matching f. Each set filter narrows the
 // result: TargetType, TargetID and Event match exactly, Status "success"
 // keeps entries with a 2xx response and no error and "failure" the others,

@@ -57,6 +57,18 @@ func (db *DB) GetLog(ctx context.Context, id string) (*herald.LogEntry, error) {
 	return l, nil
 }
 
+// LastLogID returns the ID of the target's entry with the largest seq, ""
+// when it has none (see store.Store).
+func (db *DB) LastLogID(ctx context.Context, targetType, targetID string) (string, error) {
+	var id string
+	err := db.read.QueryRowContext(ctx, `SELECT id FROM logs WHERE target_type = ? AND target_id = ?
+		ORDER BY seq DESC LIMIT 1`, targetType, targetID).Scan(&id)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", dbError("find last log entry", "log entry", err)
+	}
+	return id, nil
+}
+
 // ListLogs returns log entries matching f. Each set filter narrows the
 // result: TargetType, TargetID and Event match exactly, Status "success"
 // keeps entries with a 2xx response and no error and "failure" the others,

@@ -89,6 +89,16 @@ func testLogAfterIDRecordingOrder(t *testing.T, s store.Store) {
 	equal(t, "after an unknown, smaller ID", listAfter(t, s, wh, herald.PrefixLog+"0", 50), ids)
 	equal(t, "after an unknown, larger ID", listAfter(t, s, wh, herald.PrefixLog+"g", 50), []string(nil))
 
+	// A stream opened now starts after the entry recorded last, not after
+	// the largest ID (which would show ids[3:] again as new).
+	last, err := s.LastLogID(t.Context(), herald.TargetWebhook, wh)
+	must(t, err)
+	equal(t, "last recorded", []string{last}, ids[5:])
+	equal(t, "after the last recorded", listAfter(t, s, wh, last, 50), []string(nil))
+	none, err := s.LastLogID(t.Context(), herald.TargetWebhook, herald.NewID(herald.PrefixWebhook))
+	must(t, err)
+	equal(t, "last of a target without entries", []string{none}, []string{""})
+
 	// Without AfterID the list is still newest (largest ID) first.
 	ls, _, err := s.ListLogs(t.Context(), store.LogFilter{TargetID: wh, Page: store.Page{Limit: 50}})
 	must(t, err)
