@@ -206,8 +206,10 @@ type Store interface {
 	// target as RecordWebhookResult (or RecordConnectorResult) does with
 	// success=false, once per delivery and generation: a second call for the
 	// same generation (a finish step run again after its write landed), a
-	// generation other than the delivery's (a redelivery reopened it) or an
-	// unknown delivery counts nothing and returns false, nil. The mark and
+	// generation other than the delivery's (a redelivery reopened it), a
+	// delivery that is not failed (its last attempt succeeded, but the
+	// workflow did not learn it in time) or an unknown delivery counts
+	// nothing and returns false, nil. The mark and
 	// the count are one write. Returns whether this call disabled the target.
 	CountDeliveryFailure(ctx context.Context, deliveryID string, generation, disableAfter int) (disabled bool, err error)
 	// ReopenDelivery makes a delivery that is not pending pending again,

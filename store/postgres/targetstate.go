@@ -109,10 +109,11 @@ func (db *DB) CountDeliveryFailure(ctx context.Context, deliveryID string, gener
 	var targetType, targetID string
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `UPDATE deliveries SET counted_generation = generation
-			WHERE id = $1 AND generation = $2 AND counted_generation IS DISTINCT FROM generation
+			WHERE id = $1 AND generation = $2 AND status = 'failed'
+				AND counted_generation IS DISTINCT FROM generation
 			RETURNING target_type, target_id`, deliveryID, generation).Scan(&targetType, &targetID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil // counted already, reopened since, or unknown
+			return nil // counted already, not failed, reopened since, or unknown
 		}
 		if err != nil {
 			return err

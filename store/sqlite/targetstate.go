@@ -105,10 +105,11 @@ func (db *DB) CountDeliveryFailure(ctx context.Context, deliveryID string, gener
 	var targetType, targetID string
 	err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `UPDATE deliveries SET counted_generation = generation
-			WHERE id = ? AND generation = ? AND (counted_generation IS NULL OR counted_generation <> generation)
+			WHERE id = ? AND generation = ? AND status = 'failed'
+				AND (counted_generation IS NULL OR counted_generation <> generation)
 			RETURNING target_type, target_id`, deliveryID, generation).Scan(&targetType, &targetID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil // counted already, reopened since, or unknown
+			return nil // counted already, not failed, reopened since, or unknown
 		}
 		if err != nil {
 			return err

@@ -371,6 +371,7 @@ func testCountDeliveryFailure(t *testing.T, s store.Store) {
 		must(t, s.RecordAttempt(ctx, id, store.AttemptRecord{Status: herald.StatusFailed, Error: strp("HTTP 500")}))
 	}
 
+	count(hook.ID, 0, 0, false) // still pending: nothing failed
 	fail(hook.ID)
 	count(hook.ID, 0, 0, false)
 	count(hook.ID, 0, 0, false) // the finish step again
@@ -395,6 +396,15 @@ func testCountDeliveryFailure(t *testing.T, s store.Store) {
 	count(conn.ID, 0, 0, false)
 	if gw, gc := failures(); gw != 2 || gc != 1 {
 		t.Fatalf("after the connector's delivery failed: webhook %d, connector %d; want 2, 1", gw, gc)
+	}
+	// A delivery whose last attempt succeeded, though its workflow took
+	// the attempt for timed out, is no failure.
+	_, won := createEvent(t, s, newEvent("user.created", t0, w.ID))
+	must(t, s.RecordAttempt(ctx, won[0].ID, store.AttemptRecord{Status: herald.StatusSucceeded}))
+	must(t, s.RecordAttempt(ctx, won[0].ID, store.AttemptRecord{Status: herald.StatusFailed, Error: strp("attempt timed out")}))
+	count(won[0].ID, 0, 3, false)
+	if gw, _ := failures(); gw != 2 {
+		t.Fatalf("after a succeeded delivery's finish: webhook %d failures, want 2", gw)
 	}
 	// The third failure reaches a threshold of 3: the webhook is disabled,
 	// once.
