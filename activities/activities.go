@@ -87,12 +87,13 @@ func New(c Config) *Activities {
 func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (workflows.DeliverResult, error) {
 	info := activity.GetInfo(ctx)
 	number := int(info.Attempt) + in.AttemptOffset
-	if !info.IsLocalActivity {
-		// A retry: the delivery may have been stopped while it waited
-		// (its target disabled, and maybe enabled again since).
-		if err := a.stillPending(ctx, in.DeliveryID, in.Generation, number); err != nil {
-			return workflows.DeliverResult{}, err
-		}
+	// The delivery may have been stopped (its target disabled, and maybe
+	// enabled again since), reopened by a redelivery, or finished by this
+	// very attempt before a worker restart replays it, while the attempt
+	// waited: for a retry, its backoff; for the first attempt, a backlog
+	// of workflow tasks or local-activity slots.
+	if err := a.stillPending(ctx, in.DeliveryID, in.Generation, number); err != nil {
+		return workflows.DeliverResult{}, err
 	}
 	ev, err := a.events.get(ctx, in.EventID)
 	if err != nil {

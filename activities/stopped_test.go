@@ -20,41 +20,73 @@ import (
 	"github.com/heraldhub/herald/workflows"
 )
 
-// A retry of a delivery that was stopped while it waited (its webhook
+// An attempt of a delivery that was stopped while it waited (its webhook
 // disabled, then enabled again) makes no request and ends the delivery
-// without touching its stored state.
-func TestRetryOfStoppedDeliveryMakesNoRequest(t *testing.T) {
-	var requests atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests.Add(1) }))
-	defer srv.Close()
-	f := newFixture(t, srv.URL, 5)
-	ctx := t.Context()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
+// without touching its stored state. That holds for the first attempt, a
+// local activity, as for a retry: under a backlog the first attempt can run
+// long after its event was published. An attempt of an older generation
+// (a redelivery reopened the delivery since) makes no request either.
+func TestAttemptOfStoppedDeliveryMakesNoRequest(t *testing.T) {
+	for _, local := range []bool{true, false} {
+		name := "retry"
+		if local {
+			name = "first, local attempt"
 		}
-	}
-	must(f.db.DisableWebhook(ctx, f.webhook.ID, "disabled by an admin"))
-	w, err := f.db.GetWebhook(ctx, f.webhook.ID)
-	must(err)
-	w.Enabled, w.DisabledReason = true, nil
-	must(f.db.UpdateWebhook(ctx, w))
+		t.Run(name, func(t *testing.T) {
+			var requests atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests.Add(1) }))
+			defer srv.Close()
+			f := newFixture(t, srv.URL, 5)
+			ctx := t.Context()
+			must := func(err error) {
+				t.Helper()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			must(f.db.DisableWebhook(ctx, f.webhook.ID, "disabled by an admin"))
+			w, err := f.db.GetWebhook(ctx, f.webhook.ID)
+			must(err)
+			w.Enabled, w.DisabledReason = true, nil
+			must(f.db.UpdateWebhook(ctx, w))
 
-	_, env := retryEnv(f)
-	_, err = env.ExecuteActivity(workflows.DeliverActivityName, workflows.DeliverInput{
-		DeliveryID: f.delivery.ID, TargetType: herald.TargetWebhook, TargetID: f.webhook.ID, EventID: f.event.ID, AttemptOffset: 1})
-	var app *temporal.ApplicationError
-	if !errors.As(err, &app) || app.Type() != workflows.ErrStopped || app.Message() != "webhook was disabled" {
-		t.Fatalf("Deliver = %v, want the delivery stopped because the webhook was disabled", err)
-	}
-	if n := requests.Load(); n != 0 {
-		t.Errorf("receiver got %d requests, want 0", n)
-	}
-	d, err := f.db.GetDelivery(ctx, f.delivery.ID)
-	must(err)
-	if d.Status != herald.StatusFailed || d.Attempts != 0 {
-		t.Errorf("delivery %s after %d attempts, want failed after 0", d.Status, d.Attempts)
+			acts, env := retryEnv(f)
+			attempt := func(generation int) error {
+				in := workflows.DeliverInput{DeliveryID: f.delivery.ID, TargetType: herald.TargetWebhook,
+					TargetID: f.webhook.ID, EventID: f.event.ID, Generation: generation}
+				if local {
+					_, err := env.ExecuteLocalActivity(acts.Deliver, in)
+					return err
+				}
+				in.AttemptOffset = 1
+				_, err := env.ExecuteActivity(workflows.DeliverActivityName, in)
+				return err
+			}
+			err = attempt(0)
+			var app *temporal.ApplicationError
+			if !errors.As(err, &app) || app.Type() != workflows.ErrStopped || app.Message() != "webhook was disabled" {
+				t.Fatalf("Deliver = %v, want the delivery stopped because the webhook was disabled", err)
+			}
+			if n := requests.Load(); n != 0 {
+				t.Errorf("receiver got %d requests, want 0", n)
+			}
+			d, err := f.db.GetDelivery(ctx, f.delivery.ID)
+			must(err)
+			if d.Status != herald.StatusFailed || d.Attempts != 0 {
+				t.Errorf("delivery %s after %d attempts, want failed after 0", d.Status, d.Attempts)
+			}
+
+			// A redelivery reopens it (generation 1): the old workflow's
+			// attempt leaves it to the redelivery.
+			_, err = f.db.ReopenDelivery(ctx, f.delivery.ID)
+			must(err)
+			if err := attempt(0); !errors.As(err, &app) || app.Type() != workflows.ErrStopped {
+				t.Fatalf("generation 0 attempt after a reopen = %v, want it stopped", err)
+			}
+			if n := requests.Load(); n != 0 {
+				t.Errorf("receiver got %d requests from a stale attempt, want 0", n)
+			}
+		})
 	}
 }
 
