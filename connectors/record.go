@@ -3,17 +3,16 @@ package connectors
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/delivery"
 )
 
 // MaxRecordedBody is how much of a request or response body an Exchange
@@ -165,23 +164,9 @@ func (r *Recording) Exchanges(secrets ...string) []Exchange {
 	return out
 }
 
-// Redact replaces every occurrence of each non-empty secret in s, as
-// written or URL-, path- or JSON-escaped, with Masked. Longer forms are
-// replaced first, so a secret containing another is masked whole.
+// Redact is delivery.Redact with this package's mask.
 func Redact(s string, secrets ...string) string {
-	var forms []string
-	for _, sec := range secrets {
-		if sec == "" {
-			continue
-		}
-		j, _ := json.Marshal(sec)
-		forms = append(forms, sec, url.QueryEscape(sec), url.PathEscape(sec), string(j[1:len(j)-1]))
-	}
-	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	for _, f := range slices.Compact(forms) {
-		s = strings.ReplaceAll(s, f, Masked)
-	}
-	return s
+	return delivery.Redact(s, Masked, secrets...)
 }
 
 // logHeaders flattens h for the log: credential headers masked (keeping an

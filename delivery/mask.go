@@ -1,8 +1,10 @@
 package delivery
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -17,7 +19,7 @@ func sensitiveHeader(name string) bool {
 	case "signature", "webhook-signature", "authorization", "proxy-authorization", "cookie", "set-cookie":
 		return true
 	}
-	for _, part := range []string{"token", "secret", "key", "password", "auth", "signature"} {
+	for _, part := range []string{"token", "secret", "key", "pass", "pwd", "auth", "sig", "hmac", "credential", "session"} {
 		if strings.Contains(n, part) {
 			return true
 		}
@@ -25,19 +27,95 @@ func sensitiveHeader(name string) bool {
 	return false
 }
 
+// sensitiveQuery reports whether a URL query parameter's value must not be
+// logged: one named like a credential header, or a name services use for
+// a key (Azure Functions' code).
+func sensitiveQuery(name string) bool {
+	return sensitiveHeader(name) || strings.EqualFold(name, "code")
+}
+
 // maskHeaders flattens headers for the log, masking sensitive values and
-// the credentials in a redirect's Location.
-func maskHeaders(h http.Header) map[string]string {
+// the credentials in a redirect's Location; secrets (see Redact) are
+// redacted from the rest.
+func maskHeaders(h http.Header, secrets []string) map[string]string {
 	out := flatten(h)
-	for k := range out {
+	for k, v := range out {
 		switch {
 		case sensitiveHeader(k):
 			out[k] = masked
 		case http.CanonicalHeaderKey(k) == "Location":
-			out[k] = maskLocation(out[k])
+			out[k] = maskLocation(Redact(v, masked, secrets...))
+		default:
+			out[k] = Redact(v, masked, secrets...)
 		}
 	}
 	return out
+}
+
+// minRedacted is the shortest value Redact is given to hide in text a
+// receiver sent back: shorter ones (a header "X-Env: prod") would mask
+// innocent words, and are no credential worth the name.
+const minRedacted = 8
+
+// requestSecrets are the values of an outgoing request that a receiver
+// might echo in its response (debug endpoints and error pages do): its
+// signatures, the webhook's own header values and the URL's credentials.
+func requestSecrets(req *http.Request, custom map[string]string) []string {
+	var out []string
+	add := func(v string) {
+		if len(v) >= minRedacted {
+			out = append(out, v)
+		}
+	}
+	add(req.Header.Get("Signature"))
+	for _, sig := range strings.Fields(req.Header.Get("webhook-signature")) {
+		_, b64, _ := strings.Cut(sig, ",")
+		add(b64)
+	}
+	for _, v := range custom {
+		add(v)
+	}
+	if u := req.URL.User; u != nil {
+		if pw, ok := u.Password(); ok {
+			add(pw)
+		} else {
+			add(u.Username())
+		}
+	}
+	if req.Method != http.MethodGet {
+		// As written in the URL and decoded: an echo may show either.
+		for _, p := range strings.Split(req.URL.RawQuery, "&") {
+			k, v, _ := strings.Cut(p, "=")
+			if name, err := url.QueryUnescape(k); err == nil && sensitiveQuery(name) {
+				add(v)
+				if dec, err := url.QueryUnescape(v); err == nil {
+					add(dec)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Redact replaces every occurrence in s of each non-empty secret, as
+// written or URL-, path- or JSON-escaped (also with "\/", as PHP writes
+// a slash), with mask. Longer forms are replaced first, so a secret that
+// contains another is masked whole.
+func Redact(s, mask string, secrets ...string) string {
+	var forms []string
+	for _, sec := range secrets {
+		if sec == "" {
+			continue
+		}
+		j, _ := json.Marshal(sec)
+		js := string(j[1 : len(j)-1])
+		forms = append(forms, sec, url.QueryEscape(sec), url.PathEscape(sec), js, strings.ReplaceAll(js, "/", `\/`))
+	}
+	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	for _, f := range slices.Compact(forms) {
+		s = strings.ReplaceAll(s, f, mask)
+	}
+	return s
 }
 
 // maskLocation is a Location header's URL with credentials masked as in
@@ -94,7 +172,7 @@ func maskURL(u *url.URL, maskQuery bool) string {
 		pairs := strings.Split(c.RawQuery, "&")
 		for i, p := range pairs {
 			k, _, hasValue := strings.Cut(p, "=")
-			if name, err := url.QueryUnescape(k); hasValue && (err != nil || sensitiveHeader(name)) {
+			if name, err := url.QueryUnescape(k); hasValue && (err != nil || sensitiveQuery(name)) {
 				pairs[i] = k + "=" + masked
 			}
 		}

@@ -84,6 +84,15 @@ func (s *Sender) Send(ctx context.Context, a Attempt) (*herald.LogEntry, Outcome
 	if err != nil {
 		return nil, Outcome{}, err
 	}
+	// The log is readable with view:log alone, which does not show the
+	// webhook: the values of its own headers are masked like credentials
+	// (the log keeps their names), and all of these are redacted wherever
+	// the receiver echoes them.
+	secrets := requestSecrets(req, a.Webhook.Headers)
+	reqHeaders := maskHeaders(req.Header, nil)
+	for name := range a.Webhook.Headers {
+		reqHeaders[http.CanonicalHeaderKey(name)] = masked
+	}
 	entry := &herald.LogEntry{
 		DeliveryID: a.DeliveryID,
 		EventID:    a.Event.ID,
@@ -94,7 +103,7 @@ func (s *Sender) Send(ctx context.Context, a Attempt) (*herald.LogEntry, Outcome
 		Request: herald.LogRequest{
 			Method:  req.Method,
 			URL:     maskURL(req.URL, req.Method != http.MethodGet),
-			Headers: maskHeaders(req.Header),
+			Headers: reqHeaders,
 			Body:    truncate(sent),
 		},
 	}
@@ -118,8 +127,9 @@ func (s *Sender) Send(ctx context.Context, a Attempt) (*herald.LogEntry, Outcome
 		_ = resp.Body.Close()
 		entry.Response = &herald.LogResponse{
 			Status:  resp.StatusCode,
-			Headers: maskHeaders(resp.Header),
-			Body:    truncate(body),
+			Headers: maskHeaders(resp.Header, secrets),
+			// Redacted before the cut, which could split a secret.
+			Body: truncate([]byte(Redact(string(body), masked, secrets...))),
 		}
 		out = Classify(resp.StatusCode, nil, resp.Header, s.now())
 		if !out.Success {

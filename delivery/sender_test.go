@@ -325,7 +325,7 @@ func TestSendLogEntry(t *testing.T) {
 		t.Errorf("logged request body = %q, want the envelope", entry.Request.Body)
 	}
 	for k, want := range map[string]string{
-		"X-Team":            "ops",
+		"X-Team":            "********", // the webhook's own headers: names only
 		"Content-Type":      "application/json",
 		"User-Agent":        "Herald/" + herald.Version,
 		"Webhook-Id":        deliveryID,
@@ -400,6 +400,52 @@ func TestSendGETLogsTheQueryAsSent(t *testing.T) {
 	}
 	if want := rc.URL + "/hook?" + rc.only(t).RawQuery; entry.Request.URL != want {
 		t.Errorf("logged URL = %q, want the URL as sent %q", entry.Request.URL, want)
+	}
+}
+
+// A receiver that echoes the request it got (a debug endpoint, an error
+// page) does not bring its credentials into the log, which view:log alone
+// can read: the signatures, the webhook's header values and the URL's
+// credentials are redacted from the response's body and headers, in JSON
+// and URL escaping too. Query parameters named like keys are masked in the
+// logged URL.
+func TestSendLogEntryRedactsEchoedSecrets(t *testing.T) {
+	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request) {
+		echo, _ := json.Marshal(map[string]any{"headers": r.Header, "query": r.URL.RawQuery})
+		w.Header().Set("X-Echo-Pass", r.Header.Get("X-Hook-Pass"))
+		w.Header().Set("X-Echo-Url", r.URL.String())
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write(echo)
+	})
+	wh := testWebhook(rc.URL+"/hook?code=azure-function-key&sig=sas/signature+value&team=ops", "POST", whsecSecret)
+	wh.Headers["Authorization"] = "Bearer sk_live_hunter2"
+	wh.Headers["X-Hook-Pass"] = "p4ss/w0rd+x"
+	entry, _ := send(t, localSender(), wh, 1)
+	r := rc.only(t)
+	if entry.Response == nil {
+		t.Fatal("no response logged")
+	}
+	if !strings.Contains(entry.Response.Body, `"X-Team":["ops"]`) || !strings.Contains(entry.Request.URL, "team=ops") {
+		t.Errorf("redaction hid more than secrets: body %s, URL %s", entry.Response.Body, entry.Request.URL)
+	}
+	js, err := json.Marshal(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, secret := range map[string]string{
+		"Signature":           r.Header.Get("Signature"),
+		"webhook-signature":   strings.TrimPrefix(r.Header.Get("webhook-signature"), "v1,"),
+		"Authorization token": "sk_live_hunter2",
+		"custom header value": "p4ss/w0rd",
+		"code= key":           "azure-function-key",
+		"sig= signature":      "signature",
+	} {
+		if secret == "" {
+			t.Fatalf("premise: %s is empty", name)
+		}
+		if strings.Contains(string(js), secret) {
+			t.Errorf("the log entry contains the %s: %s", name, js)
+		}
 	}
 }
 
