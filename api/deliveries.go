@@ -72,8 +72,8 @@ func (s *Server) recoverWebhook(c *gin.Context) {
 		s.fail(c, invalid(field("since", "is required")))
 		return
 	}
-	since, err := time.Parse(time.RFC3339Nano, *in.Since)
-	if err != nil {
+	since, ok := parseTime(*in.Since)
+	if !ok {
 		s.fail(c, invalid(field("since", "must be an RFC 3339 time")))
 		return
 	}

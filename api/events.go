@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -77,6 +78,10 @@ func checkEvent(in *eventInput) (publish.Request, error) {
 	if in.ID != nil {
 		if n := utf8.RuneCountInString(*in.ID); n == 0 || n > 200 {
 			errs = append(errs, field("id", "must be 1 to 200 characters"))
+		} else if strings.HasPrefix(*in.ID, ingestIDPrefix) {
+			// Ingested events' ids: one taken here first would answer
+			// the source's real request with this event.
+			errs = append(errs, field("id", "must not start with "+ingestIDPrefix))
 		}
 		r.ClientID = *in.ID
 	}

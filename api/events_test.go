@@ -40,6 +40,7 @@ func TestPublishEventValidation(t *testing.T) {
 		{"empty id", `{"id": "", "event": "user.created", "data": {}}`, []string{"id"}},
 		{"id too long", `{"id": "` + strings.Repeat("i", 201) + `", "event": "user.created", "data": {}}`, []string{"id"}},
 		{"id wrong type", `{"id": 5, "event": "user.created", "data": {}}`, []string{"id"}},
+		{"id of an ingested event", `{"id": "ingest:src_1:abc", "event": "user.created", "data": {}}`, []string{"id"}},
 		{"event and data bad", `{"event": "nope", "data": []}`, []string{"event", "data"}},
 		{"unknown field", `{"event": "user.created", "data": {}, "name": "x"}`, []string{"name"}},
 		{"data not UTF-8", "{\"event\": \"user.created\", \"data\": {\"name\": \"a\xffb\"}}", []string{"data"}},

@@ -36,11 +36,23 @@ func since(c *gin.Context) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
+	t, ok := parseTime(v)
+	if !ok {
 		return time.Time{}, invalid(field("since", "must be an RFC 3339 time"))
 	}
-	return t.UTC(), nil
+	return t, nil
+}
+
+// parseTime reads an RFC 3339 time as UTC. A time whose UTC year falls
+// outside 1 to 9999 is refused: an offset can carry 9999-12-31T23:30-02:00
+// into year 10000, which the stores' text encoding would sort before 2026.
+func parseTime(v string) (time.Time, bool) {
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, false
+	}
+	t = t.UTC()
+	return t, t.Year() >= 1 && t.Year() <= 9999
 }
 
 type listBody[T any] struct {

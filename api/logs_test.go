@@ -116,6 +116,9 @@ func TestWebhookLogs(t *testing.T) {
 		{"status=succeeded", "status"},
 		{"since=not-a-time", "since"},
 		{"since=2026-05-17", "since"},
+		// Year 10000 in UTC, which the store's text times would sort
+		// before every real one.
+		{"since=9999-12-31T23:30:00-02:00", "since"},
 		{"limit=0", "limit"},
 		{"limit=201", "limit"},
 	}

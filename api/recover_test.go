@@ -97,3 +97,17 @@ func TestRecoverDisabledWebhookIsConflict(t *testing.T) {
 		t.Errorf("%d redeliveries started for a disabled webhook", red.calls)
 	}
 }
+
+// recover's since must be an RFC 3339 time within years 1 to 9999 in UTC.
+func TestRecoverRefusesBadSince(t *testing.T) {
+	red := &flakyRedeliverer{}
+	e := newEnv(t, func(d *api.Deps) { d.Deliveries, d.Redeliverer = failedDeliveries{3}, red })
+	w := e.createWebhook(t, hookBody(nil))
+	for _, body := range []string{`{}`, `{"since": "yesterday"}`, `{"since": "9999-12-31T23:30:00-02:00"}`} {
+		r := e.do(t, "POST", "/v1/webhooks/"+w.ID+"/recover", adminKey, body)
+		wantProblem(t, r, http.StatusUnprocessableEntity, "since")
+	}
+	if red.calls != 0 {
+		t.Errorf("%d redeliveries started with a bad since", red.calls)
+	}
+}

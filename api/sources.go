@@ -16,6 +16,9 @@ import (
 	"github.com/heraldhub/herald/signature"
 )
 
+// ingestIDPrefix starts the client id of every ingested event.
+const ingestIDPrefix = "ingest:"
+
 // SourceStore keeps ingest sources.
 type SourceStore interface {
 	CreateSource(ctx context.Context, s *herald.Source) error
@@ -119,7 +122,9 @@ func (s *Server) ingest(c *gin.Context) {
 		return
 	}
 	sum := sha256.Sum256(body)
-	req.ClientID = "ingest:" + src.ID + ":" + hex.EncodeToString(sum[:16])
+	// The same body from the same source is the same event (a PERSCOM
+	// retry); POST /v1/events refuses ids with this prefix.
+	req.ClientID = ingestIDPrefix + src.ID + ":" + hex.EncodeToString(sum[:16])
 	// SPEC §4: the trace ID of an incoming traceparent header; else the
 	// one PERSCOM put in its envelope; else Publish makes one.
 	req.TraceID = traceID(c.GetHeader("traceparent"))

@@ -56,11 +56,15 @@ func TestBlocked(t *testing.T) {
 		{"ff01::1", true},
 		{"ff0e::1", true},
 		// IPv6 forms that embed an IPv4 address.
-		{"64:ff9b::a9fe:a9fe", true}, // NAT64 of 169.254.169.254
-		{"64:ff9b::7f00:1", true},    // NAT64 of 127.0.0.1
-		{"64:ff9b:1::1", true},       // local-use NAT64
-		{"2002:7f00:1::1", true},     // 6to4 of 127.0.0.1
-		{"fec0::1", true},            // deprecated site-local
+		{"64:ff9b::a9fe:a9fe", true},                   // NAT64 of 169.254.169.254
+		{"64:ff9b::7f00:1", true},                      // NAT64 of 127.0.0.1
+		{"64:ff9b:1::1", true},                         // local-use NAT64
+		{"::127.0.0.1", true},                          // IPv4-compatible, deprecated
+		{"::ffff:0:7f00:1", true},                      // IPv4-translated 127.0.0.1
+		{"2001:0:4136:e378:8000:63bf:3fff:fdd2", true}, // Teredo
+		{"2001:4860:4860::8888", false},                // a public address in 2001::/16
+		{"2002:7f00:1::1", true},                       // 6to4 of 127.0.0.1
+		{"fec0::1", true},                              // deprecated site-local
 		// Public unicast passes, literals need no DNS.
 		{"8.8.8.8", false},
 		{"1.1.1.1", false},
