@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
@@ -57,6 +58,13 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 	if held, ok := heldBack(err); ok {
 		// No request went out: the same attempt runs later.
 		wait, outages = holdWait(t.Retry, held, outages)
+	} else if queuedTooLong(err) && workflow.GetVersion(ctx, localQueueChange, workflow.DefaultVersion, 1) == 1 {
+		// The attempt waited for one of the worker's local-activity slots
+		// (all held by slow receivers) until its schedule-to-close ran
+		// out, which almost always means before its request: a regular
+		// activity makes it now, under the same number, and it uses up no
+		// attempt. (Should it have started after all and been cut short,
+		// the receiver gets the request again, with the same webhook-id.)
 	} else {
 		switch {
 		case err == nil:
@@ -158,6 +166,18 @@ func holdWait(r RetrySettings, h held, outages int) (time.Duration, int) {
 	}
 	wait := grown(max(r.InitialInterval, time.Second), max(r.BackoffCoefficient, 1), max(r.MaxInterval, time.Second), outages)
 	return wait, outages + 1
+}
+
+// localQueueChange versions the handling of a first attempt that timed
+// out waiting for a local-activity slot (workflow.GetVersion): before it,
+// such an attempt counted as made.
+const localQueueChange = "local-queue-timeout"
+
+// queuedTooLong reports whether a local attempt ended on its
+// schedule-to-close timeout.
+func queuedTooLong(err error) bool {
+	var timeout *temporal.TimeoutError
+	return errors.As(err, &timeout) && timeout.TimeoutType() == enumspb.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE
 }
 
 // maxAgeChange versions the max-age deadline of deliver (workflow.GetVersion).

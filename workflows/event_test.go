@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -639,5 +640,27 @@ func TestEventWorkflowFinishOutlastsStoreOutage(t *testing.T) {
 	}
 	if fin := f.finished(); len(fin) != 1 || fin[0].Reason != "HTTP 404" {
 		t.Errorf("Finish calls = %+v, want the failure recorded once the store is back", fin)
+	}
+}
+
+// A first attempt that ran out of its schedule-to-close timeout waiting for
+// a local-activity slot made no request: a regular activity makes it under
+// the same number, and it uses up no attempt, even with max_attempts 1.
+func TestEventWorkflowLocalQueueTimeoutUsesNoAttempt(t *testing.T) {
+	tg := target("whk_a", fastRetry)
+	tg.Retry.MaxAttempts = 1
+	queued := func() error { return temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, nil) }
+	res, f := runEvent(t, oneTarget(tg), map[string][]func() error{
+		"whk_a": {queued, success},
+	})
+	calls := f.calls("whk_a")
+	if len(calls) != 2 || !calls[0].Local || calls[1].Local {
+		t.Fatalf("calls = %+v, want the local attempt, then a regular one", calls)
+	}
+	if got, want := numbers(calls), []int{1, 1}; !slices.Equal(got, want) {
+		t.Errorf("attempt numbers of the calls = %v, want %v", got, want)
+	}
+	if !res.Deliveries[0].Succeeded || len(f.finished()) != 0 {
+		t.Errorf("result = %+v, finishes %+v; want one success", res.Deliveries, f.finished())
 	}
 }
