@@ -291,8 +291,7 @@ func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*h
 		StaticSummary:                            fmt.Sprintf("%s to %d target(s)", ev.Name, len(targets)),
 	}
 	err := p.execute(ctx, opts, in)
-	var deadline *serviceerror.DeadlineExceeded
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &deadline) {
+	if timedOut(err) {
 		// The server may have started it after all (it can take seconds
 		// under load): asking again under the same ID tells, since a
 		// second start of a running workflow is refused as already
@@ -307,6 +306,13 @@ func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*h
 		return &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine is not reachable; retry with the same id"}
 	}
 	return nil
+}
+
+// timedOut reports whether a start failed on its deadline, which leaves
+// open whether the server started the workflow.
+func timedOut(err error) bool {
+	var deadline *serviceerror.DeadlineExceeded
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &deadline)
 }
 
 // execute starts a workflow, waiting at most startTimeout. The start must

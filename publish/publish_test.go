@@ -390,3 +390,33 @@ func TestRedeliverStartsANewGeneration(t *testing.T) {
 		t.Errorf("target %+v, stored %+v: want generation 2, prior attempts 3, pending", tg, fs.existDs[0])
 	}
 }
+
+// A redelivery start that timed out may have started after all: it is
+// asked again (the second start replaces the first run with one for the
+// same generation). Only when that fails too is the delivery put back as
+// it was, and the caller told to try again.
+func TestRedeliverAsksAgainAfterAStartTimedOut(t *testing.T) {
+	timedOut := fmt.Errorf("start: %w", context.DeadlineExceeded)
+	for _, tc := range []struct {
+		name       string
+		second     error
+		wantStatus string
+	}{
+		{"it starts now", nil, herald.StatusPending},
+		{"still unreachable", errors.New("connection refused"), herald.StatusFailed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := &fakeStore{hooks: []*herald.Webhook{{ID: "wh_on", Enabled: true}}}
+			fs.existDs = []*herald.Delivery{{ID: "del_1", Status: herald.StatusFailed}}
+			st := &fakeStarter{errs: []error{timedOut, tc.second}}
+			d := &herald.Delivery{ID: "del_1", EventID: "evt_1", TargetType: herald.TargetWebhook, TargetID: "wh_on", Status: herald.StatusFailed}
+			_, err := newPublisher(fs, st).Redeliver(context.Background(), redeliverStore{fs}, d)
+			if (err != nil) != (tc.second != nil) || len(st.starts) != 2 {
+				t.Errorf("err %v after %d starts, want 2 starts and an error only if the second failed", err, len(st.starts))
+			}
+			if got := fs.existDs[0].Status; got != tc.wantStatus {
+				t.Errorf("delivery %s, want %s", got, tc.wantStatus)
+			}
+		})
+	}
+}

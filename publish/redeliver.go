@@ -2,6 +2,7 @@ package publish
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -97,11 +98,19 @@ func (p *Publisher) Redeliver(ctx context.Context, s RedeliverStore, d *herald.D
 	t.DeliveryID, t.PriorAttempts, t.Generation = d.ID, reopened.Attempts, reopened.Generation
 	in := workflows.EventInput{EventID: ev.ID, Event: ev.Name, Targets: []workflows.Target{t}}
 	err = p.execute(ctx, opts, in)
+	if timedOut(err) {
+		// The server may have started it after all. Starting again
+		// replaces that run with one for the same generation; should the
+		// first have finished already, the second finds the delivery no
+		// longer pending and sends nothing.
+		err = p.execute(ctx, opts, in)
+	}
 	if err == nil {
 		return wid, nil
 	}
 	p.log.Error("start redelivery workflow", "delivery_id", d.ID, "error", err)
-	if rerr := s.RecordAttempt(context.WithoutCancel(ctx), d.ID, store.AttemptRecord{Status: d.Status}); rerr != nil {
+	// Back as it was, unless something moved it on since.
+	if rerr := s.RecordAttempt(context.WithoutCancel(ctx), d.ID, store.AttemptRecord{Status: d.Status, Generation: &reopened.Generation}); rerr != nil && !errors.Is(rerr, store.ErrStaleGeneration) {
 		p.log.Error("restore delivery status", "delivery_id", d.ID, "error", rerr)
 	}
 	return "", &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine is not reachable; try again"}
