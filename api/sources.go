@@ -14,6 +14,7 @@ import (
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/signature"
+	"github.com/heraldhub/herald/store"
 )
 
 // ingestIDPrefix starts the client id of every ingested event.
@@ -23,6 +24,8 @@ const ingestIDPrefix = "ingest:"
 type SourceStore interface {
 	CreateSource(ctx context.Context, s *herald.Source) error
 	GetSource(ctx context.Context, id string) (*herald.Source, error)
+	ListSources(ctx context.Context, p store.Page) ([]*herald.Source, string, error)
+	DeleteSource(ctx context.Context, id string) error
 }
 
 type sourceInput struct {
@@ -65,6 +68,41 @@ func (s *Server) createSource(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, sourceCreated{src, src.Secret, baseURL(c) + "/ingest/" + src.ID})
+}
+
+// listSources lists the sources, without secrets, a page at a time.
+func (s *Server) listSources(c *gin.Context) {
+	p, err := page(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	list, next, err := s.Sources.ListSources(c.Request.Context(), p)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, listResponse(list, next))
+}
+
+// getSource shows one source, without its secret.
+func (s *Server) getSource(c *gin.Context) {
+	src, err := s.Sources.GetSource(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, src)
+}
+
+// deleteSource revokes a source: its ingest URL answers 401 from now on,
+// as for an unknown source. Events it brought in are kept.
+func (s *Server) deleteSource(c *gin.Context) {
+	if err := s.Sources.DeleteSource(c.Request.Context(), c.Param("id")); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }
 
 // baseURL is how the client reached this server.

@@ -233,6 +233,11 @@ type Store interface {
 	// CreateSource and GetSource keep ingest sources (SPEC §3).
 	CreateSource(ctx context.Context, s *herald.Source) error
 	GetSource(ctx context.Context, id string) (*herald.Source, error)
+	// ListSources returns sources by ascending ID, without their secrets,
+	// and the next cursor. DeleteSource removes one (not_found if
+	// missing): its ingest URL stops working; its events are kept.
+	ListSources(ctx context.Context, p Page) ([]*herald.Source, string, error)
+	DeleteSource(ctx context.Context, id string) error
 
 	CreateAPIKey(ctx context.Context, k *herald.APIKey) error
 	// GetAPIKeyByHash finds a key by the hex SHA-256 of its secret.

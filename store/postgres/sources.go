@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/store"
 )
 
 // CreateSource inserts s, filling an empty ID and zero CreatedAt and
@@ -43,4 +44,29 @@ func (db *DB) GetSource(ctx context.Context, id string) (*herald.Source, error) 
 		return nil, dbError("get source", "source", err)
 	}
 	return &s, nil
+}
+
+// ListSources returns sources by ascending ID, without their secrets, and
+// the next cursor.
+func (db *DB) ListSources(ctx context.Context, p store.Page) ([]*herald.Source, string, error) {
+	after, err := decodeCursor(p.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := limitOf(p.Limit)
+	ss, err := queryAll(ctx, db.pool, func(r rowScanner) (*herald.Source, error) {
+		var s herald.Source
+		return &s, r.Scan(&s.ID, &s.Name, &s.CreatedAt)
+	}, `SELECT id, name, created_at FROM sources WHERE id > $1 ORDER BY id LIMIT $2`, after, limit+1)
+	if err != nil {
+		return nil, "", dbError("list sources", "source", err)
+	}
+	ss, next := cutPage(ss, limit, func(s *herald.Source) string { return s.ID })
+	return ss, next, nil
+}
+
+// DeleteSource deletes the source with id, or returns not_found. The
+// events it brought in are kept.
+func (db *DB) DeleteSource(ctx context.Context, id string) error {
+	return db.deleteByID(ctx, "sources", "source", id)
 }

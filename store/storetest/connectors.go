@@ -193,4 +193,36 @@ func testSourceCreateGet(t *testing.T, s store.Store) {
 	if err := s.CreateSource(ctx, src); herald.ErrorCode(err) != herald.EConflict {
 		t.Errorf("duplicate source: %v", err)
 	}
+
+	// Listed by ID, a page at a time, without secrets; deleted once.
+	more := []*herald.Source{src}
+	for range 2 {
+		o := &herald.Source{Name: "other", Secret: "other-secret-0123456789"}
+		if err := s.CreateSource(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		more = append(more, o)
+	}
+	page1, next, err := s.ListSources(ctx, store.Page{Limit: 2})
+	if err != nil || len(page1) != 2 || next == "" {
+		t.Fatalf("ListSources page 1 = %d sources, next %q, %v", len(page1), next, err)
+	}
+	page2, last, err := s.ListSources(ctx, store.Page{Limit: 2, Cursor: next})
+	if err != nil || len(page2) != 1 || last != "" {
+		t.Fatalf("ListSources page 2 = %d sources, next %q, %v", len(page2), last, err)
+	}
+	for i, got := range append(page1, page2...) {
+		if got.ID != more[i].ID || got.Name != more[i].Name || got.Secret != "" || got.CreatedAt.IsZero() {
+			t.Errorf("listed source %d = %+v, want %s without its secret", i, got, more[i].ID)
+		}
+	}
+	if err := s.DeleteSource(ctx, src.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetSource(ctx, src.ID); herald.ErrorCode(err) != herald.ENotFound {
+		t.Errorf("deleted source: %v", err)
+	}
+	if err := s.DeleteSource(ctx, src.ID); herald.ErrorCode(err) != herald.ENotFound {
+		t.Errorf("deleting it again: %v", err)
+	}
 }

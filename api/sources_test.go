@@ -1,0 +1,55 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/heraldhub/herald/signature"
+)
+
+// A source can be listed and read without its secret, and revoked: its
+// ingest URL then answers 401, as for a source that never existed.
+func TestSourcesListGetDelete(t *testing.T) {
+	e := newEnv(t)
+	const secret = "0123456789abcdef"
+	created := e.do(t, "POST", "/v1/sources", adminKey, `{"name": "perscom", "secret": "`+secret+`"}`)
+	wantStatus(t, created, http.StatusCreated)
+	src := decodeAs[struct {
+		ID string `json:"id"`
+	}](t, created)
+
+	list := e.do(t, "GET", "/v1/sources?limit=10", adminKey, "")
+	wantStatus(t, list, http.StatusOK)
+	got := e.do(t, "GET", "/v1/sources/"+src.ID, adminKey, "")
+	wantStatus(t, got, http.StatusOK)
+	for name, r := range map[string]response{"list": list, "get": got} {
+		if !strings.Contains(string(r.body), src.ID) || strings.Contains(string(r.body), secret) || strings.Contains(string(r.body), `"secret"`) {
+			t.Errorf("%s: %s, want the source without its secret", name, r.body)
+		}
+	}
+	var page struct {
+		Data []json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(list.body, &page); err != nil || len(page.Data) != 1 {
+		t.Errorf("list: %s, want one source", list.body)
+	}
+
+	ingest := func() int {
+		body := `{"event": "user.created", "created": "2026-05-17T21:04:05Z", "data": {"id": 1}}`
+		req, _ := http.NewRequest("POST", e.srv.URL+"/ingest/"+src.ID, strings.NewReader(body))
+		req.Header.Set("Signature", signature.Perscom(secret, []byte(body)))
+		return e.request(t, req).status
+	}
+	if status := ingest(); status != http.StatusAccepted {
+		t.Fatalf("ingest before the delete: %d, want 202", status)
+	}
+	wantStatus(t, e.do(t, "DELETE", "/v1/sources/"+src.ID, adminKey, ""), http.StatusNoContent)
+	if status := ingest(); status != http.StatusUnauthorized {
+		t.Errorf("ingest after the delete: %d, want 401", status)
+	}
+	wantProblem(t, e.do(t, "GET", "/v1/sources/"+src.ID, adminKey, ""), http.StatusNotFound)
+	wantProblem(t, e.do(t, "DELETE", "/v1/sources/"+src.ID, adminKey, ""), http.StatusNotFound)
+	wantProblem(t, e.do(t, "GET", "/v1/sources?limit=0", adminKey, ""), http.StatusUnprocessableEntity, "limit")
+}
