@@ -53,8 +53,9 @@ type DB struct {
 // Option configures Open.
 type Option func(*DB)
 
-// WithKeyring encrypts webhook secrets and connector configs at rest with
-// keys: the current key seals every write, any key of the ring opens.
+// WithKeyring encrypts secretColumns (webhook secrets and headers,
+// connector configs, source secrets) at rest with keys: the current key
+// seals every write, any key of the ring opens.
 // Without it they are stored in clear (tests, and databases created before
 // encryption; such rows are still read, and re-sealed by Reseal).
 func WithKeyring(keys *secretbox.Keyring) Option {

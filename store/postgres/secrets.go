@@ -40,6 +40,7 @@ func (db *DB) open(stored string) (string, error) {
 // secretColumns are the columns sealed at rest, by table.
 var secretColumns = []struct{ table, column string }{
 	{"webhooks", "secret"},
+	{"webhooks", "headers"},
 	{"webhooks", "previous_secret"},
 	{"connectors", "config"},
 	{"sources", "secret"},

@@ -59,6 +59,7 @@ func TestSecretsAreEncryptedAtRestAndRotate(t *testing.T) {
 	const previous = "the-secret-before-rotation"
 	const token = "xoxb-1234567890-abcdefghij"
 	const sourceSecret = "perscom-source-secret-42"
+	const credential = "Bearer receiver-credential-7"
 	oldKey, newKey := secretbox.NewKey(), secretbox.NewKey()
 
 	// A row written before encryption was on, then rows with the old key.
@@ -71,7 +72,7 @@ func TestSecretsAreEncryptedAtRestAndRotate(t *testing.T) {
 
 	db := openURL(t, u, WithKeyring(ring(t, oldKey)))
 	w := &herald.Webhook{URL: "https://b.example", Method: "POST", Events: []string{"*"}, Secret: secret,
-		PreviousSecret: previous, Enabled: true}
+		PreviousSecret: previous, Enabled: true, Headers: map[string]string{"Authorization": credential}}
 	c := &herald.Connector{Kind: "slack", Name: "ops", Events: []string{"*"}, Enabled: true,
 		Config: json.RawMessage(`{"token":"` + token + `","channel":"C1"}`)}
 	src := &herald.Source{Name: "perscom", Secret: sourceSecret}
@@ -84,8 +85,8 @@ func TestSecretsAreEncryptedAtRestAndRotate(t *testing.T) {
 	if err := db.CreateSource(ctx, src); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := db.Reseal(ctx); err != nil || n != 1 {
-		t.Fatalf("reseal of the legacy row: %d, %v", n, err)
+	if n, err := db.Reseal(ctx); err != nil || n != 2 {
+		t.Fatalf("reseal of the legacy row (secret, headers): %d, %v", n, err)
 	}
 	var secrets []string
 	if err := db.pool.QueryRow(ctx, `SELECT array_agg(secret) FROM webhooks`).Scan(&secrets); err != nil {
@@ -97,21 +98,21 @@ func TestSecretsAreEncryptedAtRestAndRotate(t *testing.T) {
 		}
 	}
 	rows := storedRows(t, db)
-	for _, s := range []string{secret, previous, token, sourceSecret, "legacy-secret-in-clear"} {
+	for _, s := range []string{secret, previous, token, sourceSecret, "legacy-secret-in-clear", "receiver-credential-7"} {
 		if strings.Contains(rows, s) {
 			t.Errorf("stored rows show %q in clear", s)
 		}
 	}
 	got, err := db.GetWebhook(ctx, w.ID)
-	if err != nil || got.Secret != secret || got.PreviousSecret != previous {
+	if err != nil || got.Secret != secret || got.PreviousSecret != previous || got.Headers["Authorization"] != credential {
 		t.Fatalf("GetWebhook = %+v, %v", got, err)
 	}
 	db.Close()
 
 	// Rotation: new key first, old key still opens; Reseal; then new only.
 	db = openURL(t, u, WithKeyring(ring(t, newKey, oldKey)))
-	if n, err := db.Reseal(ctx); err != nil || n != 5 {
-		t.Fatalf("reseal after rotation: %d, %v (want 5 values)", n, err)
+	if n, err := db.Reseal(ctx); err != nil || n != 7 {
+		t.Fatalf("reseal after rotation: %d, %v (want 7 values)", n, err)
 	}
 	if n, err := db.Reseal(ctx); err != nil || n != 0 {
 		t.Fatalf("second reseal: %d, %v (want 0)", n, err)

@@ -33,15 +33,20 @@ func encodeWebhookJSON(w *herald.Webhook) (webhookJSON, error) {
 
 func (db *DB) scanWebhook(r rowScanner) (*herald.Webhook, error) {
 	var w herald.Webhook
-	var events, headers, retry []byte
-	var secret, previous string
+	var events, retry []byte
+	var secret, headers, previous string
 	err := r.Scan(&w.ID, &w.URL, &w.Method, &events, &secret, &w.Description, &w.Enabled,
 		&headers, &w.TimeoutSeconds, &retry, &w.RateLimitPerSecond, &w.DisabledReason,
 		&w.ConsecutiveFailures, &w.CreatedAt, &w.UpdatedAt, &previous, &w.PreviousSecretExpiresAt)
 	if err != nil {
 		return nil, err
 	}
-	if err := errors.Join(decodeJSON(events, &w.Events), decodeJSON(headers, &w.Headers),
+	// Custom headers are sealed at rest: they carry receivers'
+	// credentials.
+	if headers, err = db.open(headers); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(decodeJSON(events, &w.Events), decodeJSON([]byte(headers), &w.Headers),
 		decodeJSON(retry, &w.Retry)); err != nil {
 		return nil, err
 	}
@@ -73,7 +78,7 @@ func (db *DB) CreateWebhook(ctx context.Context, w *herald.Webhook) error {
 	}
 	_, err = db.pool.Exec(ctx, `INSERT INTO webhooks (`+webhookColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-		w.ID, w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, j.headers,
+		w.ID, w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, db.seal(j.headers),
 		w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, w.ConsecutiveFailures,
 		w.CreatedAt, w.UpdatedAt, db.sealOptional(w.PreviousSecret), w.PreviousSecretExpiresAt)
 	if err != nil {
@@ -152,7 +157,7 @@ func (db *DB) UpdateWebhook(ctx context.Context, w *herald.Webhook) error {
 		previous_secret = $13, previous_secret_expires_at = $14,
 		consecutive_failures = CASE WHEN enabled OR NOT $6 THEN consecutive_failures ELSE 0 END
 		WHERE id = $15 AND updated_at = $16 RETURNING created_at, consecutive_failures`,
-		w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, j.headers,
+		w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, db.seal(j.headers),
 		w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, updated,
 		db.sealOptional(w.PreviousSecret), w.PreviousSecretExpiresAt, w.ID, w.UpdatedAt).Scan(&created, &failures)
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -12,8 +13,9 @@ import (
 // Option configures Open.
 type Option func(*DB)
 
-// WithKeyring encrypts webhook secrets and connector configs at rest with
-// keys: the current key seals every write, any key of the ring opens.
+// WithKeyring encrypts secretColumns (webhook secrets and headers,
+// connector configs, source secrets) at rest with keys: the current key
+// seals every write, any key of the ring opens.
 // Without it they are stored in clear (tests, and databases created before
 // encryption; such rows are still read, and re-sealed by Reseal).
 func WithKeyring(keys *secretbox.Keyring) Option {
@@ -64,9 +66,26 @@ func (c sealedCol) Scan(src any) error {
 	return nil
 }
 
+// sealedJSONCol scans a JSON column sealed at rest: custom headers carry
+// receivers' credentials. A row written before they were sealed holds the
+// JSON itself, which the keyring passes through as it is.
+type sealedJSONCol struct {
+	keys *secretbox.Keyring
+	v    any
+}
+
+func (c sealedJSONCol) Scan(src any) error {
+	var plain string
+	if err := (sealedCol{c.keys, &plain}).Scan(src); err != nil {
+		return err
+	}
+	return json.Unmarshal([]byte(plain), c.v)
+}
+
 // secretColumns are the columns sealed at rest, by table.
 var secretColumns = []struct{ table, column string }{
 	{"webhooks", "secret"},
+	{"webhooks", "headers"},
 	{"webhooks", "previous_secret"},
 	{"connectors", "config"},
 	{"sources", "secret"},

@@ -52,6 +52,7 @@ func TestSecretsAreEncryptedAtRestAndRotate(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "h.db")
 	const secret = "whsec_dGhpcy1pcy1hLXJlYWwtc2VjcmV0"
 	const token = "xoxb-1234567890-abcdefghij"
+	const credential = "Bearer receiver-credential-7"
 	oldKey, newKey := secretbox.NewKey(), secretbox.NewKey()
 
 	// Rows written before encryption was on, then with the old key.
@@ -69,7 +70,8 @@ func TestSecretsAreEncryptedAtRestAndRotate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &herald.Webhook{URL: "https://b.example", Method: "POST", Events: []string{"*"}, Secret: secret, Enabled: true}
+	w := &herald.Webhook{URL: "https://b.example", Method: "POST", Events: []string{"*"}, Secret: secret, Enabled: true,
+		Headers: map[string]string{"Authorization": credential}}
 	c := &herald.Connector{Kind: "slack", Name: "ops", Events: []string{"*"}, Enabled: true,
 		Config: json.RawMessage(`{"token":"` + token + `","channel":"C1"}`)}
 	if err := db.CreateWebhook(ctx, w); err != nil {
@@ -78,16 +80,16 @@ func TestSecretsAreEncryptedAtRestAndRotate(t *testing.T) {
 	if err := db.CreateConnector(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := db.Reseal(ctx); err != nil || n != 1 {
-		t.Fatalf("reseal of the legacy row: %d, %v", n, err)
+	if n, err := db.Reseal(ctx); err != nil || n != 2 {
+		t.Fatalf("reseal of the legacy row (secret, headers): %d, %v", n, err)
 	}
-	for _, s := range []string{secret, token, "legacy-secret-in-clear"} {
+	for _, s := range []string{secret, token, "legacy-secret-in-clear", "receiver-credential-7"} {
 		if fileContains(t, path, s) {
 			t.Errorf("database file shows %q in clear", s)
 		}
 	}
 	got, err := db.GetWebhook(ctx, w.ID)
-	if err != nil || got.Secret != secret {
+	if err != nil || got.Secret != secret || got.Headers["Authorization"] != credential {
 		t.Fatalf("GetWebhook = %v, %v", got, err)
 	}
 	db.Close()
@@ -97,8 +99,8 @@ func TestSecretsAreEncryptedAtRestAndRotate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := db.Reseal(ctx); err != nil || n != 3 {
-		t.Fatalf("reseal after rotation: %d, %v (want 3 rows)", n, err)
+	if n, err := db.Reseal(ctx); err != nil || n != 5 {
+		t.Fatalf("reseal after rotation: %d, %v (want 5 values)", n, err)
 	}
 	db.Close()
 
@@ -164,8 +166,8 @@ func TestResealReportsABusyCheckpoint(t *testing.T) {
 	}
 	defer db.Close()
 	n, err := db.Reseal(ctx)
-	if n != 1 || !errors.Is(err, ErrCheckpointBusy) {
-		t.Errorf("Reseal beside a reader = %d, %v; want 1 row and ErrCheckpointBusy", n, err)
+	if n != 2 || !errors.Is(err, ErrCheckpointBusy) {
+		t.Errorf("Reseal beside a reader = %d, %v; want 2 values (secret, headers) and ErrCheckpointBusy", n, err)
 	}
 	_ = tx.Rollback()
 	if n, err := db.Reseal(ctx); n != 0 || err != nil {

@@ -33,7 +33,7 @@ func encodeWebhookJSON(w *herald.Webhook) (webhookJSON, error) {
 func (db *DB) scanWebhook(r rowScanner) (*herald.Webhook, error) {
 	var w herald.Webhook
 	err := r.Scan(&w.ID, &w.URL, &w.Method, jsonCol{&w.Events}, sealedCol{db.keys, &w.Secret}, &w.Description, &w.Enabled,
-		jsonCol{&w.Headers}, &w.TimeoutSeconds, jsonCol{&w.Retry}, &w.RateLimitPerSecond,
+		sealedJSONCol{db.keys, &w.Headers}, &w.TimeoutSeconds, jsonCol{&w.Retry}, &w.RateLimitPerSecond,
 		&w.DisabledReason, &w.ConsecutiveFailures, timeCol{&w.CreatedAt}, timeCol{&w.UpdatedAt},
 		sealedCol{db.keys, &w.PreviousSecret}, nullTimeCol{&w.PreviousSecretExpiresAt})
 	if err != nil {
@@ -61,7 +61,7 @@ func (db *DB) CreateWebhook(ctx context.Context, w *herald.Webhook) error {
 	}
 	_, err = db.write.ExecContext(ctx, `INSERT INTO webhooks (`+webhookColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		w.ID, w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, j.headers,
+		w.ID, w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, db.seal(j.headers),
 		w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, w.ConsecutiveFailures,
 		formatTime(w.CreatedAt), formatTime(w.UpdatedAt), db.sealOptional(w.PreviousSecret), nullTime(w.PreviousSecretExpiresAt))
 	if err != nil {
@@ -141,7 +141,7 @@ func (db *DB) UpdateWebhook(ctx context.Context, w *herald.Webhook) error {
 		previous_secret = ?, previous_secret_expires_at = ?,
 		consecutive_failures = CASE WHEN enabled OR NOT ? THEN consecutive_failures ELSE 0 END
 		WHERE id = ? AND updated_at = ? RETURNING created_at, consecutive_failures`,
-		w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, j.headers,
+		w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, db.seal(j.headers),
 		w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, formatTime(updated),
 		db.sealOptional(w.PreviousSecret), nullTime(w.PreviousSecretExpiresAt), w.Enabled,
 		w.ID, formatTime(w.UpdatedAt)).Scan(timeCol{&created}, &failures)
