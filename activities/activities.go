@@ -92,7 +92,18 @@ func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (wo
 	// very attempt before a worker restart replays it, while the attempt
 	// waited: for a retry, its backoff; for the first attempt, a backlog
 	// of workflow tasks or local-activity slots.
+	if info.IsLocalActivity && !info.Deadline.IsZero() && time.Until(info.Deadline) < in.Timeout+maxInlineWait+recordTimeout {
+		// It waited so long for a local-activity slot (all held by slow
+		// receivers) that its request might be cut short: none is made,
+		// and the workflow makes this attempt again as a regular one.
+		return workflows.DeliverResult{}, notSent("waited too long for a free worker slot", number)
+	}
 	if err := a.stillPending(ctx, in.DeliveryID, in.Generation, number); err != nil {
+		if errors.Is(err, errDelivered) {
+			// This attempt ran before and its 2xx is recorded (a worker
+			// stopped before the workflow heard of it): nothing to send.
+			return workflows.DeliverResult{}, nil
+		}
 		return workflows.DeliverResult{}, err
 	}
 	ev, err := a.events.get(ctx, in.EventID)
@@ -148,7 +159,8 @@ func (a *Activities) FinishDelivery(ctx context.Context, in workflows.FinishInpu
 }
 
 // stillPending ends the attempt without a request when the delivery is no
-// longer pending, or no longer this workflow's: something stopped it
+// longer pending (errDelivered when it succeeded), or no longer this
+// workflow's: something stopped it
 // (store.Store's disabling writes) while it waited for this attempt, and
 // maybe a redelivery reopened it since (a new generation). Its stored
 // state stays as it is.
@@ -163,12 +175,19 @@ func (a *Activities) stillPending(ctx context.Context, deliveryID string, genera
 	if d.Generation != generation {
 		return takenOver()
 	}
+	if d.Status == herald.StatusSucceeded {
+		return errDelivered
+	}
 	reason := "delivery already " + d.Status
 	if d.Status == herald.StatusFailed && d.LastError != nil {
 		reason = *d.LastError
 	}
 	return temporal.NewApplicationErrorWithOptions(reason, workflows.ErrStopped, temporal.ApplicationErrorOptions{NonRetryable: true})
 }
+
+// errDelivered is stillPending's answer for a delivery this workflow has
+// delivered already.
+var errDelivered = errors.New("delivery already succeeded")
 
 // takenOver ends an attempt whose delivery a redelivery reopened: a new
 // generation, which that redelivery's workflow owns.

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/log"
@@ -143,6 +144,60 @@ func retryEnv(f fixture) (*activities.Activities, *testsuite.TestActivityEnviron
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	env := suite.NewTestActivityEnvironment()
+	// A local attempt's deadline is the test timeout: room for a request.
+	env.SetTestTimeout(time.Minute)
 	env.RegisterActivityWithOptions(acts.Deliver, activity.RegisterOptions{Name: workflows.DeliverActivityName})
 	return acts, env
+}
+
+// A first, local attempt that waited for a worker slot so long that its
+// request might be cut short by its deadline makes none: it ends as not
+// sent, and the workflow makes it again as a regular activity.
+func TestLocalAttemptWithoutTimeLeftMakesNoRequest(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests.Add(1) }))
+	defer srv.Close()
+	f := newFixture(t, srv.URL, 10)
+	acts, env := retryEnv(f)
+	in := workflows.DeliverInput{DeliveryID: f.delivery.ID, TargetType: herald.TargetWebhook,
+		TargetID: f.webhook.ID, EventID: f.event.ID, Timeout: 10 * time.Second}
+
+	env.SetTestTimeout(20 * time.Second) // less than the 10 s request and the writes after it
+	_, err := env.ExecuteLocalActivity(acts.Deliver, in)
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || app.Type() != workflows.ErrNotSent {
+		t.Fatalf("Deliver = %v, want it not sent", err)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("receiver got %d requests, want 0", n)
+	}
+
+	env.SetTestTimeout(time.Minute)
+	if _, err := env.ExecuteLocalActivity(acts.Deliver, in); err != nil || requests.Load() != 1 {
+		t.Errorf("with time left: Deliver = %v after %d requests, want one 2xx", err, requests.Load())
+	}
+}
+
+// A first attempt that runs again after its 2xx was recorded (its worker
+// stopped before the workflow heard of it) sends nothing and succeeds.
+func TestReplayedAttemptOfADeliveredDeliverySucceeds(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests.Add(1) }))
+	defer srv.Close()
+	f := newFixture(t, srv.URL, 5)
+	acts, env := retryEnv(f)
+	in := workflows.DeliverInput{DeliveryID: f.delivery.ID, TargetType: herald.TargetWebhook,
+		TargetID: f.webhook.ID, EventID: f.event.ID, Timeout: 5 * time.Second}
+	for i := range 2 {
+		if _, err := env.ExecuteLocalActivity(acts.Deliver, in); err != nil {
+			t.Fatalf("run %d: Deliver = %v, want success", i+1, err)
+		}
+	}
+	if n := requests.Load(); n != 1 {
+		t.Errorf("receiver got %d requests, want 1", n)
+	}
+	d, err := f.db.GetDelivery(t.Context(), f.delivery.ID)
+	if err != nil || d.Status != herald.StatusSucceeded || d.LastError != nil {
+		t.Errorf("delivery %+v, %v; want succeeded without an error", d, err)
+	}
 }

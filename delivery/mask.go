@@ -59,7 +59,8 @@ const minRedacted = 8
 
 // requestSecrets are the values of an outgoing request that a receiver
 // might echo in its response (debug endpoints and error pages do): its
-// signatures, the webhook's own header values and the URL's credentials.
+// signatures, the webhook's own header values that are credentials by
+// name or look (credentialLike), and the URL's credentials.
 func requestSecrets(req *http.Request, custom map[string]string) []string {
 	var out []string
 	add := func(v string) {
@@ -72,8 +73,10 @@ func requestSecrets(req *http.Request, custom map[string]string) []string {
 		_, b64, _ := strings.Cut(sig, ",")
 		add(b64)
 	}
-	for _, v := range custom {
-		add(v)
+	for name, v := range custom {
+		if sensitiveHeader(name) || credentialLike(v) {
+			add(v)
+		}
 	}
 	if u := req.URL.User; u != nil {
 		if pw, ok := u.Password(); ok {
@@ -95,6 +98,14 @@ func requestSecrets(req *http.Request, custom map[string]string) []string {
 		}
 	}
 	return out
+}
+
+// credentialLike reports whether a header value, under a name that does
+// not say so, looks like a credential rather than a word: it has a digit.
+// "production" or "application/json" stay readable where a receiver
+// repeats them; "tenant-7f3a9c" does not.
+func credentialLike(v string) bool {
+	return strings.ContainsAny(v, "0123456789")
 }
 
 // Redact replaces every occurrence in s of each non-empty secret, as

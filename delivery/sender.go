@@ -135,7 +135,7 @@ func (s *Sender) Send(ctx context.Context, a Attempt) (*herald.LogEntry, Outcome
 		if !out.Success {
 			msg := out.Reason
 			if loc := resp.Header.Get("Location"); loc != "" && resp.StatusCode < 400 {
-				msg += " (Location: " + maskLocation(loc) + ")"
+				msg += " (Location: " + maskLocation(Redact(loc, masked, secrets...)) + ")"
 			}
 			entry.Error = &msg
 		}

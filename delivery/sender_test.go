@@ -420,25 +420,34 @@ func TestSendLogEntryRedactsEchoedSecrets(t *testing.T) {
 	wh := testWebhook(rc.URL+"/hook?code=azure-function-key&sig=sas/signature+value&team=ops", "POST", whsecSecret)
 	wh.Headers["Authorization"] = "Bearer sk_live_hunter2"
 	wh.Headers["X-Hook-Pass"] = "p4ss/w0rd+x"
+	wh.Headers["X-Tenant"] = "tenant-7f3a9c2e" // no credential by name, but by look
+	wh.Headers["X-Environment"] = "production" // a word
+	wh.Headers["Accept"] = "application/json"  // a word the response repeats
 	entry, _ := send(t, localSender(), wh, 1)
 	r := rc.only(t)
 	if entry.Response == nil {
 		t.Fatal("no response logged")
 	}
-	if !strings.Contains(entry.Response.Body, `"X-Team":["ops"]`) || !strings.Contains(entry.Request.URL, "team=ops") {
-		t.Errorf("redaction hid more than secrets: body %s, URL %s", entry.Response.Body, entry.Request.URL)
+	for _, plain := range []string{`"X-Team":["ops"]`, `"X-Environment":["production"]`, `"Accept":["application/json"]`} {
+		if !strings.Contains(entry.Response.Body, plain) {
+			t.Errorf("redaction hid %s: body %s", plain, entry.Response.Body)
+		}
+	}
+	if !strings.Contains(entry.Request.URL, "team=ops") {
+		t.Errorf("redaction hid more than secrets: URL %s", entry.Request.URL)
 	}
 	js, err := json.Marshal(entry)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for name, secret := range map[string]string{
-		"Signature":           r.Header.Get("Signature"),
-		"webhook-signature":   strings.TrimPrefix(r.Header.Get("webhook-signature"), "v1,"),
-		"Authorization token": "sk_live_hunter2",
-		"custom header value": "p4ss/w0rd",
-		"code= key":           "azure-function-key",
-		"sig= signature":      "signature",
+		"Signature":             r.Header.Get("Signature"),
+		"webhook-signature":     strings.TrimPrefix(r.Header.Get("webhook-signature"), "v1,"),
+		"Authorization token":   "sk_live_hunter2",
+		"custom header value":   "p4ss/w0rd",
+		"credential-like value": "tenant-7f3a9c2e",
+		"code= key":             "azure-function-key",
+		"sig= signature":        "signature",
 	} {
 		if secret == "" {
 			t.Fatalf("premise: %s is empty", name)
@@ -446,6 +455,28 @@ func TestSendLogEntryRedactsEchoedSecrets(t *testing.T) {
 		if strings.Contains(string(js), secret) {
 			t.Errorf("the log entry contains the %s: %s", name, js)
 		}
+	}
+}
+
+// A redirect's Location, in the response headers and in the error that
+// quotes it, has the request's secrets redacted too.
+func TestSendLogEntryRedactsSecretsInARedirect(t *testing.T) {
+	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "https://login.example/expired/"+r.Header.Get("X-Api-Token"))
+		w.WriteHeader(http.StatusFound)
+	})
+	wh := testWebhook(rc.URL+"/hook", "POST", whsecSecret)
+	wh.Headers["X-Api-Token"] = "tok_live_abcdef123"
+	entry, _ := send(t, localSender(), wh, 1)
+	if entry.Error == nil || !strings.Contains(*entry.Error, "login.example/expired/") {
+		t.Fatalf("error = %v, want the redirect quoted", entry.Error)
+	}
+	js, err := json.Marshal(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(js), "tok_live_abcdef123") {
+		t.Errorf("the log entry shows the token: %s", js)
 	}
 }
 

@@ -98,18 +98,15 @@ func (p *Publisher) Redeliver(ctx context.Context, s RedeliverStore, d *herald.D
 	t.DeliveryID, t.PriorAttempts, t.Generation = d.ID, reopened.Attempts, reopened.Generation
 	in := workflows.EventInput{EventID: ev.ID, Event: ev.Name, Targets: []workflows.Target{t}}
 	err = p.execute(ctx, opts, in)
-	if timedOut(err) {
-		// The server may have started it after all. Starting again
-		// replaces that run with one for the same generation; should the
-		// first have finished already, the second finds the delivery no
-		// longer pending and sends nothing.
-		err = p.execute(ctx, opts, in)
-	}
 	if err == nil {
 		return wid, nil
 	}
 	p.log.Error("start redelivery workflow", "delivery_id", d.ID, "error", err)
-	// Back as it was, unless something moved it on since.
+	// Back as it was, unless something moved it on since. A start that
+	// timed out may still land; its first attempt then finds the delivery
+	// not pending and sends nothing. (Asking again, as publishing does,
+	// would terminate such a run, perhaps in the middle of its request,
+	// and send it a second time.)
 	if rerr := s.RecordAttempt(context.WithoutCancel(ctx), d.ID, store.AttemptRecord{Status: d.Status, Generation: &reopened.Generation}); rerr != nil && !errors.Is(rerr, store.ErrStaleGeneration) {
 		p.log.Error("restore delivery status", "delivery_id", d.ID, "error", rerr)
 	}

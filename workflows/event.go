@@ -61,10 +61,10 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 	} else if queuedTooLong(err) && workflow.GetVersion(ctx, localQueueChange, workflow.DefaultVersion, 1) == 1 {
 		// The attempt waited for one of the worker's local-activity slots
 		// (all held by slow receivers) until its schedule-to-close ran
-		// out, which almost always means before its request: a regular
-		// activity makes it now, under the same number, and it uses up no
-		// attempt. (Should it have started after all and been cut short,
-		// the receiver gets the request again, with the same webhook-id.)
+		// out. It made no request: one that starts without time left for
+		// its request and writes ends as not sent instead
+		// (activities.Deliver). A regular activity makes it now, under
+		// the same number, and it uses up no attempt.
 	} else {
 		switch {
 		case err == nil:

@@ -25,7 +25,7 @@
     logsLoad: 0, // bumped on every fresh load; stale responses are dropped
     logIds: new Set(),
     applied: { status: '', event: '' }, // the filters of the entries on screen
-    headId: null, // where the live stream resumes: the newest entry shown
+    headId: null, // where the live stream resumes (see loadLogs)
     live: null, // {controller, target, lastId, count}
   };
 
@@ -309,9 +309,13 @@
       if (load !== state.logsLoad || sel !== state.selected) return;
       const data = (Array.isArray(body.data) ? body.data : []).filter((e) => e && typeof e.id === 'string');
       if (!append) {
-        // An unfiltered empty list resumes from the first entry ever
-        // recorded; a filtered one without entries, from the stream's now.
-        state.headId = data.length ? data[0].id : (!f.status && !f.event ? BEFORE_ALL_LOGS : null);
+        // The live view resumes after the newest entry of an unfiltered
+        // list (from the first entry ever when it is empty). A filtered
+        // list's newest match may be weeks old: resuming there would
+        // stream everything since, only to drop it, so the stream starts
+        // from its own now instead.
+        const unfiltered = !f.status && !f.event;
+        state.headId = unfiltered ? (data.length ? data[0].id : BEFORE_ALL_LOGS) : null;
       }
       for (const entry of data) {
         if (state.logIds.has(entry.id)) continue;
@@ -639,8 +643,7 @@
     if (!sel || sel.type !== 'webhook') return;
     stopLive('');
     // Resume after the newest entry shown, so nothing between the list and
-    // the stream is missed (entries that do not match the filters are
-    // dropped as they arrive).
+    // the stream is missed (see loadLogs for filtered lists).
     const live = { controller: new AbortController(), target: sel.id, lastId: state.headId, count: 0 };
     state.live = live;
     $('live-toggle').setAttribute('aria-pressed', 'true');
