@@ -101,11 +101,13 @@ func requestSecrets(req *http.Request, custom map[string]string) []string {
 }
 
 // credentialLike reports whether a header value, under a name that does
-// not say so, looks like a credential rather than a word: it has a digit.
-// "production" or "application/json" stay readable where a receiver
-// repeats them; "tenant-7f3a9c" does not.
+// not say so, looks like a credential rather than a word or a date: it
+// mixes letters and digits. "production", "application/json" or
+// "2024-01-01" stay readable where a receiver repeats them;
+// "tenant-7f3a9c" does not.
 func credentialLike(v string) bool {
-	return strings.ContainsAny(v, "0123456789")
+	return strings.ContainsAny(v, "0123456789") &&
+		strings.ContainsFunc(v, func(r rune) bool { return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') })
 }
 
 // Redact replaces every occurrence in s of each non-empty secret, as

@@ -423,12 +423,13 @@ func TestSendLogEntryRedactsEchoedSecrets(t *testing.T) {
 	wh.Headers["X-Tenant"] = "tenant-7f3a9c2e" // no credential by name, but by look
 	wh.Headers["X-Environment"] = "production" // a word
 	wh.Headers["Accept"] = "application/json"  // a word the response repeats
+	wh.Headers["X-Api-Version"] = "2024-01-01" // a date
 	entry, _ := send(t, localSender(), wh, 1)
 	r := rc.only(t)
 	if entry.Response == nil {
 		t.Fatal("no response logged")
 	}
-	for _, plain := range []string{`"X-Team":["ops"]`, `"X-Environment":["production"]`, `"Accept":["application/json"]`} {
+	for _, plain := range []string{`"X-Team":["ops"]`, `"X-Environment":["production"]`, `"Accept":["application/json"]`, `"X-Api-Version":["2024-01-01"]`} {
 		if !strings.Contains(entry.Response.Body, plain) {
 			t.Errorf("redaction hid %s: body %s", plain, entry.Response.Body)
 		}
