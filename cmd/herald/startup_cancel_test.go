@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// freeTCPPort returns a port on 127.0.0.1 that was free a moment ago.
+func freeTCPPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestInterruptDuringStartUpLeavesDataUsable is Ctrl-C at different
+// moments of `herald dev` starting up (main cancels Start's context on
+// SIGINT): each start gives up or finishes, releases the HTTP, Temporal
+// and UI ports and the data directory, and the next start on the same
+// directory finds the webhook made before and delivers to it.
+func TestInterruptDuringStartUpLeavesDataUsable(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(dir)
+	httpPort, temporalPort, uiPort := freeTCPPort(t), freeTCPPort(t), freeTCPPort(t)
+	cfg.HTTPAddr = "127.0.0.1:" + strconv.Itoa(httpPort)
+	cfg.TemporalPort, cfg.TemporalAddress, cfg.UIPort = temporalPort, "127.0.0.1:"+strconv.Itoa(temporalPort), uiPort
+	log := slog.New(slog.DiscardHandler)
+
+	first, err := start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv := newReceiver(t)
+	id, _ := createWebhook(t, first, map[string]any{"url": rcv.URL, "events": []string{"user.created"}})
+	first.Close()
+
+	// How long a start on this directory takes here; the interrupts fall
+	// at even steps across it, from before anything starts to its end.
+	m := NewMain(cfg, log, io.Discard)
+	began := time.Now()
+	if err := m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	full := time.Since(began)
+	m.Close()
+
+	failed := 0
+	const steps = 10
+	for k := range steps + 1 {
+		after := full * time.Duration(k) / steps
+		m := NewMain(cfg, log, io.Discard)
+		ctx, cancel := context.WithCancel(context.Background())
+		timer := time.AfterFunc(after, cancel)
+		began := time.Now()
+		err := m.Start(ctx)
+		took := time.Since(began)
+		timer.Stop()
+		switch {
+		case err == nil:
+			m.Close() // it was up before the interrupt: main closes it
+		case ctx.Err() == nil:
+			t.Fatalf("interrupt after %s: start failed on its own: %v", after, err)
+		default:
+			failed++
+			// Start closes what it started before it returns.
+			if took > after+10*time.Second {
+				t.Errorf("interrupt after %s: start gave up only after %s", after, took)
+			}
+		}
+		cancel()
+		for name, port := range map[string]int{"HTTP": httpPort, "Temporal": temporalPort, "UI": uiPort} {
+			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+			if err != nil {
+				t.Errorf("interrupt after %s: %s port still taken: %v", after, name, err)
+				continue
+			}
+			l.Close()
+		}
+	}
+	if failed == 0 {
+		t.Errorf("no interrupt fell inside a start (a full start took %s)", full)
+	}
+	t.Logf("%d of %d interrupts fell inside a start of %s", failed, steps+1, full)
+
+	last, err := start(cfg)
+	if err != nil {
+		t.Fatalf("start after the interrupts: %v", err)
+	}
+	defer last.Close()
+	if status, out := call(t, last, "GET", "/v1/webhooks/"+id, nil); status != http.StatusOK {
+		t.Fatalf("webhook after the interrupts: %d %v", status, out)
+	}
+	if status, out := publishEvent(t, last, map[string]any{"event": "user.created", "data": map[string]any{"id": 1}}); status != http.StatusAccepted {
+		t.Fatalf("publish: %d %v", status, out)
+	}
+	rcv.wait(t, 1, 20*time.Second)
+}
