@@ -1,6 +1,8 @@
 package api
 
 import (
+	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -13,12 +15,22 @@ import (
 // answer as for any unknown ID or filter (404, 401 for an ingest source, an
 // empty list) rather than passing bytes to a store that cannot hold them
 // (PostgreSQL text refuses both).
+//
+// A query string that does not parse (a bad %-escape, a ';' separator) is
+// a 400: Go's parser would drop the bad pair, and a cursor or filter lost
+// that way would answer as if it had not been sent (the first page, an
+// unfiltered log).
 func textParams(c *gin.Context) {
 	for i, p := range c.Params {
 		c.Params[i].Value = asText(p.Value)
 	}
 	if q := c.Request.URL.RawQuery; q != "" {
-		values := c.Request.URL.Query()
+		values, err := url.ParseQuery(q)
+		if err != nil {
+			writeProblem(c, http.StatusBadRequest, "malformed query string: "+asText(err.Error()), nil)
+			c.Abort()
+			return
+		}
 		changed := false
 		for k, vs := range values {
 			for i, v := range vs {

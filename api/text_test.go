@@ -90,3 +90,24 @@ func TestNULInTextFields(t *testing.T) {
 	r := e.do(t, "POST", "/v1/events", adminKey, `{"event":"user.created","data":{"note":"a\u0000b"}}`)
 	wantStatus(t, r, http.StatusAccepted)
 }
+
+// A query string Go's parser cannot read whole is refused: the bad pair
+// would otherwise be dropped, and a cursor or filter with it.
+func TestMalformedQueryStringIsRefused(t *testing.T) {
+	e := newEnv(t)
+	w := e.createWebhook(t, `{"url":"https://example.com/hook","events":["*"]}`)
+	for _, path := range []string{
+		"/v1/webhooks?cursor=%zz",
+		"/v1/webhooks?limit=%zz",
+		"/v1/webhooks/" + w.ID + "/logs?status=%zz",
+		"/v1/webhooks/" + w.ID + "/logs?since=%zz&status=failure",
+		"/v1/events?limit=1;since=x",
+	} {
+		r := e.do(t, "GET", path, adminKey, "")
+		wantProblem(t, r, http.StatusBadRequest)
+		if !strings.Contains(string(r.body), "malformed query string") {
+			t.Errorf("GET %s: %s", path, r.body)
+		}
+	}
+	wantStatus(t, e.do(t, "GET", "/v1/webhooks?limit=1&cursor=", adminKey, ""), http.StatusOK)
+}
