@@ -49,6 +49,12 @@ var DefaultRetry = RetrySettings{
 	MaxAttempts:            0,
 }
 
+// Now is the current time as Herald records it: UTC, to the microsecond.
+// PostgreSQL keeps no more, so an API answer, a later read of the same
+// record and the webhook envelope's created all show the same instant
+// whichever store holds it.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
 // Webhook is a registered receiver. Secret is never serialised by this type;
 // the API adds it to the one response that may show it.
 type Webhook struct {

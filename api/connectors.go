@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -84,7 +83,7 @@ func (s *Server) createConnector(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	now := time.Now().UTC()
+	now := herald.Now()
 	con := &herald.Connector{ID: herald.NewID(herald.PrefixConnector), Enabled: true, CreatedAt: now, UpdatedAt: now}
 	if err := s.applyConnector(c.Request.Context(), con, &in, true); err != nil {
 		s.fail(c, err)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -73,7 +72,7 @@ func (s *Server) createKey(c *gin.Context) {
 	key := NewKey()
 	k := &herald.APIKey{
 		ID: herald.NewID(herald.PrefixKey), Name: *in.Name, Scopes: scopes,
-		Hash: HashKey(key), CreatedAt: time.Now().UTC(),
+		Hash: HashKey(key), CreatedAt: herald.Now(),
 	}
 	if err := s.Keys.CreateAPIKey(c.Request.Context(), k); err != nil {
 		s.fail(c, err)

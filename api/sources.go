@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -51,7 +50,7 @@ func (s *Server) createSource(c *gin.Context) {
 	if in.Name == nil || *in.Name == "" || utf8.RuneCountInString(*in.Name) > 200 {
 		errs = append(errs, field("name", "is required, at most 200 characters"))
 	}
-	src := &herald.Source{ID: herald.NewID(herald.PrefixSource), Secret: newSecret(), CreatedAt: time.Now().UTC()}
+	src := &herald.Source{ID: herald.NewID(herald.PrefixSource), Secret: newSecret(), CreatedAt: herald.Now()}
 	if in.Secret != nil {
 		if msg := checkSecretLength(*in.Secret); msg != "" {
 			errs = append(errs, field("secret", msg))

@@ -38,7 +38,7 @@ func (s *Server) createWebhook(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	now := time.Now().UTC()
+	now := herald.Now()
 	w := &herald.Webhook{
 		ID:             herald.NewID(herald.PrefixWebhook),
 		Method:         http.MethodPost,
@@ -173,7 +173,7 @@ func (s *Server) rotateSecret(c *gin.Context) {
 		next = *in.Secret
 	}
 	w, err = edit(ctx, w, s.webhookGetter(id), func(w *herald.Webhook) error {
-		now := time.Now().UTC()
+		now := herald.Now()
 		if until := w.PreviousSecretExpiresAt; w.PreviousSecret != "" && until != nil && now.Before(*until) {
 			return herald.Errorf(herald.EConflict,
 				"the secret replaced by the last rotation signs until %s; rotate again after that (GET .../secret shows the current one), or PATCH secret to replace it at once",

@@ -93,9 +93,8 @@ func New(s Store, starter Starter, taskQueue string, log *slog.Logger, m *metric
 // or delivered twice. If the workflow cannot be started the error is a 503;
 // an event without ClientID is then removed so it is not half-accepted.
 func (p *Publisher) Publish(ctx context.Context, r Request) (*herald.Event, bool, error) {
-	// Microseconds: what PostgreSQL keeps and the envelope shows, so the
-	// 202, a replay of it and the webhook body agree on created.
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	// The 202, a replay of it and the webhook body agree on created.
+	now := herald.Now()
 	ev := &herald.Event{
 		ID:       herald.NewID(herald.PrefixEvent),
 		ClientID: r.ClientID,

@@ -3,7 +3,6 @@ package publish
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/connectors/dispatch"
@@ -72,7 +71,7 @@ func (t *Tester) TestConnector(ctx context.Context, c *herald.Connector, event s
 
 // prepare stores a test event with one delivery to the target.
 func (t *Tester) prepare(ctx context.Context, targetType, targetID, event string, data []byte) (*herald.Event, *herald.Delivery, error) {
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	now := herald.Now()
 	ev := &herald.Event{
 		ID: herald.NewID(herald.PrefixEvent), Name: event, Created: now,
 		TraceID: newTraceID(), Data: data,

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/api"
@@ -77,7 +76,7 @@ func (m *Main) bootstrapKey(ctx context.Context) (string, error) {
 	}
 	err = m.db.CreateAPIKey(ctx, &herald.APIKey{
 		ID: herald.NewID(herald.PrefixKey), Name: "bootstrap admin", Scopes: []string{herald.ScopeAdmin},
-		Hash: api.HashKey(key), CreatedAt: time.Now().UTC(),
+		Hash: api.HashKey(key), CreatedAt: herald.Now(),
 	})
 	if err != nil {
 		return "", fmt.Errorf("store admin key: %w", err)

@@ -132,7 +132,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 // now is the current time as the store records it: UTC, truncated to the
 // microsecond that TIMESTAMPTZ keeps, so values written back to callers
 // equal what a later read returns.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+func now() time.Time { return herald.Now() }
 
 // notFound is the error of every lookup of a missing row.
 func notFound(what string) error {

@@ -24,7 +24,7 @@ const timeLayout = "2006-01-02T15:04:05.000000000Z"
 func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 // now is the current time as the store records it.
-func now() time.Time { return time.Now().UTC() }
+func now() time.Time { return herald.Now() }
 
 // timeCol scans a stored timestamp into *t.
 type timeCol struct{ t *time.Time }
