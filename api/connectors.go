@@ -79,13 +79,14 @@ func (s *Server) view(c *herald.Connector) connectorView {
 
 func (s *Server) createConnector(c *gin.Context) {
 	var in connectorInput
-	if err := s.decode(c, &in, false); err != nil {
+	shape, err := s.decodeFields(c, &in, false)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	now := herald.Now()
 	con := &herald.Connector{ID: herald.NewID(herald.PrefixConnector), Enabled: true, CreatedAt: now, UpdatedAt: now}
-	if err := s.applyConnector(c.Request.Context(), con, &in, true); err != nil {
+	if err := joinShape(shape, s.applyConnector(c.Request.Context(), con, &in, true)); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -131,8 +132,14 @@ func (s *Server) patchConnector(c *gin.Context) {
 		return
 	}
 	var in connectorInput
-	if err := s.decode(c, &in, false); err != nil {
+	shape, err := s.decodeFields(c, &in, false)
+	if err != nil {
 		s.fail(c, err)
+		return
+	}
+	if shape != nil {
+		// Nothing is written: checking the rest only completes the list.
+		s.fail(c, joinShape(shape, s.applyConnector(ctx, con, &in, false)))
 		return
 	}
 	get := func(ctx context.Context) (*herald.Connector, error) { return s.Connectors.GetConnector(ctx, id) }
@@ -168,12 +175,13 @@ func (s *Server) testConnector(c *gin.Context) {
 		return
 	}
 	in := testInput{Event: "webhook.test"}
-	if err := s.decode(c, &in, true); err != nil {
+	shape, err := s.decodeFields(c, &in, true)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	data, err := testData(in)
-	if err != nil {
+	if err := joinShape(shape, err); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -58,6 +58,60 @@ func (s *Server) decode(c *gin.Context, dst any, optional bool) error {
 	return nil
 }
 
+// decodeFields is decode for a handler that goes on to check the values it
+// decoded. A 422 about the body's shape (unknown fields, wrong types) comes
+// back as shape rather than err: the handler still checks the fields that
+// did decode and joins both (joinShape), so that one answer names every bad
+// field. Any other failure (413, 415, malformed JSON) is err.
+func (s *Server) decodeFields(c *gin.Context, dst any, optional bool) (shape, err error) {
+	err = s.decode(c, dst, optional)
+	if _, ok := fieldErrors(err); ok {
+		return err, nil
+	}
+	return nil, err
+}
+
+// joinShape returns the error of a request whose body decoded with the
+// field errors shape (nil when it decoded whole) and whose check of the
+// decoded values returned checked. Their field errors make one 422; a
+// checked error about a field that did not decode is left out, since it
+// only says again that the field is wrong (often as "is required"). A
+// check that failed in another way (the store, DNS) counts only for a
+// body that decoded whole.
+func joinShape(shape, checked error) error {
+	bad, ok := fieldErrors(shape)
+	if !ok {
+		return checked
+	}
+	more, ok := fieldErrors(checked)
+	if !ok {
+		return shape
+	}
+	fields := slices.Clone(bad)
+	for _, f := range more {
+		if !slices.ContainsFunc(bad, func(b herald.FieldError) bool { return within(f.Field, b.Field) }) {
+			fields = append(fields, f)
+		}
+	}
+	return invalid(fields...)
+}
+
+// fieldErrors returns the field errors of a 422 (an EInvalid error that
+// names fields).
+func fieldErrors(err error) ([]herald.FieldError, bool) {
+	var e *herald.Error
+	if errors.As(err, &e) && e.Code == herald.EInvalid && len(e.Fields) > 0 {
+		return e.Fields, true
+	}
+	return nil, false
+}
+
+// within reports whether the field path p is path or lies below it
+// ("retry.max_attempts" in "retry", "events[2]" in "events").
+func within(p, path string) bool {
+	return p == path || strings.HasPrefix(p, path+".") || strings.HasPrefix(p, path+"[")
+}
+
 // readBody reads the request body: at most MaxBodyBytes (413 above), and
 // within BodyReadTimeout of the call (408 after), so that a client sending
 // its body slowly cannot hold a handler for long.

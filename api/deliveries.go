@@ -59,22 +59,27 @@ func (s *Server) recoverWebhook(c *gin.Context) {
 		return
 	}
 	var in recoverInput
-	if err := s.decode(c, &in, false); err != nil {
+	shape, err := s.decodeFields(c, &in, false)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var checked error
+	var since time.Time
+	if in.Since == nil {
+		checked = invalid(field("since", "is required"))
+	} else if t, ok := parseTime(*in.Since); ok {
+		since = t
+	} else {
+		checked = invalid(field("since", "must be an RFC 3339 time"))
+	}
+	if err := joinShape(shape, checked); err != nil {
 		s.fail(c, err)
 		return
 	}
 	if !w.Enabled {
 		// Every redelivery would stop at once and fail again.
 		s.fail(c, herald.Errorf(herald.EConflict, "webhook %s is disabled; enable it first (PATCH enabled: true)", w.ID))
-		return
-	}
-	if in.Since == nil {
-		s.fail(c, invalid(field("since", "is required")))
-		return
-	}
-	since, ok := parseTime(*in.Since)
-	if !ok {
-		s.fail(c, invalid(field("since", "must be an RFC 3339 time")))
 		return
 	}
 	failed, err := s.Deliveries.ListFailedDeliveries(ctx, herald.TargetWebhook, w.ID, since, maxRecover)

@@ -49,12 +49,13 @@ type eventAccepted struct {
 
 func (s *Server) publishEvent(c *gin.Context) {
 	var in eventInput
-	if err := s.decode(c, &in, false); err != nil {
+	shape, err := s.decodeFields(c, &in, false)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	req, err := checkEvent(&in)
-	if err != nil {
+	if err := joinShape(shape, err); err != nil {
 		s.fail(c, err)
 		return
 	}

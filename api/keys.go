@@ -38,7 +38,8 @@ type keyCreated struct {
 
 func (s *Server) createKey(c *gin.Context) {
 	var in keyInput
-	if err := s.decode(c, &in, false); err != nil {
+	shape, err := s.decodeFields(c, &in, false)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -65,8 +66,8 @@ func (s *Server) createKey(c *gin.Context) {
 			scopes = append(scopes, sc)
 		}
 	}
-	if len(errs) > 0 {
-		s.fail(c, invalid(errs...))
+	if err := joinShape(shape, invalidIf(errs)); err != nil {
+		s.fail(c, err)
 		return
 	}
 	key := NewKey()

@@ -92,4 +92,12 @@ func invalid(fields ...herald.FieldError) error {
 	return &herald.Error{Code: herald.EInvalid, Message: msg, Fields: fields}
 }
 
+// invalidIf is invalid(fields...), or nil when there are none.
+func invalidIf(fields []herald.FieldError) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	return invalid(fields...)
+}
+
 func field(name, msg string) herald.FieldError { return herald.FieldError{Field: name, Message: msg} }

@@ -42,7 +42,8 @@ type sourceCreated struct {
 // webhooks; the answer shows the secret this once, with the URL to use.
 func (s *Server) createSource(c *gin.Context) {
 	var in sourceInput
-	if err := s.decode(c, &in, false); err != nil {
+	shape, err := s.decodeFields(c, &in, false)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -57,8 +58,8 @@ func (s *Server) createSource(c *gin.Context) {
 		}
 		src.Secret = *in.Secret
 	}
-	if len(errs) > 0 {
-		s.fail(c, invalid(errs...))
+	if err := joinShape(shape, invalidIf(errs)); err != nil {
+		s.fail(c, err)
 		return
 	}
 	src.Name = *in.Name
@@ -116,10 +117,33 @@ func baseURL(c *gin.Context) string {
 // ingestEnvelope is what PERSCOM posts (SPEC §4). Unknown fields are
 // ignored: the sender, not Herald, owns this shape.
 type ingestEnvelope struct {
-	Event   string          `json:"event"`
-	TraceID string          `json:"trace_id"`
-	Data    json.RawMessage `json:"data"`
-	Changes json.RawMessage `json:"changes"`
+	Event   *string
+	TraceID string
+	Data    json.RawMessage
+	Changes json.RawMessage
+}
+
+// readEnvelope reads the fields Herald uses from a PERSCOM envelope, which
+// has others too (created, request_id). It reports false for a body that is
+// not a JSON object. An event that is not a string is a field error in
+// shape (a 422, as on POST /v1/events); a trace_id that is not a string is
+// ignored, as an invalid one is.
+func readEnvelope(body []byte) (env ingestEnvelope, shape error, ok bool) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(bytes.TrimSpace(body), &obj); err != nil || obj == nil {
+		return env, nil, false
+	}
+	if raw, found := obj["event"]; found && string(raw) != "null" {
+		var event string
+		if err := json.Unmarshal(raw, &event); err != nil {
+			shape = invalid(field("event", "must be a string"))
+		} else {
+			env.Event = &event
+		}
+	}
+	_ = json.Unmarshal(obj["trace_id"], &env.TraceID)
+	env.Data, env.Changes = obj["data"], obj["changes"]
+	return env, shape, true
 }
 
 // ingest takes a PERSCOM webhook request, checks its Signature with the
@@ -147,14 +171,13 @@ func (s *Server) ingest(c *gin.Context) {
 		writeProblem(c, http.StatusUnauthorized, "the Signature header does not match", nil)
 		return
 	}
-	var env ingestEnvelope
-	if err := json.Unmarshal(bytes.TrimSpace(body), &env); err != nil {
+	env, shape, ok := readEnvelope(body)
+	if !ok {
 		s.fail(c, &httpError{http.StatusBadRequest, "malformed JSON: the body must be a PERSCOM webhook envelope"})
 		return
 	}
-	event := env.Event
-	req, err := checkEvent(&eventInput{Event: &event, Data: env.Data, Changes: env.Changes})
-	if err != nil {
+	req, err := checkEvent(&eventInput{Event: env.Event, Data: env.Data, Changes: env.Changes})
+	if err := joinShape(shape, err); err != nil {
 		s.fail(c, err)
 		return
 	}

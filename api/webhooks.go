@@ -34,7 +34,8 @@ type webhookWithSecret struct {
 
 func (s *Server) createWebhook(c *gin.Context) {
 	var in webhookInput
-	if err := s.decode(c, &in, false); err != nil {
+	shape, err := s.decodeFields(c, &in, false)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -49,7 +50,7 @@ func (s *Server) createWebhook(c *gin.Context) {
 		CreatedAt:      now,
 		UpdatedAt:      now,
 	}
-	if err := s.apply(c.Request.Context(), w, &in, true); err != nil {
+	if err := joinShape(shape, s.apply(c.Request.Context(), w, &in, true)); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -94,8 +95,14 @@ func (s *Server) patchWebhook(c *gin.Context) {
 		return
 	}
 	var in webhookInput
-	if err := s.decode(c, &in, false); err != nil {
+	shape, err := s.decodeFields(c, &in, false)
+	if err != nil {
 		s.fail(c, err)
+		return
+	}
+	if shape != nil {
+		// Nothing is written: checking the rest only completes the list.
+		s.fail(c, joinShape(shape, s.apply(ctx, w, &in, false)))
 		return
 	}
 	w, err = edit(ctx, w, s.webhookGetter(id), func(w *herald.Webhook) error {
@@ -160,17 +167,22 @@ func (s *Server) rotateSecret(c *gin.Context) {
 		return
 	}
 	var in rotateInput
-	if err := s.decode(c, &in, true); err != nil {
+	shape, err := s.decodeFields(c, &in, true)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	next := newSecret()
+	var checked error
 	if in.Secret != nil {
 		if msg := checkSecret(*in.Secret); msg != "" {
-			s.fail(c, invalid(field("secret", msg)))
-			return
+			checked = invalid(field("secret", msg))
 		}
 		next = *in.Secret
+	}
+	if err := joinShape(shape, checked); err != nil {
+		s.fail(c, err)
+		return
 	}
 	w, err = edit(ctx, w, s.webhookGetter(id), func(w *herald.Webhook) error {
 		now := herald.Now()
@@ -202,12 +214,13 @@ func (s *Server) testWebhook(c *gin.Context) {
 		return
 	}
 	in := testInput{Event: "webhook.test"}
-	if err := s.decode(c, &in, true); err != nil {
+	shape, err := s.decodeFields(c, &in, true)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	data, err := testData(in)
-	if err != nil {
+	if err := joinShape(shape, err); err != nil {
 		s.fail(c, err)
 		return
 	}

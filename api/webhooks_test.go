@@ -95,7 +95,11 @@ func TestCreateWebhookValidation(t *testing.T) {
 		{name: "every field bad at once", body: hookBody(map[string]any{
 			"url": "ftp://x", "method": "PUT", "events": []any{}, "secret": "short", "timeout_seconds": 0, "rate_limit_per_second": -1,
 		}), status: 422, fields: []string{"url", "method", "events", "secret", "timeout_seconds", "rate_limit_per_second"}},
-		{name: "unknown field", body: `{"urll": "https://hooks.example.com/in", "events": ["user.created"]}`, status: 422, fields: []string{"urll"}},
+		// The misspelt url is unknown, and so url is missing.
+		{name: "unknown field", body: `{"urll": "https://hooks.example.com/in", "events": ["user.created"]}`, status: 422, fields: []string{"urll", "url"}},
+		// A wrong type does not hide the other fields' errors.
+		{name: "wrong type and bad values", body: `{"url": "ftp://x", "events": ["nope"], "timeout_seconds": "10"}`, status: 422, fields: []string{"timeout_seconds", "url", "events[0]"}},
+		{name: "wrong type of a required field", body: `{"url": 5, "events": "user.created"}`, status: 422, fields: []string{"events", "url"}},
 		{name: "string for integer", body: hookBody(map[string]any{"timeout_seconds": "10"}), status: 422, fields: []string{"timeout_seconds"}},
 		{name: "nested wrong type", body: hookBody(map[string]any{"retry": map[string]any{"max_attempts": "x"}}), status: 422, fields: []string{"retry.max_attempts"}},
 		{name: "nested unknown field", body: hookBody(map[string]any{"retry": map[string]any{"max_attemps": 3}}), status: 422, fields: []string{"retry.max_attemps"}},

@@ -1,0 +1,40 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+)
+
+// A body with fields of the wrong type or name is still checked whole: one
+// 422 names every bad field (SPEC §2), and nothing is written.
+func TestOneAnswerNamesEveryBadField(t *testing.T) {
+	e := newEnv(t)
+	w := e.createWebhook(t, `{"url":"https://example.com/hook","events":["*"]}`)
+	con := e.createConnector(t, connectorBody(nil))
+	for _, tc := range []struct {
+		method, path, body string
+		fields             []string
+	}{
+		{"POST", "/v1/events", `{"event":"nope","data":[],"extra":1}`, []string{"extra", "event", "data"}},
+		{"POST", "/v1/api-keys", `{"name":5,"scopes":[]}`, []string{"name", "scopes"}},
+		{"POST", "/v1/api-keys", `{"name":"ci","scopes":["view:log","nope"],"extra":true}`, []string{"extra", "scopes[1]"}},
+		{"POST", "/v1/sources", `{"name":"","secret":5}`, []string{"secret", "name"}},
+		{"PATCH", "/v1/webhooks/" + w.ID, `{"url":"ftp://x","timeout_seconds":"10"}`, []string{"timeout_seconds", "url"}},
+		{"POST", "/v1/webhooks/" + w.ID + "/rotate-secret", `{"secret":"short","extra":1}`, []string{"extra", "secret"}},
+		{"POST", "/v1/webhooks/" + w.ID + "/recover", `{"extra":1}`, []string{"extra", "since"}},
+		{"POST", "/v1/webhooks/" + w.ID + "/test", `{"event":"nope","extra":1}`, []string{"extra", "event"}},
+		{"POST", "/v1/connectors", `{"kind":"slack","name":5,"events":["nope"]}`, []string{"name", "events[0]", "config"}},
+		{"PATCH", "/v1/connectors/" + con.ID, `{"name":5,"events":["nope"]}`, []string{"name", "events[0]"}},
+	} {
+		r := e.do(t, tc.method, tc.path, adminKey, tc.body)
+		if r.status != http.StatusUnprocessableEntity {
+			t.Errorf("%s %s %s: status %d, want 422: %s", tc.method, tc.path, tc.body, r.status, r.body)
+			continue
+		}
+		wantProblem(t, r, http.StatusUnprocessableEntity, tc.fields...)
+	}
+	got := decodeAs[webhookJSON](t, e.do(t, "GET", "/v1/webhooks/"+w.ID, adminKey, ""))
+	if got.URL != "https://example.com/hook" || got.TimeoutSeconds != 10 {
+		t.Errorf("a refused PATCH changed the webhook: %+v", got)
+	}
+}
