@@ -179,13 +179,9 @@ func (s *Server) getEvent(c *gin.Context) {
 }
 
 func (s *Server) listEvents(c *gin.Context) {
-	p, err := page(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	t, err := since(c)
-	if err != nil {
+	p, pageErr := page(c)
+	t, sinceErr := since(c)
+	if err := collect(pageErr, sinceErr); err != nil {
 		s.fail(c, err)
 		return
 	}

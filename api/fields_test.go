@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -36,5 +37,19 @@ func TestOneAnswerNamesEveryBadField(t *testing.T) {
 	got := decodeAs[webhookJSON](t, e.do(t, "GET", "/v1/webhooks/"+w.ID, adminKey, ""))
 	if got.URL != "https://example.com/hook" || got.TimeoutSeconds != 10 {
 		t.Errorf("a refused PATCH changed the webhook: %+v", got)
+	}
+}
+
+// Query parameters too: every bad one is named in one 422.
+func TestOneAnswerNamesEveryBadParameter(t *testing.T) {
+	e := newEnv(t)
+	w := e.createWebhook(t, `{"url":"https://example.com/hook","events":["*"]}`)
+	long := strings.Repeat("A", 600)
+	for path, fields := range map[string][]string{
+		"/v1/webhooks/" + w.ID + "/logs?status=nope&since=nope&limit=0": {"status", "since", "limit"},
+		"/v1/events?limit=0&since=x":                                    {"limit", "since"},
+		"/v1/webhooks?limit=201&cursor=" + long:                         {"limit", "cursor"},
+	} {
+		wantProblem(t, e.do(t, "GET", path, adminKey, ""), http.StatusUnprocessableEntity, fields...)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/store"
 )
 
@@ -17,17 +18,35 @@ const (
 // page reads ?limit= and ?cursor=.
 func page(c *gin.Context) (store.Page, error) {
 	p := store.Page{Limit: defaultLimit, Cursor: c.Query("cursor")}
+	var bad []herald.FieldError
 	if v, ok := c.GetQuery("limit"); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxLimit {
-			return p, invalid(field("limit", "must be an integer from 1 to 200"))
+			bad = append(bad, field("limit", "must be an integer from 1 to 200"))
 		}
 		p.Limit = n
 	}
 	if len(p.Cursor) > 512 {
-		return p, invalid(field("cursor", "is not a valid cursor"))
+		bad = append(bad, field("cursor", "is not a valid cursor"))
 	}
-	return p, nil
+	return p, invalidIf(bad)
+}
+
+// collect joins errs, each nil or a 422, into one 422 naming all their
+// fields; an error of another kind is returned as it is.
+func collect(errs ...error) error {
+	var fields []herald.FieldError
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		fe, ok := fieldErrors(err)
+		if !ok {
+			return err
+		}
+		fields = append(fields, fe...)
+	}
+	return invalidIf(fields)
 }
 
 // since reads an optional RFC 3339 ?since= parameter.

@@ -25,15 +25,13 @@ type LogReader interface {
 // logFilter reads the query filters of a log list.
 func logFilter(c *gin.Context, targetType, targetID string) (store.LogFilter, error) {
 	f := store.LogFilter{TargetType: targetType, TargetID: targetID, Event: c.Query("event"), Status: c.Query("status")}
+	var statusErr, sinceErr, pageErr error
 	if f.Status != "" && f.Status != "success" && f.Status != "failure" {
-		return f, invalid(field("status", "must be success or failure"))
+		statusErr = invalid(field("status", "must be success or failure"))
 	}
-	var err error
-	if f.Since, err = since(c); err != nil {
-		return f, err
-	}
-	f.Page, err = page(c)
-	return f, err
+	f.Since, sinceErr = since(c)
+	f.Page, pageErr = page(c)
+	return f, collect(statusErr, sinceErr, pageErr)
 }
 
 func (s *Server) webhookLogs(c *gin.Context) {
