@@ -98,26 +98,35 @@ func (c *committer) run() {
 	}
 }
 
-// commit runs batch in one transaction and answers every request.
+// commit runs batch in one transaction and answers every request. When
+// the transaction fails, every request but the skipped ones gets its
+// error, in place of its own: what a caller read, and so what it answered
+// (an event that "already exists", a conflict), may have been another
+// caller's write, which is now gone too.
 func (c *committer) commit(batch []txRequest) {
 	results := make([]error, len(batch))
-	err := c.inOneTx(batch, results)
+	skipped := make([]bool, len(batch))
+	err := c.inOneTx(batch, results, skipped)
 	for i, req := range batch {
-		if err != nil && results[i] == nil {
+		if err != nil && !skipped[i] {
 			results[i] = err
 		}
 		req.done <- results[i]
 	}
 }
 
-func (c *committer) inOneTx(batch []txRequest, results []error) error {
+// inOneTx runs the requests of batch in one transaction, each in its own
+// savepoint, and commits it. results gets each request's own error, and
+// skipped marks the requests of callers whose ctx was done before their
+// turn, which never ran.
+func (c *committer) inOneTx(batch []txRequest, results []error, skipped []bool) error {
 	tx, err := c.write.BeginTx(context.Background(), nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	for i, req := range batch {
 		if err := req.ctx.Err(); err != nil {
-			results[i] = err
+			results[i], skipped[i] = err, true
 			continue
 		}
 		if _, err := tx.Exec(`SAVEPOINT item`); err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -134,4 +135,62 @@ func openWithTable(t *testing.T) *DB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// When a batch's commit fails, every caller of the batch hears of it, even
+// one whose own function failed: its answer may rest on another caller's
+// write that the failed commit took away (CreateEvent's "already exists").
+func TestGroupCommitFailureReachesEveryCaller(t *testing.T) {
+	ctx := context.Background()
+	db := openWithTable(t)
+	if _, err := db.write.Exec(`CREATE TABLE parent (id INTEGER PRIMARY KEY);
+		CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)`); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	held := make(chan struct{})
+	go func() {
+		_ = db.inTx(ctx, func(context.Context, *sql.Tx) error { close(held); <-release; return nil })
+	}()
+	<-held
+	errSeen := errors.New("saw the row of the first caller")
+	queue := func(fn func(ctx context.Context, tx *sql.Tx) error) <-chan error {
+		out := make(chan error, 1)
+		n := len(db.commit.queue)
+		go func() { out <- db.inTx(ctx, fn) }()
+		for len(db.commit.queue) == n { // keep the order within the batch
+			time.Sleep(time.Millisecond)
+		}
+		return out
+	}
+	writer := queue(func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO t (x) VALUES (7)`)
+		return err
+	})
+	reader := queue(func(ctx context.Context, tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM t WHERE x = 7`).Scan(&n); err != nil {
+			return err
+		}
+		if n == 1 {
+			return errSeen // as CreateEvent's errExisted
+		}
+		return nil
+	})
+	// A foreign key checked at commit fails the whole transaction, as a
+	// full disk or an I/O error would.
+	breaker := queue(func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO child (parent) VALUES (42)`)
+		return err
+	})
+	close(release)
+	for name, ch := range map[string]<-chan error{"writer": writer, "reader": reader, "breaker": breaker} {
+		if err := <-ch; err == nil || errors.Is(err, errSeen) || !strings.Contains(err.Error(), "commit") {
+			t.Errorf("%s: error %v, want the failed commit", name, err)
+		}
+	}
+	var n int
+	if err := db.read.QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("rows after the failed commit: %d, %v", n, err)
+	}
 }
