@@ -3,7 +3,9 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -85,10 +87,30 @@ func TestConcurrentWriters(t *testing.T) {
 }
 
 // TestClientIDRaceAcrossStores races many publishers of the same ClientIDs
-// through two stores: each ClientID is created exactly once.
+// through two stores: each ClientID is created exactly once. It does so
+// also on a database whose default isolation is stricter than READ
+// COMMITTED, where the racers would fail with serialization errors.
 func TestClientIDRaceAcrossStores(t *testing.T) {
+	t.Run("default isolation", func(t *testing.T) { clientIDRace(t, openPair(t)) })
+	t.Run("database default repeatable read", func(t *testing.T) {
+		u, err := url.Parse(testURL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		q.Set("options", q.Get("options")+` -c default_transaction_isolation=repeatable\ read`)
+		u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
+		dbs := [2]*DB{openURL(t, u.String()), openURL(t, u.String())}
+		var level string
+		if err := dbs[0].pool.QueryRow(t.Context(), `SHOW default_transaction_isolation`).Scan(&level); err != nil || level != "read committed" {
+			t.Fatalf("Herald's sessions run at %q (%v), want read committed", level, err)
+		}
+		clientIDRace(t, dbs)
+	})
+}
+
+func clientIDRace(t *testing.T, dbs [2]*DB) {
 	const racers, keys = 8, 25
-	dbs := openPair(t)
 	var mu sync.Mutex
 	created := map[string]int{}
 	ids := map[string]map[string]bool{}

@@ -78,12 +78,8 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
 		return nil
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	pool, err := connect(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: open: %w", err)
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	if err := migrate(ctx, pool, migrationFiles); err != nil {
@@ -95,6 +91,42 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 		o(db)
 	}
 	return db, nil
+}
+
+// connect opens the pool. The store's statements are written for READ
+// COMMITTED, PostgreSQL's default: under a stricter default of the
+// database or role, concurrent publishes and updates would fail with
+// serialization errors instead of waiting for each other. Such a default
+// is overridden for Herald's sessions. The setting is sent only then, as
+// a start-up parameter, which a connection pooler such as PgBouncer may
+// refuse.
+func connect(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	var level string
+	if err := pool.QueryRow(ctx, `SHOW default_transaction_isolation`).Scan(&level); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if level == "read committed" {
+		return pool, nil
+	}
+	pool.Close()
+	cfg.ConnConfig.RuntimeParams["default_transaction_isolation"] = "read committed"
+	if pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+		return nil, err
+	}
+	if err := pool.QueryRow(ctx, `SHOW default_transaction_isolation`).Scan(&level); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if level != "read committed" {
+		pool.Close()
+		return nil, fmt.Errorf("default_transaction_isolation is %q and could not be set to read committed", level)
+	}
+	return pool, nil
 }
 
 // Ping checks that the database answers.
