@@ -106,3 +106,27 @@ func TestEmbeddedMigrationsLoad(t *testing.T) {
 		t.Fatalf("embedded migrations: %v, %d files", err, len(ms))
 	}
 }
+
+// A program from before webhook headers were sealed knows migrations up to
+// 0010 only; it must refuse a database this version wrote rather than
+// open it and fail on every webhook it reads.
+func TestSealedHeadersFormatRefusesOlderPrograms(t *testing.T) {
+	ctx := t.Context()
+	db := openRaw(t)
+	if err := migrate(ctx, db, migrationFiles); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := loadMigrations(migrationFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	older := fstest.MapFS{}
+	for _, m := range ms {
+		if m.version <= 10 {
+			older["migrations/"+m.name] = &fstest.MapFile{Data: []byte(m.sql)}
+		}
+	}
+	if err := migrate(ctx, db, older); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Errorf("a program knowing migrations up to 0010 opened the database: %v", err)
+	}
+}
