@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/connectors/dispatch"
@@ -83,8 +84,15 @@ func (t *Tester) prepare(ctx context.Context, targetType, targetID, event string
 	return ev, d, nil
 }
 
+// recordTimeout bounds the store write of one request of a test send.
+const recordTimeout = 10 * time.Second
+
 // record stores one request of a test send with the delivery's new state.
+// The write does not stop when ctx does (an API client that hangs up): the
+// request went out, and its log entry and the delivery's end must land.
 func (t *Tester) record(ctx context.Context, d *herald.Delivery, entry *herald.LogEntry, out delivery.Outcome) (*herald.LogEntry, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
 	entry.ID = herald.NewID(herald.PrefixLog)
 	rec := store.AttemptRecord{Log: entry, Status: herald.StatusFailed}
 	if out.Success {
