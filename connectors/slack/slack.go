@@ -70,15 +70,16 @@ func (k *Kind) Send(ctx context.Context, raw json.RawMessage, msg connectors.Mes
 			slack.MsgOptionDisableMediaUnfurl(),
 		)
 	}
-	var status slack.StatusCodeError
-	if cfg.WebhookURL != "" && errors.As(err, &status) && status.Code/100 == 2 {
-		// slack-go takes only 200 from a webhook; a Slack-compatible
-		// gateway answering 201 or 204 took the message too, and a
-		// retry would post it again.
-		err = nil
-	}
 	secrets := cfg.secrets()
 	exchanges := rec.Exchanges(secrets...)
+	var status slack.StatusCodeError
+	if errors.As(err, &status) && status.Code/100 == 2 &&
+		(cfg.WebhookURL != "" || isOK(lastAnswer(exchanges))) {
+		// slack-go takes only 200; a Slack-compatible gateway answering
+		// 201 or 204 to a webhook, or 201 with "ok": true to the Web API,
+		// took the message too, and a retry would post it again.
+		err = nil
+	}
 	if err == nil && cfg.WebhookURL == "" {
 		if last := lastAnswer(exchanges); last != nil && notOK(last.Body) {
 			// slack-go reads {"ok":false} without an "error" code as
@@ -133,10 +134,10 @@ func classify(ctx context.Context, err error, exchanges []connectors.Exchange) *
 		reason += ": " + code
 	}
 	if status >= 200 && status < 300 {
-		// A 2xx the library could not read: the message went out, but
-		// Herald cannot tell; retrying may post it twice, which at-least-
-		// once delivery allows.
-		return connectors.Retryable(status, 0, reason+" (unreadable answer)")
+		// A 2xx the library could not read: the message may well have
+		// gone out. A retry would get the same answer, and post again
+		// each time, so it fails at once.
+		return connectors.Permanent(status, reason+" (unreadable answer; not retried, the message may have been posted)")
 	}
 	return connectors.StatusError(status, connectors.RetryAfter(last.Response.Headers, time.Now()), reason)
 }
@@ -154,6 +155,14 @@ func lastAnswer(exchanges []connectors.Exchange) *herald.LogResponse {
 		return exchanges[n-1].Response
 	}
 	return nil
+}
+
+// isOK reports whether a Web API answer says "ok": true.
+func isOK(r *herald.LogResponse) bool {
+	var a struct {
+		OK bool `json:"ok"`
+	}
+	return r != nil && json.Unmarshal([]byte(r.Body), &a) == nil && a.OK
 }
 
 // notOK reports whether a Web API answer says "ok": false.

@@ -31,6 +31,9 @@ func TestClassify(t *testing.T) {
 		{"chat not found", 400, answerWith(400, "Bad Request: chat not found", 0), false, 0},
 		{"server", 502, answerWith(502, "Bad Gateway", 0), true, 0},
 		{"html from a proxy", 503, answer{}, true, 0},
+		// Sent, perhaps: the same answer would come back on every retry,
+		// each posting again.
+		{"2xx without ok", 200, answer{}, false, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -94,8 +94,10 @@ func classify(status int, a answer) *connectors.Error {
 		return connectors.Retryable(status, time.Duration(a.Parameters.RetryAfter)*time.Second, reason)
 	}
 	if status >= 200 && status < 300 {
-		// 2xx without ok: not an answer the Bot API gives.
-		return connectors.Retryable(status, 0, reason+" (unexpected answer)")
+		// 2xx without ok: not an answer the Bot API gives (a gateway's,
+		// say). The message may have gone out, and a retry would get the
+		// same answer and post again each time, so it fails at once.
+		return connectors.Permanent(status, reason+" (unexpected answer; not retried, the message may have been posted)")
 	}
 	return connectors.StatusError(status, 0, reason)
 }
