@@ -51,3 +51,22 @@ func TestRenderEscapesAndFits(t *testing.T) {
 		t.Errorf("render lost its title or context line: %q … %q", out[:20], out[len(out)-40:])
 	}
 }
+
+// Characters outside the Basic Multilingual Plane (emoji) are two UTF-16
+// units to Telegram: a long summary of them still leaves room for the
+// fields and the event line, instead of being cut with everything after it.
+func TestRenderCountsEmojiAsTelegramDoes(t *testing.T) {
+	msg := messageWith(strings.Repeat("🎖", 2500), 2)
+	for i := range msg.Fields {
+		msg.Fields[i].Value = "value"
+	}
+	out := render(msg)
+	if n := length(out); n > maxText {
+		t.Fatalf("render has length %d, want at most %d", n, maxText)
+	}
+	for _, want := range []string{"<b>F0:</b> value", "<b>F1:</b> value", "user.created · 2023-11-14 22:13:20 UTC</i>"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("render lost %q: … %q", want, out[max(0, len(out)-200):])
+		}
+	}
+}

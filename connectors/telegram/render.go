@@ -3,12 +3,13 @@ package telegram
 import (
 	"fmt"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/heraldhub/herald/connectors"
 )
 
-// Message limits, in characters of parsed text.
+// Message limits, in UTF-16 units of parsed text, as Telegram counts.
 const (
 	maxText      = 4096
 	maxTitle     = 256
@@ -73,10 +74,18 @@ func render(msg connectors.Message) string {
 	return CutHTML(b.String(), maxText)
 }
 
-// count is the length of s as Telegram counts it once escaped: entities
+// count is the length of s as Telegram counts it once escaped, in UTF-16
+// units (an emoji outside the Basic Multilingual Plane is two): entities
 // count as the character they stand for, and every "@" gains a word
-// joiner (see escaper).
-func count(s string) int { return utf8.RuneCountInString(s) + strings.Count(s, "@") }
+// joiner (see escaper). CutHTML counts the same way, so parts that fit
+// their budgets here are never cut there.
+func count(s string) int {
+	n := strings.Count(s, "@")
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
 
 // fit shortens s with connectors.Truncate until count(s) is at most n
 // (nothing is left for n <= 0).
