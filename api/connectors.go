@@ -263,8 +263,12 @@ func (s *Server) applyConnector(ctx context.Context, con *herald.Connector, in *
 		if urls, ok := k.(adminURLs); ok && len(bad) == 0 && !s.AllowPrivateTargets && s.Guard != nil {
 			for name, raw := range urls.AdminURLs(con.Config) {
 				if u, err := url.Parse(raw); err == nil {
-					if err := s.Guard.CheckHost(ctx, u.Hostname()); err != nil {
-						errs = append(errs, field("config."+name, err.Error()))
+					msg, err := s.checkHost(ctx, u.Hostname())
+					if err != nil {
+						return err
+					}
+					if msg != "" {
+						errs = append(errs, field("config."+name, msg))
 					}
 				}
 			}

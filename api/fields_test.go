@@ -53,3 +53,18 @@ func TestOneAnswerNamesEveryBadParameter(t *testing.T) {
 		wantProblem(t, e.do(t, "GET", path, adminKey, ""), http.StatusUnprocessableEntity, fields...)
 	}
 }
+
+// A host whose name cannot be looked up for now (a DNS outage) is a 503 to
+// try again, not a 422 calling the URL bad; a refused host stays a 422.
+func TestURLCheckDuringDNSOutage(t *testing.T) {
+	e := newEnv(t)
+	w := e.createWebhook(t, `{"url":"https://example.com/hook","events":["*"]}`)
+	for _, tc := range []struct{ method, path, body string }{
+		{"POST", "/v1/webhooks", `{"url":"https://dns-down.example/hook","events":["*"]}`},
+		{"PATCH", "/v1/webhooks/" + w.ID, `{"url":"https://dns-down.example/hook"}`},
+		{"POST", "/v1/connectors", connectorBody(map[string]any{"config": map[string]any{"webhook_url": "https://dns-down.example/services/T0/B0/x"}})},
+	} {
+		wantProblem(t, e.do(t, tc.method, tc.path, adminKey, tc.body), http.StatusServiceUnavailable)
+	}
+	wantProblem(t, e.do(t, "POST", "/v1/webhooks", adminKey, `{"url":"https://blocked.example/hook","events":["*"]}`), http.StatusUnprocessableEntity, "url")
+}

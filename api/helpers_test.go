@@ -19,6 +19,7 @@ import (
 	"github.com/heraldhub/herald/api"
 	"github.com/heraldhub/herald/connectors/kinds"
 	"github.com/heraldhub/herald/connectors/message"
+	"github.com/heraldhub/herald/netguard"
 	"github.com/heraldhub/herald/publish"
 	"github.com/heraldhub/herald/store"
 	"github.com/heraldhub/herald/store/sqlite"
@@ -215,12 +216,16 @@ func (e *testEnv) newKey(t *testing.T, scopes ...string) string {
 	return k.Key
 }
 
-// fakeGuard refuses the host blocked.example and allows every other.
+// fakeGuard refuses the host blocked.example, cannot look up
+// dns-down.example (as during a DNS outage), and allows every other.
 type fakeGuard struct{}
 
 func (fakeGuard) CheckHost(_ context.Context, host string) error {
-	if host == "blocked.example" {
+	switch host {
+	case "blocked.example":
 		return errors.New("host resolves to a private address")
+	case "dns-down.example":
+		return &netguard.LookupError{Host: host}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -78,7 +79,11 @@ func (s *Server) apply(ctx context.Context, w *herald.Webhook, in *webhookInput,
 		add("url", "is required")
 	}
 	if in.URL != nil {
-		if msg := s.checkURL(ctx, *in.URL); msg != "" {
+		msg, err := s.checkURL(ctx, *in.URL)
+		if err != nil {
+			return err
+		}
+		if msg != "" {
 			add("url", "%s", msg)
 		}
 		w.URL = *in.URL
@@ -241,29 +246,43 @@ func applyRetry(r *herald.RetrySettings, in *retryInput) []herald.FieldError {
 	return errs
 }
 
-// checkURL returns why raw is not an acceptable target URL, or "".
-func (s *Server) checkURL(ctx context.Context, raw string) string {
+// checkURL returns why raw is not an acceptable target URL, or "". Its
+// error is a 503 when the host's name could not be looked up for now.
+func (s *Server) checkURL(ctx context.Context, raw string) (string, error) {
 	if utf8.RuneCountInString(raw) > maxURLLength {
-		return fmt.Sprintf("must be at most %d characters", maxURLLength)
+		return fmt.Sprintf("must be at most %d characters", maxURLLength), nil
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
-		return "must be an absolute http or https URL"
+		return "must be an absolute http or https URL", nil
 	}
 	if u.User != nil {
-		return "must not contain credentials; use headers instead"
+		return "must not contain credentials; use headers instead", nil
 	}
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return "has a port outside 1 to 65535"
+			return "has a port outside 1 to 65535", nil
 		}
 	}
 	if !s.AllowPrivateTargets && s.Guard != nil {
-		if err := s.Guard.CheckHost(ctx, u.Hostname()); err != nil {
-			return err.Error()
-		}
+		return s.checkHost(ctx, u.Hostname())
 	}
-	return ""
+	return "", nil
+}
+
+// checkHost asks the guard about host: why it is refused (a field error),
+// or a 503 when its name could not be looked up for now (a DNS outage
+// must not read as a bad URL).
+func (s *Server) checkHost(ctx context.Context, host string) (string, error) {
+	err := s.Guard.CheckHost(ctx, host)
+	var lookup interface{ Temporary() bool }
+	switch {
+	case err == nil:
+		return "", nil
+	case errors.As(err, &lookup) && lookup.Temporary():
+		return "", herald.Errorf(herald.EUnavailable, "%s; try again", err)
+	}
+	return err.Error(), nil
 }
 
 // checkSecret returns why s is not an acceptable webhook secret, or "". A

@@ -5,6 +5,7 @@ package netguard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -61,7 +62,8 @@ func (g *Guard) CheckHost(ctx context.Context, host string) error {
 	}
 	addrs, err := r.LookupNetIP(ctx, "ip", host)
 	if err != nil {
-		return fmt.Errorf("host %q does not resolve", host)
+		var dnsErr *net.DNSError
+		return &LookupError{Host: host, NotFound: errors.As(err, &dnsErr) && dnsErr.IsNotFound}
 	}
 	for _, a := range addrs {
 		if Blocked(a) {
@@ -70,6 +72,24 @@ func (g *Guard) CheckHost(ctx context.Context, host string) error {
 	}
 	return nil
 }
+
+// LookupError is CheckHost's error for a host whose name did not resolve:
+// no such name (NotFound), or a lookup that failed (a DNS server that timed
+// out or failed), which a later one may not.
+type LookupError struct {
+	Host     string
+	NotFound bool
+}
+
+func (e *LookupError) Error() string {
+	if e.NotFound {
+		return fmt.Sprintf("host %q does not resolve", e.Host)
+	}
+	return fmt.Sprintf("host %q could not be looked up (DNS failed)", e.Host)
+}
+
+// Temporary reports whether a later lookup may succeed.
+func (e *LookupError) Temporary() bool { return !e.NotFound }
 
 // Control is a net.Dialer Control hook that refuses to connect to a blocked
 // address. It sees the address actually dialled, after DNS resolution, so

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/dns/dnsmessage"
+
 	"github.com/heraldhub/herald/netguard"
 )
 
@@ -103,14 +105,75 @@ func offlineResolver() *net.Resolver {
 	}
 }
 
+// nxdomainResolver is the pure Go resolver asking a DNS server on loopback
+// that answers every question with "no such name" (NXDOMAIN), as a real one
+// does for names that do not exist.
+func nxdomainResolver(t *testing.T) *net.Resolver {
+	t.Helper()
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			n, from, err := conn.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			var p dnsmessage.Parser
+			h, err := p.Start(buf[:n])
+			if err != nil {
+				continue
+			}
+			q, err := p.Question()
+			if err != nil {
+				continue
+			}
+			b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: h.ID, Response: true, RecursionAvailable: true, RCode: dnsmessage.RCodeNameError})
+			if b.StartQuestions() != nil || b.Question(q) != nil {
+				continue
+			}
+			if answer, err := b.Finish(); err == nil {
+				_, _ = conn.WriteTo(answer, from)
+			}
+		}
+	}()
+	return &net.Resolver{
+		PreferGo: true,
+		Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "udp", conn.LocalAddr().String())
+		},
+	}
+}
+
+// A name that does not exist is refused for good; a lookup that failed
+// (no DNS server answered) is marked temporary, for the API to answer 503
+// rather than call the URL bad.
+func TestCheckHostTellsMissingNamesFromFailedLookups(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var lookup *netguard.LookupError
+	err := (&netguard.Guard{Resolver: nxdomainResolver(t)}).CheckHost(ctx, "no-such-host.example")
+	if !errors.As(err, &lookup) || lookup.Temporary() || !strings.Contains(err.Error(), "does not resolve") {
+		t.Errorf("missing name: %v, want a LookupError that is not temporary", err)
+	}
+	err = (&netguard.Guard{Resolver: offlineResolver()}).CheckHost(ctx, "hooks.example")
+	if !errors.As(err, &lookup) || !lookup.Temporary() {
+		t.Errorf("failed lookup: %v, want a temporary LookupError", err)
+	}
+}
+
 // TestCheckHostRefusesHostileHosts lists hosts an attacker could register to
 // reach the hub's own network. Each must be refused; path records which
 // branch of CheckHost refuses it:
 //
 //   - literal: netip parses the host and Blocked refuses it (no DNS at all);
 //   - resolved: the resolver answers with a blocked address;
-//   - unresolved: the resolver finds nothing, so the host is refused as
-//     "does not resolve".
+//   - unresolved: the DNS server knows no such name, so the host is
+//     refused as "does not resolve".
 //
 // The inet_aton spellings ("2130706433", "0177.0.0.1", "0x7f.0.0.1") are not
 // addresses to netip, and Go's own resolver does not parse them either, so they
@@ -150,7 +213,7 @@ func TestCheckHostRefusesHostileHosts(t *testing.T) {
 		{"localhost", resolved},
 		{"LOCALHOST", resolved},
 		// Go's hosts lookup does not strip the trailing dot, so this one
-		// goes to DNS, which is off here.
+		// goes to DNS, which knows no such name here.
 		{"localhost.", unresolved},
 		{"2130706433", unresolved}, // decimal 127.0.0.1
 		{"0177.0.0.1", unresolved}, // octal
@@ -159,7 +222,7 @@ func TestCheckHostRefusesHostileHosts(t *testing.T) {
 		{"[::1]", unresolved},      // brackets belong to URLs, not hosts
 		{"", unresolved},
 	}
-	g := &netguard.Guard{Resolver: offlineResolver()}
+	g := &netguard.Guard{Resolver: nxdomainResolver(t)}
 	for _, tt := range tests {
 		t.Run(tt.host, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
