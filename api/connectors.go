@@ -215,6 +215,7 @@ func (s *Server) connectorLogs(c *gin.Context) {
 // field. A changed kind needs a config valid for the new kind.
 func (s *Server) applyConnector(ctx context.Context, con *herald.Connector, in *connectorInput, create bool) error {
 	var errs []herald.FieldError
+	var lookupErr error // a 503, for a body without field errors
 	if in.Kind == nil && create {
 		errs = append(errs, field("kind", "is required"))
 	}
@@ -265,7 +266,7 @@ func (s *Server) applyConnector(ctx context.Context, con *herald.Connector, in *
 				if u, err := url.Parse(raw); err == nil {
 					msg, err := s.checkHost(ctx, u.Hostname())
 					if err != nil {
-						return err
+						lookupErr = err
 					}
 					if msg != "" {
 						errs = append(errs, field("config."+name, msg))
@@ -281,7 +282,7 @@ func (s *Server) applyConnector(ctx context.Context, con *herald.Connector, in *
 	if len(errs) > 0 {
 		return invalid(errs...)
 	}
-	return nil
+	return lookupErr
 }
 
 func (s *Server) checkTemplates(t map[string]string) []herald.FieldError {

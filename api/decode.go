@@ -173,6 +173,10 @@ func decodeObject(raw []byte, dst reflect.Value, prefix string) []herald.FieldEr
 			continue
 		}
 		if err := json.Unmarshal(value, fv.Addr().Interface()); err != nil {
+			// Unset, not half-set: encoding/json may have allocated a
+			// pointer before it failed, and checks of the decoded
+			// fields must see the field as missing.
+			fv.Set(reflect.Zero(fv.Type()))
 			errs = append(errs, typeError(prefix+key, err))
 			continue
 		}

@@ -219,16 +219,21 @@ const notUTF8 = "must be valid UTF-8"
 // testData picks the data of a test request: the caller's, as sent, else
 // the catalog example of the event.
 func testData(in testInput) ([]byte, error) {
+	var bad []herald.FieldError
 	et, ok := catalog.Lookup(in.Event)
 	if !ok {
-		return nil, invalid(field("event", fmt.Sprintf("%q is not a catalog event", in.Event)))
+		bad = append(bad, field("event", fmt.Sprintf("%q is not a catalog event", in.Event)))
 	}
 	data := bytes.TrimSpace(in.Data)
-	if len(data) == 0 || string(data) == "null" {
-		return et.Example, nil
+	if len(data) > 0 && string(data) != "null" {
+		if msg := checkData(data); msg != "" {
+			bad = append(bad, field("data", msg))
+		}
+	} else if ok {
+		data = et.Example
 	}
-	if msg := checkData(data); msg != "" {
-		return nil, invalid(field("data", msg))
+	if len(bad) > 0 {
+		return nil, invalid(bad...)
 	}
 	return data, nil
 }

@@ -68,3 +68,20 @@ func TestURLCheckDuringDNSOutage(t *testing.T) {
 	}
 	wantProblem(t, e.do(t, "POST", "/v1/webhooks", adminKey, `{"url":"https://blocked.example/hook","events":["*"]}`), http.StatusUnprocessableEntity, "url")
 }
+
+// Field errors come before a failed DNS lookup: the 503 only says "try
+// again", which would not help a body with other mistakes. A field that
+// failed to decode counts as missing, so the fields that depend on it are
+// still checked (a connector's config against its kind).
+func TestFieldErrorsBeforeLookupFailure(t *testing.T) {
+	e := newEnv(t)
+	con := e.createConnector(t, connectorBody(nil))
+	wantProblem(t, e.do(t, "POST", "/v1/webhooks", adminKey, `{"url":"https://dns-down.example/hook","events":["*"],"timeout_seconds":99}`),
+		http.StatusUnprocessableEntity, "timeout_seconds")
+	wantProblem(t, e.do(t, "POST", "/v1/connectors", adminKey, connectorBody(map[string]any{"name": "", "config": map[string]any{"webhook_url": "https://dns-down.example/services/T0/B0/x"}})),
+		http.StatusUnprocessableEntity, "name")
+	wantProblem(t, e.do(t, "PATCH", "/v1/connectors/"+con.ID, adminKey, `{"kind":5,"config":{"webhook_url":"nope"}}`),
+		http.StatusUnprocessableEntity, "kind", "config.webhook_url")
+	wantProblem(t, e.do(t, "POST", "/v1/connectors/"+con.ID+"/test", adminKey, `{"event":"nope","data":5}`),
+		http.StatusUnprocessableEntity, "event", "data")
+}

@@ -78,10 +78,11 @@ func (s *Server) apply(ctx context.Context, w *herald.Webhook, in *webhookInput,
 	if in.URL == nil && create {
 		add("url", "is required")
 	}
+	var lookupErr error // a 503, for a body without field errors
 	if in.URL != nil {
 		msg, err := s.checkURL(ctx, *in.URL)
 		if err != nil {
-			return err
+			lookupErr = err
 		}
 		if msg != "" {
 			add("url", "%s", msg)
@@ -140,7 +141,7 @@ func (s *Server) apply(ctx context.Context, w *herald.Webhook, in *webhookInput,
 	if len(errs) > 0 {
 		return invalid(errs...)
 	}
-	return nil
+	return lookupErr
 }
 
 func parseEvents(raw []json.RawMessage) ([]string, []herald.FieldError) {

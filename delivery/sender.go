@@ -141,7 +141,7 @@ func (s *Sender) Send(ctx context.Context, a Attempt) (*herald.LogEntry, Outcome
 		}
 	}
 	entry.DurationMS = s.now().Sub(start).Milliseconds()
-	entry.CreatedAt = start.UTC()
+	entry.CreatedAt = start.UTC().Truncate(time.Microsecond) // as herald.Now
 	return entry, out, nil
 }
 

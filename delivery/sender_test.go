@@ -379,8 +379,8 @@ func TestSendLogEntry(t *testing.T) {
 	if entry.DurationMS < 50 || entry.DurationMS > 10_000 {
 		t.Errorf("DurationMS = %d, want at least the receiver's 50 ms", entry.DurationMS)
 	}
-	if entry.CreatedAt.IsZero() || entry.CreatedAt.Location() != time.UTC {
-		t.Errorf("CreatedAt = %v, want a UTC time", entry.CreatedAt)
+	if entry.CreatedAt.IsZero() || entry.CreatedAt.Location() != time.UTC || entry.CreatedAt.Nanosecond()%1000 != 0 {
+		t.Errorf("CreatedAt = %v, want a UTC time to the microsecond (as PostgreSQL keeps it)", entry.CreatedAt)
 	}
 	if entry.Error != nil {
 		t.Errorf("Error = %q, want nil for a 2xx", *entry.Error)

@@ -137,7 +137,7 @@ func (d *Dispatcher) entry(a Attempt, start time.Time) *herald.LogEntry {
 		TargetType: herald.TargetConnector,
 		TargetID:   a.Connector.ID,
 		Attempt:    a.Number,
-		CreatedAt:  start.UTC(),
+		CreatedAt:  start.UTC().Truncate(time.Microsecond), // as herald.Now
 	}
 }
 
