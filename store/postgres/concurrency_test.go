@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/store"
 )
@@ -93,20 +96,47 @@ func TestConcurrentWriters(t *testing.T) {
 func TestClientIDRaceAcrossStores(t *testing.T) {
 	t.Run("default isolation", func(t *testing.T) { clientIDRace(t, openPair(t)) })
 	t.Run("database default repeatable read", func(t *testing.T) {
-		u, err := url.Parse(testURL(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		q := u.Query()
-		q.Set("options", q.Get("options")+` -c default_transaction_isolation=repeatable\ read`)
-		u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
-		dbs := [2]*DB{openURL(t, u.String()), openURL(t, u.String())}
+		u := repeatableReadURL(t)
+		dbs := [2]*DB{openURL(t, u), openURL(t, u)}
 		var level string
 		if err := dbs[0].pool.QueryRow(t.Context(), `SHOW default_transaction_isolation`).Scan(&level); err != nil || level != "read committed" {
 			t.Fatalf("Herald's sessions run at %q (%v), want read committed", level, err)
 		}
 		clientIDRace(t, dbs)
 	})
+}
+
+// repeatableReadURL is a fresh schema's URL whose sessions default to
+// REPEATABLE READ, as a database or role may be configured.
+func repeatableReadURL(t *testing.T) string {
+	t.Helper()
+	u, err := url.Parse(testURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("options", q.Get("options")+` -c default_transaction_isolation=repeatable\ read`)
+	u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
+	return u.String()
+}
+
+// Transactions ask for READ COMMITTED themselves, so they keep it where
+// the session default could not be overridden (a pooler that drops
+// start-up parameters).
+func TestTransactionsRunAtReadCommitted(t *testing.T) {
+	pool, err := pgxpool.New(t.Context(), repeatableReadURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	db := &DB{pool: pool} // as connect leaves it when the override fails
+	var level string
+	err = db.inTx(t.Context(), func(tx pgx.Tx) error {
+		return tx.QueryRow(t.Context(), `SHOW transaction_isolation`).Scan(&level)
+	})
+	if err != nil || level != "read committed" {
+		t.Errorf("a transaction ran at %q (%v), want read committed", level, err)
+	}
 }
 
 func clientIDRace(t *testing.T, dbs [2]*DB) {

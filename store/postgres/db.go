@@ -96,37 +96,42 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 // connect opens the pool. The store's statements are written for READ
 // COMMITTED, PostgreSQL's default: under a stricter default of the
 // database or role, concurrent publishes and updates would fail with
-// serialization errors instead of waiting for each other. Such a default
-// is overridden for Herald's sessions. The setting is sent only then, as
-// a start-up parameter, which a connection pooler such as PgBouncer may
-// refuse.
+// serialization errors instead of waiting for each other. Transactions
+// ask for READ COMMITTED themselves (inTx); for the single statements,
+// such a default is overridden for Herald's sessions with a start-up
+// parameter. A connection pooler such as PgBouncer may refuse that
+// parameter or drop it: the pool then stays as it was, and only the
+// single statements run at the stricter level.
 func connect(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	var level string
-	if err := pool.QueryRow(ctx, `SHOW default_transaction_isolation`).Scan(&level); err != nil {
+	level, err := isolation(ctx, pool)
+	if err != nil {
 		pool.Close()
 		return nil, err
 	}
 	if level == "read committed" {
 		return pool, nil
 	}
-	pool.Close()
-	cfg.ConnConfig.RuntimeParams["default_transaction_isolation"] = "read committed"
-	if pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
-		return nil, err
-	}
-	if err := pool.QueryRow(ctx, `SHOW default_transaction_isolation`).Scan(&level); err != nil {
-		pool.Close()
-		return nil, err
-	}
-	if level != "read committed" {
-		pool.Close()
-		return nil, fmt.Errorf("default_transaction_isolation is %q and could not be set to read committed", level)
+	override := cfg.Copy()
+	override.ConnConfig.RuntimeParams["default_transaction_isolation"] = "read committed"
+	if p, err := pgxpool.NewWithConfig(ctx, override); err == nil {
+		if level, err := isolation(ctx, p); err == nil && level == "read committed" {
+			pool.Close()
+			return p, nil
+		}
+		p.Close()
 	}
 	return pool, nil
+}
+
+// isolation is the default transaction isolation of the pool's sessions.
+func isolation(ctx context.Context, pool *pgxpool.Pool) (string, error) {
+	var level string
+	err := pool.QueryRow(ctx, `SHOW default_transaction_isolation`).Scan(&level)
+	return level, err
 }
 
 // Ping checks that the database answers.
@@ -147,7 +152,7 @@ func (db *DB) Close() error {
 // returns nil; otherwise it rolls back and returns fn's error unchanged.
 // The commit is not cut short by a cancelled ctx (see the package doc).
 func (db *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	tx, err := db.pool.Begin(ctx)
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
