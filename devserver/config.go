@@ -147,6 +147,14 @@ func freePort(ip string) (int, func(), error) {
 	return port, unlock, nil
 }
 
+// ReservePort finds a free TCP port on ip the way Start picks the ports of
+// its internal services: below the kernel's ephemeral range, where no
+// outgoing connection of the process can take it, and locked against other
+// processes reserving ports this way (tests running in parallel). Until
+// release, the port stays the caller's to bind or to pass on, for example
+// as Config.FrontendPort.
+func ReservePort(ip string) (port int, release func(), err error) { return freePort(ip) }
+
 // ephemeralLow is the first port of the kernel's ephemeral range (Linux's
 // default when it cannot be read).
 func ephemeralLow() int {

@@ -9,17 +9,21 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/heraldhub/herald/devserver"
 )
 
-// freeTCPPort returns a port on 127.0.0.1 that was free a moment ago.
-func freeTCPPort(t *testing.T) int {
+// reservePort returns a free port on 127.0.0.1 that stays reserved (see
+// devserver.ReservePort) until the test ends: the test binds it again and
+// again, and an outgoing connection must not take it in between.
+func reservePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, release, err := devserver.ReservePort("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Cleanup(release)
+	return port
 }
 
 // TestInterruptDuringStartUpLeavesDataUsable is Ctrl-C at different
@@ -30,7 +34,7 @@ func freeTCPPort(t *testing.T) int {
 func TestInterruptDuringStartUpLeavesDataUsable(t *testing.T) {
 	dir := t.TempDir()
 	cfg := testConfig(dir)
-	httpPort, temporalPort, uiPort := freeTCPPort(t), freeTCPPort(t), freeTCPPort(t)
+	httpPort, temporalPort, uiPort := reservePort(t), reservePort(t), reservePort(t)
 	cfg.HTTPAddr = "127.0.0.1:" + strconv.Itoa(httpPort)
 	cfg.TemporalPort, cfg.TemporalAddress, cfg.UIPort = temporalPort, "127.0.0.1:"+strconv.Itoa(temporalPort), uiPort
 	log := slog.New(slog.DiscardHandler)
