@@ -174,18 +174,12 @@ func (s *Server) testConnector(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	in := testInput{Event: "webhook.test"}
-	shape, err := s.decodeFields(c, &in, true)
+	event, data, err := s.testRequest(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	data, err := testData(in)
-	if err := joinShape(shape, err); err != nil {
-		s.fail(c, err)
-		return
-	}
-	entry, err := s.ConnectorTester.TestConnector(c.Request.Context(), con, in.Event, data)
+	entry, err := s.ConnectorTester.TestConnector(c.Request.Context(), con, event, data)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -207,24 +207,33 @@ type testInput struct {
 	Data  json.RawMessage `json:"data"`
 }
 
+// testRequest reads the optional body of a test send (webhook or
+// connector): the event to send, webhook.test by default, and its data.
+func (s *Server) testRequest(c *gin.Context) (string, []byte, error) {
+	in := testInput{Event: "webhook.test"}
+	shape, err := s.decodeFields(c, &in, true)
+	if err != nil {
+		return "", nil, err
+	}
+	data, err := testData(in)
+	if err := joinShape(shape, err); err != nil {
+		return "", nil, err
+	}
+	return in.Event, data, nil
+}
+
 func (s *Server) testWebhook(c *gin.Context) {
 	w, err := s.Webhooks.GetWebhook(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	in := testInput{Event: "webhook.test"}
-	shape, err := s.decodeFields(c, &in, true)
+	event, data, err := s.testRequest(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	data, err := testData(in)
-	if err := joinShape(shape, err); err != nil {
-		s.fail(c, err)
-		return
-	}
-	entry, err := s.Tester.Test(c.Request.Context(), w, in.Event, data)
+	entry, err := s.Tester.Test(c.Request.Context(), w, event, data)
 	if err != nil {
 		s.fail(c, err)
 		return
