@@ -119,6 +119,11 @@ func (s *Sender) Send(ctx context.Context, a Attempt) (*herald.LogEntry, Outcome
 	var out Outcome
 	if err != nil {
 		out = Classify(0, err, nil, start)
+		// A transport error may quote what the receiver sent back: a
+		// malformed status line from an echo service repeats the request
+		// line, query and all. The reason goes to the log and to workflow
+		// history, so the request's secrets are redacted from it too.
+		out.Reason = Redact(out.Reason, masked, secrets...)
 		msg := out.Reason
 		entry.Error = &msg
 	} else {

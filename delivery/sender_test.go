@@ -1,6 +1,7 @@
 package delivery_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -695,25 +696,65 @@ func TestSendConnectAndHandshakeGetTheWebhookTimeout(t *testing.T) {
 	}
 	// A TLS server that never answers the handshake: the attempt ends at
 	// the webhook's timeout, whatever it is.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
-	wh := testWebhook("https://"+ln.Addr().String()+"/", "POST", rawSecret)
+	addr := tcpServer(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
+	wh := testWebhook("https://"+addr+"/", "POST", rawSecret)
 	wh.TimeoutSeconds = 2
 	start := time.Now()
 	_, out := send(t, localSender(), wh, 1)
 	if elapsed := time.Since(start); elapsed < 1900*time.Millisecond || elapsed > 3*time.Second || !out.Retryable {
 		t.Errorf("silent TLS server: %+v after %v, want a retryable timeout after about 2s", out, elapsed)
 	}
+}
+
+// A receiver that answers with something other than HTTP (here it echoes
+// the request line back) makes Go's client quote that answer in its
+// error. The outcome's reason, which becomes the log entry's error and
+// the activity failure in workflow history, has the URL's token redacted.
+func TestSendRedactsSecretsEchoedInATransportError(t *testing.T) {
+	addr := tcpServer(t, func(c net.Conn) {
+		line, _ := bufio.NewReader(c).ReadString('\n')
+		_, _ = io.WriteString(c, line+"\r\n")
+	})
+	const token = "tok-3c9e1f77aa"
+	wh := testWebhook("http://"+addr+"/hook?api_token="+token, "POST", rawSecret)
+	entry, out := send(t, localSender(), wh, 1)
+	if !out.Retryable || entry.Error == nil {
+		t.Fatalf("echoed request line: %+v, want a retryable network error", out)
+	}
+	if !strings.Contains(out.Reason, "/hook?api_token=") {
+		t.Fatalf("premise: the reason does not quote the echoed request line: %q", out.Reason)
+	}
+	if strings.Contains(out.Reason, token) || strings.Contains(*entry.Error, token) {
+		t.Errorf("the token is in the reason %q / log error %q", out.Reason, *entry.Error)
+	}
+}
+
+// tcpServer accepts connections on 127.0.0.1 until the test ends and
+// hands each to serve, closing it when serve returns or the test ends.
+func tcpServer(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done); _ = ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				served := make(chan struct{})
+				go func() { serve(c); close(served) }()
+				select {
+				case <-served:
+				case <-done:
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
 }

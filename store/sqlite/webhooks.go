@@ -153,7 +153,7 @@ func (db *DB) UpdateWebhook(ctx context.Context, w *herald.Webhook) error {
 	}
 	w.CreatedAt, w.UpdatedAt, w.ConsecutiveFailures = created, updated, failures
 	if !w.Enabled {
-		return db.stopPending(ctx, herald.TargetWebhook, w.ID, updated)
+		return db.stopPending(ctx, herald.TargetWebhook, w.ID, "disabled", updated)
 	}
 	return nil
 }
@@ -183,9 +183,13 @@ func (db *DB) missingOrChanged(ctx context.Context, table, what, id string) erro
 }
 
 // DeleteWebhook deletes the webhook with id, or returns not_found. Its
-// deliveries and log entries are kept.
+// deliveries and log entries are kept; its pending deliveries are marked
+// failed, as a disabled webhook's are.
 func (db *DB) DeleteWebhook(ctx context.Context, id string) error {
-	return db.deleteByID(ctx, "webhooks", "webhook", id)
+	if err := db.deleteByID(ctx, "webhooks", "webhook", id); err != nil {
+		return err
+	}
+	return db.stopPending(ctx, herald.TargetWebhook, id, "deleted", now())
 }
 
 // deleteByID deletes one row of table by id; no row is not_found.

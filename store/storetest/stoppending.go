@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -8,16 +9,16 @@ import (
 	"github.com/heraldhub/herald/store"
 )
 
-// testDisablingStopsPending checks that every way of disabling a target
-// marks its pending deliveries failed, and nothing else: its finished
-// deliveries, ones created after the disabling write, other targets'
-// deliveries and other writes are left alone.
+// testDisablingStopsPending checks that every way of disabling or
+// deleting a target marks its pending deliveries failed, and nothing else:
+// its finished deliveries, ones created after the disabling write, other
+// targets' deliveries and other writes are left alone.
 func testDisablingStopsPending(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	for _, tc := range []struct {
 		name      string
 		connector bool
-		disable   func(t *testing.T, id string)
+		disable   func(t *testing.T, id string) // deletes it when the name starts with Delete
 	}{
 		{"DisableWebhook", false, func(t *testing.T, id string) { must(t, s.DisableWebhook(ctx, id, "receiver answered 410 Gone")) }},
 		{"UpdateWebhook enabled=false", false, func(t *testing.T, id string) {
@@ -45,6 +46,8 @@ func testDisablingStopsPending(t *testing.T, s store.Store) {
 				t.Fatalf("RecordConnectorResult = %v, %v; want it to disable", disabled, err)
 			}
 		}},
+		{"DeleteWebhook", false, func(t *testing.T, id string) { must(t, s.DeleteWebhook(ctx, id)) }},
+		{"DeleteConnector", true, func(t *testing.T, id string) { must(t, s.DeleteConnector(ctx, id)) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var id, other, what string
@@ -85,9 +88,13 @@ func testDisablingStopsPending(t *testing.T, s store.Store) {
 			}
 
 			tc.disable(t, id)
+			want := what + " was disabled"
+			if strings.HasPrefix(tc.name, "Delete") {
+				want = what + " was deleted"
+			}
 			stopped := status(pending[0])
-			if stopped.Status != herald.StatusFailed || stopped.LastError == nil || *stopped.LastError != what+" was disabled" {
-				t.Errorf("pending delivery after disabling: %s, %v; want failed, %q", stopped.Status, stopped.LastError, what+" was disabled")
+			if stopped.Status != herald.StatusFailed || stopped.LastError == nil || *stopped.LastError != want {
+				t.Errorf("pending delivery after %s: %s, %v; want failed, %q", tc.name, stopped.Status, stopped.LastError, want)
 			}
 			if got := status(pending[1]); got.Status != herald.StatusPending {
 				t.Errorf("another target's pending delivery became %s", got.Status)
