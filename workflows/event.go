@@ -98,14 +98,9 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 		if err := workflow.Sleep(ctx, wait); err != nil {
 			return finish(ctx, out, t, err)
 		}
-		var scheduleToClose time.Duration
-		if !deadline.IsZero() {
-			// Temporal starts no retry that would begin after this, and
-			// ends a running attempt there.
-			scheduleToClose = deadline.Sub(workflow.Now(ctx))
-			if legacy {
-				scheduleToClose = max(scheduleToClose, time.Minute)
-			}
+		scheduleToClose, ok := attemptWindow(deadline, workflow.Now(ctx), legacy)
+		if !ok {
+			return finish(ctx, out, t, err)
 		}
 		made := input.AttemptOffset - t.PriorAttempts
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
@@ -190,6 +185,24 @@ func maxAgeDeadline(ctx workflow.Context, maxAge time.Duration) time.Time {
 		return time.Time{}
 	}
 	return workflow.GetInfo(ctx).WorkflowStartTime.Add(maxAge)
+}
+
+// attemptWindow is the schedule-to-close timeout of regular attempts that
+// start at now: Temporal starts no retry that would begin after the
+// max-age deadline, and ends a running attempt there. Zero means no
+// deadline. It is not ok when the deadline has passed already, which a
+// timer that fired late (a busy worker) can find although the check before
+// the sleep passed; zero or a negative timeout would mean no limit or an
+// activity that never starts.
+func attemptWindow(deadline, now time.Time, legacy bool) (time.Duration, bool) {
+	switch {
+	case deadline.IsZero():
+		return 0, true
+	case legacy:
+		return max(deadline.Sub(now), time.Minute), true
+	}
+	d := deadline.Sub(now)
+	return d, d > 0
 }
 
 // finishPatience is how long finish keeps trying to record a failure.
