@@ -2,6 +2,7 @@ package devserver
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"maps"
@@ -61,24 +62,94 @@ func firstSlots(attrs map[string]enumspb.IndexedValueType) map[string]string {
 	return out
 }
 
-// prepareSchema creates Temporal's schema when the file at path is new.
+// prepareSchema creates Temporal's schema when the file at path is new or
+// holds no tables. The schema is built in a file beside it and moved into
+// place once complete, so a start killed half-way (a second Ctrl-C, the OOM
+// killer, a power cut) leaves no file that looks like a database to the
+// next start. A new file is readable by its owner only: it will hold event
+// data.
 func prepareSchema(path string, sql *config.SQL) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("create directory for %s: %w", path, err)
 	}
-	_, err := os.Stat(path)
+	empty, err := emptyDB(path)
+	if err != nil {
+		return err
+	}
+	if !empty {
+		return nil
+	}
+	// What an interrupted build or an empty database left behind; a WAL
+	// left without its database must not be applied to the new one.
+	removeDB(path)
+	tmp := path + ".new"
+	removeDB(tmp)
+	if err := createPrivate(tmp); err != nil {
+		return err
+	}
+	tmpSQL := *sql
+	tmpSQL.DatabaseName = uriPath(tmp)
+	if err := sqliteschema.SetupSchema(&tmpSQL); err != nil {
+		removeDB(tmp)
+		return fmt.Errorf("create temporal schema in %s: %w", path, err)
+	}
+	// The log goes first: once the database has its name, its WAL (if
+	// closing left one) is beside it.
+	for _, suffix := range []string{"-wal", ""} {
+		if err := os.Rename(tmp+suffix, path+suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			removeDB(tmp)
+			return fmt.Errorf("move temporal schema into place: %w", err)
+		}
+	}
+	_ = os.Remove(tmp + "-shm")
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+// emptyDB reports whether there is no database at path, or one without a
+// single table: an empty file, or what a start from before builds were
+// atomic left when it was killed at once.
+func emptyDB(path string) (bool, error) {
+	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		if err := sqliteschema.SetupSchema(sql); err != nil {
-			// Leave no half-built file behind: the next start would take
-			// it for a complete database.
-			removeDB(path)
-			return fmt.Errorf("create temporal schema in %s: %w", path, err)
-		}
+		return true, nil
 	case err != nil:
-		return fmt.Errorf("stat %s: %w", path, err)
+		return false, fmt.Errorf("stat %s: %w", path, err)
+	case fi.Size() > 0:
+		return false, nil
 	}
-	return nil
+	// Zero bytes: its tables could still be in the WAL beside it.
+	db, err := sql.Open("sqlite", "file:"+uriPath(path)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return false, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer db.Close()
+	var tables int
+	if err := db.QueryRow(`SELECT count(*) FROM sqlite_master`).Scan(&tables); err != nil {
+		return false, fmt.Errorf("read %s: %w", path, err)
+	}
+	return tables == 0, nil
+}
+
+// createPrivate creates an empty file at path with mode 0600. SQLite
+// gives its WAL and shared-memory files the database file's mode.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// syncDir makes the entries of directory dir durable (a rename in it),
+// where the system can: some cannot sync a directory, and a lost rename
+// only means the schema is built again.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
 }
 
 func removeDB(path string) {

@@ -277,7 +277,7 @@ func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*h
 		in.Targets = append(in.Targets, t)
 	}
 	attrs := []temporal.SearchAttributeUpdate{workflows.SearchEvent.ValueSet(ev.Name)}
-	if len(ids) > 0 {
+	if ids = searchableTargets(ids); len(ids) > 0 {
 		attrs = append(attrs, workflows.SearchTarget.ValueSet(ids))
 	}
 	opts := client.StartWorkflowOptions{
@@ -300,11 +300,42 @@ func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*h
 		err = p.execute(ctx, opts, in)
 	}
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if err != nil && !errors.As(err, &started) {
-		p.log.Error("start event workflow", "event_id", ev.ID, "error", err)
-		return &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine is not reachable; retry with the same id"}
+	if err == nil || errors.As(err, &started) {
+		return nil
 	}
-	return nil
+	p.log.Error("start event workflow", "event_id", ev.ID, "error", err)
+	var refused *serviceerror.InvalidArgument
+	if errors.As(err, &refused) {
+		// Sending it again cannot help: the server refuses the start
+		// itself (Herald's search attributes missing on an external
+		// cluster, say). The log has the server's reason.
+		return &herald.Error{Code: herald.EInternal, Message: "the workflow engine refused to start the event's workflow; see Herald's log"}
+	}
+	return &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine is not reachable; retry with the same id"}
+}
+
+// maxSearchValue is the size Temporal allows one search attribute value
+// by default (frontend.searchAttributesSizeOfValueLimit, counted on the
+// value's JSON); it refuses a start with a larger one.
+const maxSearchValue = 2048
+
+// searchableTargets is the longest prefix of ids whose HeraldTarget value
+// fits in maxSearchValue: an event with more targets (about 50 webhook
+// IDs fit) lists its first ones in Temporal UI, and every one in
+// GET /v1/events/{id}.
+func searchableTargets(ids []string) []string {
+	size := len("[]")
+	for i, id := range ids {
+		v, _ := json.Marshal(id)
+		size += len(v)
+		if i > 0 {
+			size++ // the comma
+		}
+		if size > maxSearchValue {
+			return ids[:i]
+		}
+	}
+	return ids
 }
 
 // timedOut reports whether a start failed on its deadline, which leaves

@@ -2,6 +2,7 @@ package publish
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -407,5 +408,37 @@ func TestRedeliverStartFailurePutsTheDeliveryBack(t *testing.T) {
 		if got := fs.existDs[0].Status; got != herald.StatusFailed {
 			t.Errorf("%v: delivery %s, want failed again", startErr, got)
 		}
+	}
+}
+
+// Temporal refuses a search attribute value over 2 KiB. HeraldTarget
+// keeps the first targets that fit: 53 webhook IDs, not 54.
+func TestSearchableTargetsFitTemporalsLimit(t *testing.T) {
+	var ids []string
+	for i := range 60 {
+		ids = append(ids, fmt.Sprintf("wh_%032x", i))
+	}
+	got := searchableTargets(ids)
+	if len(got) != 53 || !slices.Equal(got, ids[:53]) {
+		t.Fatalf("kept %d IDs, want the first 53", len(got))
+	}
+	raw, _ := json.Marshal(got)
+	if len(raw) > maxSearchValue {
+		t.Errorf("value of %d bytes, over the limit", len(raw))
+	}
+	if got := searchableTargets(ids[:10]); len(got) != 10 {
+		t.Errorf("10 IDs trimmed to %d", len(got))
+	}
+}
+
+// A start the server refuses outright is no outage: retrying cannot help,
+// so it is not a 503 that asks the publisher to retry.
+func TestPublishStartRefusedIsNotUnavailable(t *testing.T) {
+	s := &fakeStore{hooks: []*herald.Webhook{hook("wh_a", "*")}}
+	st := &fakeStarter{err: serviceerror.NewInvalidArgument("search attribute HeraldEvent is not defined")}
+	_, _, err := newPublisher(s, st).Publish(context.Background(), Request{Event: "user.created", Data: []byte(`{}`)})
+	var herr *herald.Error
+	if !errors.As(err, &herr) || herr.Code != herald.EInternal {
+		t.Fatalf("Publish = %v, want an internal error", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -587,5 +588,46 @@ func TestRedeliveryOwnsAStoppedDelivery(t *testing.T) {
 	// Attempt 1, then the redelivery's own max_attempts.
 	if n := len(rcv.requests()); n != 5 || len(seen) != 5 {
 		t.Errorf("receiver got %d requests, log numbers %v; want 5: attempt 1, then the redelivery's 4", n, seen)
+	}
+}
+
+// An event that matches more targets than Temporal lets one search
+// attribute value name (about 50 webhook IDs in 2 KiB) still starts its
+// workflow and reaches every target; HeraldTarget names the first ones.
+func TestEventWithManyTargets(t *testing.T) {
+	rcv := newReceiver(t)
+	const n = 60
+	var ids []string
+	for i := range n {
+		id, _ := createWebhook(t, shared, map[string]any{"url": fmt.Sprintf("%s/%d", rcv.URL, i), "events": []string{"combatrecord.deleted"}})
+		ids = append(ids, id)
+	}
+	t.Cleanup(func() {
+		for _, id := range ids {
+			call(t, shared, "DELETE", "/v1/webhooks/"+id, nil)
+		}
+	})
+	status, ev := publishEvent(t, shared, map[string]any{"event": "combatrecord.deleted", "data": map[string]any{"id": 9}})
+	if status != http.StatusAccepted {
+		t.Fatalf("publish to %d webhooks: %d %v", n, status, ev)
+	}
+	rcv.wait(t, n, 30*time.Second)
+	c, err := client.Dial(client.Options{HostPort: shared.cfg.TemporalAddress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	desc, err := c.DescribeWorkflowExecution(context.Background(), ev["workflow_id"].(string), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()["HeraldTarget"].GetData()
+	var listed []string
+	if err := json.Unmarshal(raw, &listed); err != nil {
+		t.Fatalf("HeraldTarget %q: %v", raw, err)
+	}
+	sorted := slices.Sorted(slices.Values(ids))
+	if len(listed) < 40 || len(listed) >= n || !slices.Equal(listed, sorted[:len(listed)]) {
+		t.Errorf("HeraldTarget lists %d IDs %v, want the first of the %d in ID order", len(listed), listed, n)
 	}
 }
