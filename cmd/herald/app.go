@@ -65,6 +65,8 @@ type Main struct {
 	UIURL   string
 	// AdminKey is the bootstrap admin key when this run created one.
 	AdminKey string
+	// noKey: the API has no key it would accept (see startHTTP).
+	noKey bool
 }
 
 // NewMain returns a Main for cfg; out receives the start-up banner.
@@ -240,12 +242,24 @@ func (m *Main) registerSearchAttributes(ctx context.Context) {
 
 func (m *Main) startHTTP(ctx context.Context, sender *delivery.Sender, chat *dispatch.Dispatcher) error {
 	adminKey := m.cfg.AdminKey
-	if adminKey == "" && m.cfg.Command == "dev" {
+	switch {
+	case adminKey == "" && m.cfg.Command == "dev":
 		key, err := m.bootstrapKey(ctx)
 		if err != nil {
 			return err
 		}
 		m.AdminKey = key
+	case adminKey == "" && m.runs("serve", "api"):
+		// Only dev creates the first key: an API on a fresh database
+		// would refuse every call, and nothing would say why.
+		n, err := m.db.CountAPIKeys(ctx)
+		if err != nil {
+			return fmt.Errorf("count API keys: %w", err)
+		}
+		if n == 0 {
+			m.noKey = true
+			m.log.Warn("no API key exists and HERALD_ADMIN_KEY is not set: every API call is refused until it is")
+		}
 	}
 	tester := publish.NewTester(m.db, sender, chat)
 	publisher := publish.New(m.db, m.client, m.cfg.TaskQueue, m.log.With("component", "publish"), m.metrics)
@@ -349,6 +363,8 @@ func (m *Main) banner() {
 		fmt.Fprintln(m.out, "  Admin key:   from HERALD_ADMIN_KEY")
 	case m.cfg.Command == "dev":
 		fmt.Fprintf(m.out, "  Admin key:   see %s\n", filepath.Join(m.cfg.DataDir, "admin.key"))
+	case m.noKey:
+		fmt.Fprintln(m.out, "  Admin key:   none yet; set HERALD_ADMIN_KEY to create the first keys")
 	}
 }
 

@@ -28,7 +28,7 @@ func TestServeRefusesToStartWithoutEncryptionKey(t *testing.T) {
 
 func TestDevCreatesPrivateKeyFiles(t *testing.T) {
 	dir := shared.cfg.DataDir
-	for _, name := range []string{"encryption.key"} {
+	for _, name := range []string{"encryption.key", "herald.db", "herald.db-wal", "temporal.db", "temporal-visibility.db"} {
 		info, err := os.Stat(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
@@ -166,5 +166,45 @@ func TestBusyHTTPAddressFailsFirst(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(cfg.DataDir, "temporal.db")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("temporal.db exists (%v): Temporal started before the port was checked", err)
+	}
+}
+
+// A key file is replaced whole and private, whatever mode the old one had,
+// and nothing of the write is left beside it.
+func TestWritePrivateReplacesAKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "admin.key")
+	if err := os.WriteFile(path, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := writePrivate(path, "new\n"); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	if info.Mode().Perm() != 0o600 || string(b) != "new\n" {
+		t.Errorf("after writePrivate: mode %v, content %q; want 0600, %q", info.Mode().Perm(), b, "new\n")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%d files in the dir, want only the key", len(entries))
+	}
+}
+
+// An empty encryption key file (a crash while an older Herald wrote it)
+// is refused with what to do, never replaced by a new key: the database
+// may hold secrets sealed with the lost one.
+func TestDevKeyRefusesAnEmptyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "encryption.key")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := devKey(path); err == nil || !strings.Contains(err.Error(), "empty") {
+		t.Errorf("devKey of an empty file: %v, want an error saying so", err)
+	}
+	if b, _ := os.ReadFile(path); len(b) != 0 {
+		t.Errorf("devKey wrote %q over the empty file", b)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"io"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -69,5 +70,28 @@ func TestSplitAPIAndWorker(t *testing.T) {
 	}
 	if status, _ := get("/v1/webhooks"); status != http.StatusNotFound {
 		t.Errorf("the worker serves the API: GET /v1/webhooks = %d, want 404", status)
+	}
+}
+
+// An API on a fresh database without HERALD_ADMIN_KEY has no key it would
+// accept (only dev creates one): its start-up says so, and how to fix it.
+func TestAPIWithoutAnyKeySaysSo(t *testing.T) {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t.TempDir())
+	cfg.Command, cfg.AdminKey = "api", ""
+	cfg.TemporalAddress = shared.cfg.TemporalAddress
+	cfg.DatabaseURL = "sqlite://" + filepath.Join(t.TempDir(), "herald.db")
+	cfg.EncryptionKey = base64.StdEncoding.EncodeToString(key)
+	var out strings.Builder
+	m := NewMain(cfg, slog.New(slog.DiscardHandler), &out)
+	defer m.Close()
+	if err := m.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "set HERALD_ADMIN_KEY") {
+		t.Errorf("banner of an API with no key:\n%s\nwant it to say how to get one", out.String())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/api"
@@ -46,16 +47,21 @@ func (m *Main) keyring() (*secretbox.Keyring, error) {
 }
 
 // devKey reads the key file at path, creating it (mode 0600) if absent.
+// An empty file is refused, not replaced: herald.db may hold secrets
+// sealed with the key it once held.
 func devKey(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	if err == nil {
+		if strings.TrimSpace(string(b)) == "" {
+			return "", fmt.Errorf("encryption key file %s is empty: restore it from a backup, or delete it if the data dir holds no secrets yet", path)
+		}
 		return string(b), nil
 	}
 	if !errors.Is(err, os.ErrNotExist) {
 		return "", fmt.Errorf("read encryption key: %w", err)
 	}
 	key := secretbox.NewKey()
-	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+	if err := writePrivate(path, key+"\n"); err != nil {
 		return "", fmt.Errorf("write encryption key: %w", err)
 	}
 	return key, nil
@@ -70,8 +76,7 @@ func (m *Main) bootstrapKey(ctx context.Context) (string, error) {
 		return "", err
 	}
 	key := api.NewKey()
-	path := filepath.Join(m.cfg.DataDir, "admin.key")
-	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+	if err := writePrivate(filepath.Join(m.cfg.DataDir, "admin.key"), key+"\n"); err != nil {
 		return "", fmt.Errorf("write admin key: %w", err)
 	}
 	err = m.db.CreateAPIKey(ctx, &herald.APIKey{
@@ -82,6 +87,46 @@ func (m *Main) bootstrapKey(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("store admin key: %w", err)
 	}
 	return key, nil
+}
+
+// writePrivate replaces the file at path with data, mode 0600 whatever
+// the old file's mode, and makes it durable before it returns: a key must
+// be on disk before anything sealed or authorised with it is. It writes a
+// new file beside path and renames it over, so a crash leaves the old
+// file or the new one, never a part of either.
+func writePrivate(path, data string) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = os.Remove(f.Name())
+		}
+	}()
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.WriteString(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync() // where the system can sync a directory
+		_ = d.Close()
+	}
+	return nil
 }
 
 // apiKinds are the connector kinds as the API sees them: validation and
