@@ -146,8 +146,8 @@ func (a *Activities) FinishDelivery(ctx context.Context, in workflows.FinishInpu
 	if !in.CountFailure {
 		return nil
 	}
-	// Counted once per delivery and generation: this local activity runs
-	// again if its worker stops after the write landed.
+	// Counted once per delivery and generation: this activity runs again
+	// if its worker stops after the write landed.
 	disabled, err := a.store.CountDeliveryFailure(ctx, in.DeliveryID, in.Generation, a.disableAfter)
 	if err != nil {
 		return fmt.Errorf("count failure of %s %s: %w", in.TargetType, in.TargetID, err)

@@ -153,15 +153,22 @@ func heldBack(err error) (held, bool) {
 
 // holdWait is how long to wait before running a held-back attempt again,
 // given the store outages in a row so far, and their new count. A rate
-// limit says when its slot is due; a store outage backs off like retries
-// do, so a long one adds little history.
+// limit says when its slot is due; a store outage backs off from the
+// target's initial interval, at least doubling, so a long one adds little
+// history: each wait is a timer, an activity and a workflow task in it.
+// The backoff grows to outageMaxWait even for a target whose max_interval
+// is shorter (it may be a second), or a day's outage would run the history
+// into Temporal's limit.
 func holdWait(r RetrySettings, h held, outages int) (time.Duration, int) {
 	if !h.storeDown {
 		return max(h.Wait, time.Second), 0
 	}
-	wait := grown(max(r.InitialInterval, time.Second), max(r.BackoffCoefficient, 1), max(r.MaxInterval, time.Second), outages)
+	wait := grown(max(r.InitialInterval, time.Second), max(r.BackoffCoefficient, 2), max(r.MaxInterval, outageMaxWait), outages)
 	return wait, outages + 1
 }
+
+// outageMaxWait is the least that waits through a store outage grow to.
+const outageMaxWait = 10 * time.Minute
 
 // localQueueChange versions the handling of a first attempt that timed
 // out waiting for a local-activity slot (workflow.GetVersion): before it,
@@ -208,22 +215,41 @@ func attemptWindow(deadline, now time.Time, legacy bool) (time.Duration, bool) {
 // finishPatience is how long finish keeps trying to record a failure.
 const finishPatience = 7 * 24 * time.Hour
 
+// finishFallbackChange versions finish's regular activity after its local
+// one gave up (workflow.GetVersion): before it, the local activity itself
+// retried for finishPatience.
+const finishFallbackChange = "finish-fallback"
+
 // finish records the failure in the store (the last attempt's activity may
 // not have known it was the last) and reports it.
 func finish(ctx workflow.Context, out DeliveryOutcome, t Target, cause error) DeliveryOutcome {
 	out.Error = failureReason(cause)
 	// Record the failure even when the workflow itself is being cancelled.
 	ctx, _ = workflow.NewDisconnectedContext(ctx)
-	// Until this lands the delivery stays pending, which neither a manual
-	// retry nor recover touches: keep trying through a long store outage
-	// (the SDK would otherwise stop after the 30 s start-to-close).
+	in := FinishInput{DeliveryID: t.DeliveryID, TargetType: t.Type, TargetID: t.ID, Reason: out.Error, CountFailure: countsAgainstTarget(cause), Generation: t.Generation}
+	// First in the workflow task, retried inside the worker for a moment:
+	// every local retry that waits longer than the workflow task timeout
+	// costs history events (a marker, a timer, a workflow task).
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout:    30 * time.Second,
-		ScheduleToCloseTimeout: finishPatience,
-		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute},
+		ScheduleToCloseTimeout: 30 * time.Second,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 5 * time.Second},
 	})
-	in := FinishInput{DeliveryID: t.DeliveryID, TargetType: t.Type, TargetID: t.ID, Reason: out.Error, CountFailure: countsAgainstTarget(cause), Generation: t.Generation}
-	if err := workflow.ExecuteLocalActivity(lctx, FinishActivityName, in).Get(ctx, nil); err != nil {
+	err := workflow.ExecuteLocalActivity(lctx, FinishActivityName, in).Get(ctx, nil)
+	if err != nil && workflow.GetVersion(ctx, finishFallbackChange, workflow.DefaultVersion, 1) == 1 {
+		// Until this lands the delivery stays pending, which neither a
+		// manual retry nor recover touches: keep trying through a long
+		// store outage. The server retries a regular activity without
+		// adding to the history, however long the outage.
+		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout:    30 * time.Second,
+			ScheduleToCloseTimeout: finishPatience,
+			RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 5 * time.Second, MaximumInterval: time.Minute},
+			Summary:                fmt.Sprintf("record the failure of %s %s", t.Type, t.ID),
+		})
+		err = workflow.ExecuteActivity(actx, FinishActivityName, in).Get(ctx, nil)
+	}
+	if err != nil {
 		workflow.GetLogger(ctx).Error("could not mark delivery failed", "delivery_id", t.DeliveryID, "error", err)
 	}
 	return out

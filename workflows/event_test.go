@@ -12,6 +12,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -564,6 +565,24 @@ func TestEventWorkflowStoreOutageDoesNotUseAttempts(t *testing.T) {
 	}
 }
 
+// Waits through a store outage grow to ten minutes even for a target
+// whose max interval is a second: each wait adds to the history, and an
+// outage of hours must not fill it.
+func TestEventWorkflowStoreOutageBacksOffPastAShortMaxInterval(t *testing.T) {
+	tg := target("whk_a", fastRetry)
+	tg.Retry.MaxInterval, tg.Retry.BackoffCoefficient = time.Second, 1.5
+	script := slices.Repeat([]func() error{storeDown}, 12)
+	res, f := runEvent(t, oneTarget(tg), map[string][]func() error{"whk_a": append(script, success)})
+	var want []time.Duration
+	for wait := time.Second; len(want) < 12; wait = min(2*wait, 10*time.Minute) {
+		want = append(want, wait)
+	}
+	checkGaps(t, f.calls("whk_a"), want)
+	if !res.Deliveries[0].Succeeded {
+		t.Errorf("result = %+v, want the delivery made once the store is back", res.Deliveries)
+	}
+}
+
 // A delivery whose rate-limit slot lies past its max age fails without a
 // request; that does not count towards auto-disable.
 func TestEventWorkflowRateLimitPastMaxAgeDoesNotCount(t *testing.T) {
@@ -624,22 +643,53 @@ func TestEventWorkflowCancelDoesNotCountAsFailure(t *testing.T) {
 
 // A store outage far longer than the finish step's 30 s timeout still
 // ends with the failure recorded: a delivery left pending could not be
-// retried by hand.
+// retried by hand. After half a minute of local tries, whose long waits
+// would each add to the history, a regular activity retries it on the
+// server.
 func TestEventWorkflowFinishOutlastsStoreOutage(t *testing.T) {
 	tg := target("whk_a", fastRetry)
+	var mu sync.Mutex
+	var locals, regulars int
+	var lastLocal time.Duration
 	res, f := runEventWith(t, oneTarget(tg), map[string][]func() error{
 		"whk_a": {func() error { return permanentErr("HTTP 404") }},
 	}, func(env *testsuite.TestWorkflowEnvironment, f *fakeActivities) {
-		f.finishDownUntil = env.Now().Add(30 * time.Minute)
+		start := env.Now()
+		// The testsuite stops unlimited retries after 10 attempts; the
+		// server does not.
+		f.finishDownUntil = start.Add(5 * time.Minute)
+		env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+			if info.ActivityType.Name != workflows.FinishActivityName {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if info.IsLocalActivity {
+				locals++
+				lastLocal = env.Now().Sub(start)
+			} else {
+				regulars++
+			}
+		})
+		env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []any) {
+			if info.ActivityType.Name == workflows.FinishActivityName {
+				mu.Lock()
+				defer mu.Unlock()
+				locals++
+				lastLocal = env.Now().Sub(start)
+			}
+		})
 	})
 	if res.Deliveries[0].Error != "HTTP 404" {
 		t.Errorf("result = %+v, want the HTTP 404 failure", res.Deliveries)
 	}
-	if f.finishErrs < 2 {
-		t.Errorf("Finish failed %d times, want it retried through the outage", f.finishErrs)
-	}
 	if fin := f.finished(); len(fin) != 1 || fin[0].Reason != "HTTP 404" {
 		t.Errorf("Finish calls = %+v, want the failure recorded once the store is back", fin)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if locals < 2 || lastLocal > time.Minute || regulars < 2 {
+		t.Errorf("%d local tries (the last after %v), then %d regular ones; want a few local ones within a minute, then regular ones", locals, lastLocal, regulars)
 	}
 }
 
