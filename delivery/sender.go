@@ -3,6 +3,7 @@ package delivery
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -167,7 +168,7 @@ func (s *Sender) build(ctx context.Context, a Attempt) (*http.Request, []byte, e
 	}
 	u, err := url.Parse(a.Webhook.URL)
 	if err != nil {
-		return nil, nil, fmt.Errorf("parse webhook url: %w", err)
+		return nil, nil, fmt.Errorf("parse webhook url: %w", withoutURL(err))
 	}
 	method := strings.ToUpper(a.Webhook.Method)
 	signed, sent := body, body
@@ -195,7 +196,7 @@ func (s *Sender) build(ctx context.Context, a Attempt) (*http.Request, []byte, e
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
-		return nil, nil, fmt.Errorf("new request: %w", err)
+		return nil, nil, fmt.Errorf("new request: %w", withoutURL(err))
 	}
 	for k, v := range a.Webhook.Headers {
 		req.Header.Set(k, v)
@@ -209,4 +210,14 @@ func (s *Sender) build(ctx context.Context, a Attempt) (*http.Request, []byte, e
 	req.Header.Set("webhook-timestamp", sig.WebhookTimestamp)
 	req.Header.Set("webhook-signature", sig.WebhookSignature)
 	return req, sent, nil
+}
+
+// withoutURL is err without the URL a *url.Error quotes, which may carry
+// credentials in its query: such errors go to the process log.
+func withoutURL(err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return uerr.Err
+	}
+	return err
 }

@@ -623,6 +623,7 @@ func TestSendRequestThatCannotBeBuilt(t *testing.T) {
 		"empty secret":                    func(a *delivery.Attempt) { a.Webhook.Secret = "" },
 		"event without data":              func(a *delivery.Attempt) { a.Event.Data = nil },
 		"unparsable URL":                  func(a *delivery.Attempt) { a.Webhook.URL = "http://[::1" },
+		"unparsable URL with a token":     func(a *delivery.Attempt) { a.Webhook.URL = "http://h/%zz?token=!!!" },
 	}
 	for name, mutate := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -636,7 +637,7 @@ func TestSendRequestThatCannotBeBuilt(t *testing.T) {
 				t.Errorf("entry = %+v, want nil", entry)
 			}
 			if strings.Contains(err.Error(), "!!!") {
-				t.Errorf("error %q quotes the secret", err)
+				t.Errorf("error %q quotes the secret or token", err)
 			}
 		})
 	}
