@@ -32,6 +32,7 @@ import (
 	"github.com/heraldhub/herald/publish"
 	"github.com/heraldhub/herald/store"
 	"github.com/heraldhub/herald/store/postgres"
+	"github.com/heraldhub/herald/secretbox"
 	"github.com/heraldhub/herald/store/sqlite"
 	"github.com/heraldhub/herald/worker"
 )
@@ -219,6 +220,9 @@ func (m *Main) openStore(ctx context.Context) error {
 			m.log.Warn("secrets re-encrypted, but old copies may stay in the database's -wal file until its next checkpoint; restart when no other process has the file open", "rows", n)
 		}
 		err = nil
+	}
+	if errors.Is(err, secretbox.ErrNoKey) {
+		return fmt.Errorf("re-encrypt secrets: %w: start with the key this database was written with in HERALD_ENCRYPTION_KEY (herald dev uses <data dir>/encryption.key only when it is unset)", err)
 	}
 	if err != nil {
 		return fmt.Errorf("re-encrypt secrets: %w", err)

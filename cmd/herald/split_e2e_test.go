@@ -95,3 +95,34 @@ func TestAPIWithoutAnyKeySaysSo(t *testing.T) {
 		t.Errorf("banner of an API with no key:\n%s\nwant it to say how to get one", out.String())
 	}
 }
+
+// Restarting with another HERALD_ENCRYPTION_KEY than the database was
+// written with fails with what to do, not only secretbox's words.
+func TestStartWithTheWrongEncryptionKeySaysWhich(t *testing.T) {
+	newKey := func() string {
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			t.Fatal(err)
+		}
+		return base64.StdEncoding.EncodeToString(key)
+	}
+	cfg := testConfig(t.TempDir())
+	cfg.Command = "api"
+	cfg.TemporalAddress = shared.cfg.TemporalAddress
+	cfg.DatabaseURL = "sqlite://" + filepath.Join(t.TempDir(), "herald.db")
+	cfg.EncryptionKey = newKey()
+	first, err := start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	createWebhook(t, first, map[string]any{"url": "http://127.0.0.1:9/", "events": []string{"user.created"}})
+	first.Close()
+
+	cfg.EncryptionKey = newKey()
+	second := NewMain(cfg, slog.New(slog.DiscardHandler), io.Discard)
+	defer second.Close()
+	err = second.Start(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "HERALD_ENCRYPTION_KEY") {
+		t.Errorf("start with another key: %v, want an error naming HERALD_ENCRYPTION_KEY", err)
+	}
+}
