@@ -146,7 +146,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	var visSQL *config.SQL
 	if cfg.VisibilityDBPath != "" {
 		visSQL = sqlConfig(cfg.VisibilityDBPath)
-		if err := prepareSchema(cfg.VisibilityDBPath, visSQL); err != nil {
+		if err := prepareSchema(cfg.VisibilityDBPath, visSQL, false); err != nil {
 			return nil, fmt.Errorf("devserver: %w", err)
 		}
 		if err := indexSearchAttributes(cfg); err != nil {

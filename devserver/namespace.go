@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -28,7 +29,7 @@ import (
 // already has cfg.Retention and cfg.SearchAttributes, so a fresh database
 // needs no catching up after start.
 func prepareDB(cfg Config, sql *config.SQL) error {
-	if err := prepareSchema(cfg.DBPath, sql); err != nil {
+	if err := prepareSchema(cfg.DBPath, sql, true); err != nil {
 		return err
 	}
 
@@ -62,74 +63,80 @@ func firstSlots(attrs map[string]enumspb.IndexedValueType) map[string]string {
 	return out
 }
 
-// prepareSchema creates Temporal's schema when the file at path is new or
-// holds no tables. The schema is built in a file beside it and moved into
-// place once complete, so a start killed half-way (a second Ctrl-C, the OOM
-// killer, a power cut) leaves no file that looks like a database to the
-// next start. A new file is readable by its owner only: it will hold event
-// data.
-func prepareSchema(path string, sql *config.SQL) error {
+// prepareSchema creates Temporal's schema in the database at path when
+// it holds nothing worth keeping (unusedDB): it is new, or a start was
+// killed while it built the schema (a second Ctrl-C, the OOM killer, a
+// power cut), which would otherwise stop every later start. The schema is
+// built in place, over the connection the server then uses: Temporal's
+// SQLite plugin keeps one per file name open for the life of the process,
+// so a file built under another name and renamed would stay open twice. A
+// new file is readable by its owner only: it will hold event data. main
+// says whether path is the main database, which holds the namespaces.
+func prepareSchema(path string, sql *config.SQL, main bool) error {
+	if _, done := prepared.Load(sql.DatabaseName); done {
+		// The plugin holds this file open since: a file removed now would
+		// live on, written through that connection, until the process ends.
+		return nil
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("create directory for %s: %w", path, err)
 	}
-	empty, err := emptyDB(path)
+	unused, err := unusedDB(path, main)
 	if err != nil {
 		return err
 	}
-	if !empty {
-		return nil
-	}
-	// What an interrupted build or an empty database left behind; a WAL
-	// left without its database must not be applied to the new one.
-	removeDB(path)
-	tmp := path + ".new"
-	removeDB(tmp)
-	if err := createPrivate(tmp); err != nil {
-		return err
-	}
-	tmpSQL := *sql
-	tmpSQL.DatabaseName = uriPath(tmp)
-	if err := sqliteschema.SetupSchema(&tmpSQL); err != nil {
-		removeDB(tmp)
-		return fmt.Errorf("create temporal schema in %s: %w", path, err)
-	}
-	// The log goes first: once the database has its name, its WAL (if
-	// closing left one) is beside it.
-	for _, suffix := range []string{"-wal", ""} {
-		if err := os.Rename(tmp+suffix, path+suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
-			removeDB(tmp)
-			return fmt.Errorf("move temporal schema into place: %w", err)
+	if unused {
+		// What the interrupted build left; a WAL left without its
+		// database must not be applied to the new one.
+		removeDB(path)
+		if err := createPrivate(path); err != nil {
+			return err
+		}
+		if err := sqliteschema.SetupSchema(sql); err != nil {
+			removeDB(path)
+			return fmt.Errorf("create temporal schema in %s: %w", path, err)
 		}
 	}
-	_ = os.Remove(tmp + "-shm")
-	syncDir(filepath.Dir(path))
+	prepared.Store(sql.DatabaseName, true)
 	return nil
 }
 
-// emptyDB reports whether there is no database at path, or one without a
-// single table: an empty file, or what a start from before builds were
-// atomic left when it was killed at once.
-func emptyDB(path string) (bool, error) {
-	fi, err := os.Stat(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
+// prepared holds the database names prepareSchema built or kept in this
+// process: from then on it leaves them alone.
+var prepared sync.Map
+
+// unusedDB reports whether the database at path holds nothing worth
+// keeping: there is none, or it has no tables (an empty file), or, for
+// the main database, its first table, namespaces, is empty. No server ever
+// ran on such a file: Herald creates its namespace, and the server its
+// system one, before anything else is written, and only once the whole
+// schema is there. A database whose tables it does not recognise is kept.
+func unusedDB(path string, main bool) (bool, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return true, nil
-	case err != nil:
+	} else if err != nil {
 		return false, fmt.Errorf("stat %s: %w", path, err)
-	case fi.Size() > 0:
-		return false, nil
 	}
-	// Zero bytes: its tables could still be in the WAL beside it.
 	db, err := sql.Open("sqlite", "file:"+uriPath(path)+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		return false, fmt.Errorf("open %s: %w", path, err)
 	}
 	defer db.Close()
-	var tables int
-	if err := db.QueryRow(`SELECT count(*) FROM sqlite_master`).Scan(&tables); err != nil {
+	var tables, namespaceTables, namespaces int
+	err = db.QueryRow(`SELECT count(*), count(*) FILTER (WHERE type = 'table' AND name = 'namespaces') FROM sqlite_master`).Scan(&tables, &namespaceTables)
+	if err != nil {
 		return false, fmt.Errorf("read %s: %w", path, err)
 	}
-	return tables == 0, nil
+	if tables == 0 || !main {
+		return tables == 0, nil
+	}
+	if namespaceTables == 0 {
+		return false, nil
+	}
+	if err := db.QueryRow(`SELECT count(*) FROM namespaces`).Scan(&namespaces); err != nil {
+		return false, fmt.Errorf("read %s: %w", path, err)
+	}
+	return namespaces == 0, nil
 }
 
 // createPrivate creates an empty file at path with mode 0600. SQLite
@@ -140,16 +147,6 @@ func createPrivate(path string) error {
 		return fmt.Errorf("create %s: %w", path, err)
 	}
 	return f.Close()
-}
-
-// syncDir makes the entries of directory dir durable (a rename in it),
-// where the system can: some cannot sync a directory, and a lost rename
-// only means the schema is built again.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
 }
 
 func removeDB(path string) {

@@ -7,8 +7,9 @@ import (
 	"testing"
 )
 
-// tableCount is the number of tables and indexes in the database at path.
-func tableCount(t *testing.T, path string) int {
+// schemaObjects is the number of tables, indexes and triggers in the
+// database at path.
+func schemaObjects(t *testing.T, path string) int {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+uriPath(path)+"?mode=ro")
 	if err != nil {
@@ -22,56 +23,92 @@ func tableCount(t *testing.T, path string) int {
 	return n
 }
 
-// A start killed while it built the schema must not stop every later
-// start. An empty database file (what an older Herald left when killed
-// then) and the half-built file of an interrupted build are built afresh;
-// the schema lands in place whole, private to its owner; a database with
-// tables is left alone.
-func TestPrepareSchemaRecoversFromAnInterruptedBuild(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "temporal.db")
-	if err := os.WriteFile(path, nil, 0o644); err != nil { // empty, as a kill left it
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path+".new", []byte("half a schema"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := prepareSchema(path, sqlConfig(path)); err != nil {
-		t.Fatalf("prepareSchema over an empty file: %v", err)
-	}
-	built := tableCount(t, path)
-	if built < 10 {
-		t.Fatalf("%d schema objects after prepareSchema, want Temporal's schema", built)
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if mode := fi.Mode().Perm(); mode != 0o600 {
-		t.Errorf("database mode %v, want 0600", mode)
-	}
-	if _, err := os.Stat(path + ".new"); !os.IsNotExist(err) {
-		t.Errorf("the build file is still there: %v", err)
-	}
-	// The namespace goes in as on any first start.
-	cfg := Config{DBPath: path, Namespace: "default", Retention: defaultRetention}
-	if err := prepareDB(cfg, sqlConfig(path)); err != nil {
-		t.Fatalf("prepareDB after the rebuild: %v", err)
-	}
-
-	// A database with tables is kept as it is.
+// execSQL runs statements on the database at path, creating it.
+func execSQL(t *testing.T, path string, stmts ...string) {
+	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+uriPath(path))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`CREATE TABLE herald_marker (x)`); err != nil {
-		t.Fatal(err)
+	defer db.Close()
+	for _, s := range stmts {
+		if _, err := db.Exec(s); err != nil {
+			t.Fatal(err)
+		}
 	}
-	db.Close()
-	if err := prepareSchema(path, sqlConfig(path)); err != nil {
-		t.Fatal(err)
-	}
-	if got := tableCount(t, path); got != built+1 {
-		t.Errorf("%d schema objects after a second prepareSchema, want the %d there were", got, built+1)
+}
+
+// A start killed while it built the schema must not stop every later
+// start: an empty database file and a half-built one (its namespaces
+// table empty) are built afresh, private to their owner. A database a
+// server ran on, or one whose tables are not Temporal's, is left alone.
+func TestPrepareSchemaRecoversFromAnInterruptedBuild(t *testing.T) {
+	const marker = `CREATE TABLE herald_marker (x)`
+	for _, tc := range []struct {
+		name    string
+		setup   func(t *testing.T, path string)
+		main    bool
+		rebuilt bool
+	}{
+		{"empty file", func(t *testing.T, path string) {
+			if err := os.WriteFile(path, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, true, true},
+		{"half-built", func(t *testing.T, path string) {
+			execSQL(t, path, `CREATE TABLE namespaces (partition_id INTEGER, id BLOB)`, marker)
+		}, true, true},
+		{"not Temporal's", func(t *testing.T, path string) { execSQL(t, path, marker) }, true, false},
+		{"empty visibility file", func(t *testing.T, path string) {
+			if err := os.WriteFile(path, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, false, true},
+		{"visibility with tables", func(t *testing.T, path string) { execSQL(t, path, marker) }, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "temporal.db")
+			tc.setup(t, path)
+			before := schemaObjects(t, path)
+			if err := prepareSchema(path, sqlConfig(path), tc.main); err != nil {
+				t.Fatalf("prepareSchema: %v", err)
+			}
+			after := schemaObjects(t, path)
+			if !tc.rebuilt {
+				if after != before {
+					t.Errorf("%d schema objects, then %d: want the database left alone", before, after)
+				}
+				return
+			}
+			if after < 10 || after == before {
+				t.Fatalf("%d schema objects after prepareSchema (%d before), want Temporal's schema", after, before)
+			}
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mode := fi.Mode().Perm(); mode != 0o600 {
+				t.Errorf("database mode %v, want 0600", mode)
+			}
+			if !tc.main {
+				return
+			}
+			// The namespace goes in as on any first start, and from then on
+			// the database is kept.
+			cfg := Config{DBPath: path, Namespace: "default", Retention: defaultRetention}
+			if err := prepareDB(cfg, sqlConfig(path)); err != nil {
+				t.Fatalf("prepareDB after the rebuild: %v", err)
+			}
+			if unused, err := unusedDB(path, true); err != nil || unused {
+				t.Errorf("unusedDB of a database with its namespace = %v, %v; want it kept", unused, err)
+			}
+			execSQL(t, path, marker)
+			if err := prepareSchema(path, sqlConfig(path), true); err != nil {
+				t.Fatal(err)
+			}
+			if got := schemaObjects(t, path); got != after+1 {
+				t.Errorf("%d schema objects after a second prepareSchema, want the %d there were", got, after+1)
+			}
+		})
 	}
 }

@@ -31,7 +31,7 @@ func TestVisibilityIndexesFollowSearchAttributes(t *testing.T) {
 	if err := prepareDB(cfg, sqlConfig(cfg.DBPath)); err != nil {
 		t.Fatal(err)
 	}
-	if err := prepareSchema(cfg.VisibilityDBPath, sqlConfig(cfg.VisibilityDBPath)); err != nil {
+	if err := prepareSchema(cfg.VisibilityDBPath, sqlConfig(cfg.VisibilityDBPath), false); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(dir)

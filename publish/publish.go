@@ -306,10 +306,11 @@ func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*h
 	p.log.Error("start event workflow", "event_id", ev.ID, "error", err)
 	var refused *serviceerror.InvalidArgument
 	if errors.As(err, &refused) {
-		// Sending it again cannot help: the server refuses the start
-		// itself (Herald's search attributes missing on an external
-		// cluster, say). The log has the server's reason.
-		return &herald.Error{Code: herald.EInternal, Message: "the workflow engine refused to start the event's workflow; see Herald's log"}
+		// The server was reached but refused the start: Herald's search
+		// attributes missing on an external cluster, say, or not yet
+		// known to every frontend (they cache them for a minute). The
+		// log has the server's reason.
+		return &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine refused to start the event's workflow (see Herald's log); retry with the same id"}
 	}
 	return &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine is not reachable; retry with the same id"}
 }

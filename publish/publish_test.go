@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -431,14 +432,15 @@ func TestSearchableTargetsFitTemporalsLimit(t *testing.T) {
 	}
 }
 
-// A start the server refuses outright is no outage: retrying cannot help,
-// so it is not a 503 that asks the publisher to retry.
-func TestPublishStartRefusedIsNotUnavailable(t *testing.T) {
+// A start the server refuses is reported as that, not as an engine that
+// cannot be reached; it is still worth a retry (a frontend may not know
+// newly added search attributes for a minute).
+func TestPublishStartRefusedSaysSo(t *testing.T) {
 	s := &fakeStore{hooks: []*herald.Webhook{hook("wh_a", "*")}}
 	st := &fakeStarter{err: serviceerror.NewInvalidArgument("search attribute HeraldEvent is not defined")}
 	_, _, err := newPublisher(s, st).Publish(context.Background(), Request{Event: "user.created", Data: []byte(`{}`)})
 	var herr *herald.Error
-	if !errors.As(err, &herr) || herr.Code != herald.EInternal {
-		t.Fatalf("Publish = %v, want an internal error", err)
+	if !errors.As(err, &herr) || herr.Code != herald.EUnavailable || !strings.Contains(herr.Message, "refused") {
+		t.Fatalf("Publish = %v, want a 503 saying the start was refused", err)
 	}
 }

@@ -45,6 +45,9 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 	out := DeliveryOutcome{DeliveryID: t.DeliveryID, TargetID: t.ID}
 	input := DeliverInput{DeliveryID: t.DeliveryID, TargetType: t.Type, TargetID: t.ID, EventID: in.EventID, AttemptOffset: t.PriorAttempts, Timeout: t.Timeout, Generation: t.Generation}
 	timeout := t.Timeout + localAttemptSlack
+	// No attempt starts once the target's max age has passed since the
+	// workflow started (SPEC §6).
+	deadline := maxAgeDeadline(ctx, t.Retry.MaxAge)
 
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout:    timeout,
@@ -57,7 +60,7 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 	outages := 0 // attempts in a row held back by the store
 	if held, ok := heldBack(err); ok {
 		// No request went out: the same attempt runs later.
-		wait, outages = holdWait(t.Retry, held, outages)
+		wait, outages = holdWait(ctx, t.Retry, held, outages, deadline)
 	} else if queuedTooLong(err) && workflow.GetVersion(ctx, localQueueChange, workflow.DefaultVersion, 1) == 1 {
 		// The attempt waited for one of the worker's local-activity slots
 		// (all held by slow receivers) until its schedule-to-close ran
@@ -85,9 +88,8 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 	// Regular activities make the remaining attempts under the target's
 	// retry policy. One that finds the rate limit's slot far ahead ends
 	// without a request; the next one starts when the slot is due and
-	// carries on the attempt numbering. No attempt starts once the
-	// target's max age has passed since the workflow started (SPEC §6).
-	deadline := maxAgeDeadline(ctx, t.Retry.MaxAge)
+	// carries on the attempt numbering, and none starts after the
+	// deadline.
 	// Workflows that reached this point before the deadline was enforced
 	// slept past it; they must replay as they ran.
 	legacy := workflow.GetVersion(ctx, maxAgeChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion
@@ -126,7 +128,7 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 			// Not reached: an activity with no attempt left makes none.
 			return finish(ctx, out, t, err)
 		}
-		wait, outages = holdWait(t.Retry, held, outages)
+		wait, outages = holdWait(ctx, t.Retry, held, outages, deadline)
 	}
 }
 
@@ -158,14 +160,27 @@ func heldBack(err error) (held, bool) {
 // history: each wait is a timer, an activity and a workflow task in it.
 // The backoff grows to outageMaxWait even for a target whose max_interval
 // is shorter (it may be a second), or a day's outage would run the history
-// into Temporal's limit.
-func holdWait(r RetrySettings, h held, outages int) (time.Duration, int) {
+// into Temporal's limit; a wait that would pass the max-age deadline is
+// cut so that one more try comes before it.
+func holdWait(ctx workflow.Context, r RetrySettings, h held, outages int, deadline time.Time) (time.Duration, int) {
 	if !h.storeDown {
 		return max(h.Wait, time.Second), 0
 	}
+	if workflow.GetVersion(ctx, outageBackoffChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		wait := grown(max(r.InitialInterval, time.Second), max(r.BackoffCoefficient, 1), max(r.MaxInterval, time.Second), outages)
+		return wait, outages + 1
+	}
 	wait := grown(max(r.InitialInterval, time.Second), max(r.BackoffCoefficient, 2), max(r.MaxInterval, outageMaxWait), outages)
+	if left := deadline.Sub(workflow.Now(ctx)); !deadline.IsZero() && wait >= left {
+		wait = max(left/2, time.Second)
+	}
 	return wait, outages + 1
 }
+
+// outageBackoffChange versions holdWait's backoff through a store outage
+// (workflow.GetVersion): before it, the waits grew only to the target's
+// max interval.
+const outageBackoffChange = "outage-backoff"
 
 // outageMaxWait is the least that waits through a store outage grow to.
 const outageMaxWait = 10 * time.Minute

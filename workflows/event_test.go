@@ -583,6 +583,30 @@ func TestEventWorkflowStoreOutageBacksOffPastAShortMaxInterval(t *testing.T) {
 	}
 }
 
+// A wait through a store outage that would pass the max-age deadline is
+// cut short, so the delivery still gets tried before it: the store is
+// back after 14 minutes of a 15-minute max age, and the delivery is made.
+func TestEventWorkflowStoreOutageKeepsATryBeforeMaxAge(t *testing.T) {
+	tg := target("whk_a", fastRetry)
+	tg.Retry.MaxInterval, tg.Retry.MaxAge = time.Second, 15*time.Minute
+	var start time.Time
+	down := func(env *testsuite.TestWorkflowEnvironment) func() error {
+		return func() error {
+			if env.Now().Sub(start) < 14*time.Minute {
+				return errStoreDown
+			}
+			return nil
+		}
+	}
+	res, f := runEventWith(t, oneTarget(tg), nil, func(env *testsuite.TestWorkflowEnvironment, f *fakeActivities) {
+		start = env.Now()
+		f.script = map[string][]func() error{"whk_a": {down(env)}}
+	})
+	if !res.Deliveries[0].Succeeded {
+		t.Fatalf("result = %+v after %d tries, want the delivery made before its max age", res.Deliveries, len(f.calls("whk_a")))
+	}
+}
+
 // A delivery whose rate-limit slot lies past its max age fails without a
 // request; that does not count towards auto-disable.
 func TestEventWorkflowRateLimitPastMaxAgeDoesNotCount(t *testing.T) {
