@@ -31,13 +31,15 @@ type recorded struct {
 
 func newRecorded(t *testing.T, in workflows.EventInput) *recorded {
 	r := &recorded{t: t, t0: time.Date(2026, 5, 17, 21, 0, 0, 0, time.UTC)}
-	r.add(0, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, &historypb.HistoryEvent_WorkflowExecutionStartedEventAttributes{
-		WorkflowExecutionStartedEventAttributes: &historypb.WorkflowExecutionStartedEventAttributes{
-			WorkflowType: &commonpb.WorkflowType{Name: workflows.EventWorkflowName},
-			TaskQueue:    &taskqueuepb.TaskQueue{Name: "herald"}, Input: r.payloads(in),
-			WorkflowTaskTimeout: durationpb.New(10 * time.Second), Attempt: 1,
-			OriginalExecutionRunId: "run-1", FirstExecutionRunId: "run-1",
-		}})
+	r.add(0, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, func(e *historypb.HistoryEvent) {
+		e.Attributes = &historypb.HistoryEvent_WorkflowExecutionStartedEventAttributes{
+			WorkflowExecutionStartedEventAttributes: &historypb.WorkflowExecutionStartedEventAttributes{
+				WorkflowType: &commonpb.WorkflowType{Name: workflows.EventWorkflowName},
+				TaskQueue:    &taskqueuepb.TaskQueue{Name: "herald"}, Input: r.payloads(in),
+				WorkflowTaskTimeout: durationpb.New(10 * time.Second), Attempt: 1,
+				OriginalExecutionRunId: "run-1", FirstExecutionRunId: "run-1",
+			}}
+	})
 	return r
 }
 
@@ -49,46 +51,30 @@ func (r *recorded) payloads(v ...any) *commonpb.Payloads {
 	return p
 }
 
-// add appends an event at offset at from the start and returns its ID.
-func (r *recorded) add(at time.Duration, typ enumspb.EventType, attrs any) int64 {
+// add appends an event at offset at from the start, its attributes set by
+// set, and returns its ID.
+func (r *recorded) add(at time.Duration, typ enumspb.EventType, set func(e *historypb.HistoryEvent)) int64 {
 	e := &historypb.HistoryEvent{EventId: int64(len(r.events) + 1), EventTime: timestamppb.New(r.t0.Add(at)), EventType: typ}
-	switch a := attrs.(type) {
-	case *historypb.HistoryEvent_WorkflowExecutionStartedEventAttributes:
-		e.Attributes = a
-	case *historypb.HistoryEvent_WorkflowTaskScheduledEventAttributes:
-		e.Attributes = a
-	case *historypb.HistoryEvent_WorkflowTaskStartedEventAttributes:
-		e.Attributes = a
-	case *historypb.HistoryEvent_WorkflowTaskCompletedEventAttributes:
-		e.Attributes = a
-	case *historypb.HistoryEvent_MarkerRecordedEventAttributes:
-		e.Attributes = a
-	case *historypb.HistoryEvent_TimerStartedEventAttributes:
-		e.Attributes = a
-	case *historypb.HistoryEvent_TimerFiredEventAttributes:
-		e.Attributes = a
-	case *historypb.HistoryEvent_ActivityTaskScheduledEventAttributes:
-		e.Attributes = a
-	case *historypb.HistoryEvent_ActivityTaskStartedEventAttributes:
-		e.Attributes = a
-	case *historypb.HistoryEvent_ActivityTaskFailedEventAttributes:
-		e.Attributes = a
-	default:
-		r.t.Fatalf("no such event attributes: %T", attrs)
-	}
+	set(e)
 	r.events = append(r.events, e)
 	return e.EventId
 }
 
 // task records a completed workflow task and returns its completed event.
 func (r *recorded) task(at time.Duration) int64 {
-	s := r.add(at, enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, &historypb.HistoryEvent_WorkflowTaskScheduledEventAttributes{
-		WorkflowTaskScheduledEventAttributes: &historypb.WorkflowTaskScheduledEventAttributes{
-			TaskQueue: &taskqueuepb.TaskQueue{Name: "herald"}, StartToCloseTimeout: durationpb.New(10 * time.Second), Attempt: 1}})
-	st := r.add(at, enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED, &historypb.HistoryEvent_WorkflowTaskStartedEventAttributes{
-		WorkflowTaskStartedEventAttributes: &historypb.WorkflowTaskStartedEventAttributes{ScheduledEventId: s}})
-	return r.add(at, enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, &historypb.HistoryEvent_WorkflowTaskCompletedEventAttributes{
-		WorkflowTaskCompletedEventAttributes: &historypb.WorkflowTaskCompletedEventAttributes{ScheduledEventId: s, StartedEventId: st}})
+	s := r.add(at, enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, func(e *historypb.HistoryEvent) {
+		e.Attributes = &historypb.HistoryEvent_WorkflowTaskScheduledEventAttributes{
+			WorkflowTaskScheduledEventAttributes: &historypb.WorkflowTaskScheduledEventAttributes{
+				TaskQueue: &taskqueuepb.TaskQueue{Name: "herald"}, StartToCloseTimeout: durationpb.New(10 * time.Second), Attempt: 1}}
+	})
+	st := r.add(at, enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED, func(e *historypb.HistoryEvent) {
+		e.Attributes = &historypb.HistoryEvent_WorkflowTaskStartedEventAttributes{
+			WorkflowTaskStartedEventAttributes: &historypb.WorkflowTaskStartedEventAttributes{ScheduledEventId: s}}
+	})
+	return r.add(at, enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, func(e *historypb.HistoryEvent) {
+		e.Attributes = &historypb.HistoryEvent_WorkflowTaskCompletedEventAttributes{
+			WorkflowTaskCompletedEventAttributes: &historypb.WorkflowTaskCompletedEventAttributes{ScheduledEventId: s, StartedEventId: st}}
+	})
 }
 
 // localActivity records the marker of a local activity's attempt that
@@ -101,47 +87,61 @@ func (r *recorded) localActivity(at time.Duration, task int64, activityType stri
 		Attempt      int32
 		Backoff      time.Duration
 	}{"1", activityType, r.t0.Add(at), 1, 0}
-	r.add(at, enumspb.EVENT_TYPE_MARKER_RECORDED, &historypb.HistoryEvent_MarkerRecordedEventAttributes{
-		MarkerRecordedEventAttributes: &historypb.MarkerRecordedEventAttributes{
-			MarkerName: "LocalActivity", WorkflowTaskCompletedEventId: task,
-			Details: map[string]*commonpb.Payloads{"data": r.payloads(data)}, Failure: failure}})
+	r.add(at, enumspb.EVENT_TYPE_MARKER_RECORDED, func(e *historypb.HistoryEvent) {
+		e.Attributes = &historypb.HistoryEvent_MarkerRecordedEventAttributes{
+			MarkerRecordedEventAttributes: &historypb.MarkerRecordedEventAttributes{
+				MarkerName: "LocalActivity", WorkflowTaskCompletedEventId: task,
+				Details: map[string]*commonpb.Payloads{"data": r.payloads(data)}, Failure: failure}}
+	})
 }
 
 // version records a workflow.GetVersion marker (without its search
 // attribute update).
 func (r *recorded) version(at time.Duration, task int64, changeID string, v workflow.Version) {
-	r.add(at, enumspb.EVENT_TYPE_MARKER_RECORDED, &historypb.HistoryEvent_MarkerRecordedEventAttributes{
-		MarkerRecordedEventAttributes: &historypb.MarkerRecordedEventAttributes{
-			MarkerName: "Version", WorkflowTaskCompletedEventId: task,
-			Details: map[string]*commonpb.Payloads{
-				"change-id": r.payloads(changeID), "version": r.payloads(v),
-				"version-search-attribute-updated": r.payloads(false),
-			}}})
+	r.add(at, enumspb.EVENT_TYPE_MARKER_RECORDED, func(e *historypb.HistoryEvent) {
+		e.Attributes = &historypb.HistoryEvent_MarkerRecordedEventAttributes{
+			MarkerRecordedEventAttributes: &historypb.MarkerRecordedEventAttributes{
+				MarkerName: "Version", WorkflowTaskCompletedEventId: task,
+				Details: map[string]*commonpb.Payloads{
+					"change-id": r.payloads(changeID), "version": r.payloads(v),
+					"version-search-attribute-updated": r.payloads(false),
+				}}}
+	})
 }
 
 // sleep records a timer of d started at at, and fired unless pending.
 func (r *recorded) sleep(at time.Duration, task int64, d time.Duration, pending bool) {
-	id := r.add(at, enumspb.EVENT_TYPE_TIMER_STARTED, &historypb.HistoryEvent_TimerStartedEventAttributes{
-		TimerStartedEventAttributes: &historypb.TimerStartedEventAttributes{
-			TimerId: strconv.Itoa(len(r.events) + 1), StartToFireTimeout: durationpb.New(d), WorkflowTaskCompletedEventId: task}})
+	id := r.add(at, enumspb.EVENT_TYPE_TIMER_STARTED, func(e *historypb.HistoryEvent) {
+		e.Attributes = &historypb.HistoryEvent_TimerStartedEventAttributes{
+			TimerStartedEventAttributes: &historypb.TimerStartedEventAttributes{
+				TimerId: strconv.Itoa(len(r.events) + 1), StartToFireTimeout: durationpb.New(d), WorkflowTaskCompletedEventId: task}}
+	})
 	if !pending {
-		r.add(at+d, enumspb.EVENT_TYPE_TIMER_FIRED, &historypb.HistoryEvent_TimerFiredEventAttributes{
-			TimerFiredEventAttributes: &historypb.TimerFiredEventAttributes{TimerId: strconv.FormatInt(id, 10), StartedEventId: id}})
+		r.add(at+d, enumspb.EVENT_TYPE_TIMER_FIRED, func(e *historypb.HistoryEvent) {
+			e.Attributes = &historypb.HistoryEvent_TimerFiredEventAttributes{
+				TimerFiredEventAttributes: &historypb.TimerFiredEventAttributes{TimerId: strconv.FormatInt(id, 10), StartedEventId: id}}
+		})
 	}
 }
 
 // failedActivity records a regular activity scheduled at at that failed
 // at end with failure.
 func (r *recorded) failedActivity(at, end time.Duration, task int64, activityType string, failure *failurepb.Failure) {
-	s := r.add(at, enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, &historypb.HistoryEvent_ActivityTaskScheduledEventAttributes{
-		ActivityTaskScheduledEventAttributes: &historypb.ActivityTaskScheduledEventAttributes{
-			ActivityId: strconv.Itoa(len(r.events) + 1), ActivityType: &commonpb.ActivityType{Name: activityType},
-			TaskQueue: &taskqueuepb.TaskQueue{Name: "herald"}, WorkflowTaskCompletedEventId: task}})
-	st := r.add(end, enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED, &historypb.HistoryEvent_ActivityTaskStartedEventAttributes{
-		ActivityTaskStartedEventAttributes: &historypb.ActivityTaskStartedEventAttributes{ScheduledEventId: s, Attempt: 1}})
-	r.add(end, enumspb.EVENT_TYPE_ACTIVITY_TASK_FAILED, &historypb.HistoryEvent_ActivityTaskFailedEventAttributes{
-		ActivityTaskFailedEventAttributes: &historypb.ActivityTaskFailedEventAttributes{
-			ScheduledEventId: s, StartedEventId: st, Failure: failure, RetryState: enumspb.RETRY_STATE_NON_RETRYABLE_FAILURE}})
+	s := r.add(at, enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, func(e *historypb.HistoryEvent) {
+		e.Attributes = &historypb.HistoryEvent_ActivityTaskScheduledEventAttributes{
+			ActivityTaskScheduledEventAttributes: &historypb.ActivityTaskScheduledEventAttributes{
+				ActivityId: strconv.Itoa(len(r.events) + 1), ActivityType: &commonpb.ActivityType{Name: activityType},
+				TaskQueue: &taskqueuepb.TaskQueue{Name: "herald"}, WorkflowTaskCompletedEventId: task}}
+	})
+	st := r.add(end, enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED, func(e *historypb.HistoryEvent) {
+		e.Attributes = &historypb.HistoryEvent_ActivityTaskStartedEventAttributes{
+			ActivityTaskStartedEventAttributes: &historypb.ActivityTaskStartedEventAttributes{ScheduledEventId: s, Attempt: 1}}
+	})
+	r.add(end, enumspb.EVENT_TYPE_ACTIVITY_TASK_FAILED, func(e *historypb.HistoryEvent) {
+		e.Attributes = &historypb.HistoryEvent_ActivityTaskFailedEventAttributes{
+			ActivityTaskFailedEventAttributes: &historypb.ActivityTaskFailedEventAttributes{
+				ScheduledEventId: s, StartedEventId: st, Failure: failure, RetryState: enumspb.RETRY_STATE_NON_RETRYABLE_FAILURE}}
+	})
 }
 
 func (r *recorded) replay() error {
