@@ -30,9 +30,9 @@ import (
 	"github.com/heraldhub/herald/metrics"
 	"github.com/heraldhub/herald/netguard"
 	"github.com/heraldhub/herald/publish"
+	"github.com/heraldhub/herald/secretbox"
 	"github.com/heraldhub/herald/store"
 	"github.com/heraldhub/herald/store/postgres"
-	"github.com/heraldhub/herald/secretbox"
 	"github.com/heraldhub/herald/store/sqlite"
 	"github.com/heraldhub/herald/worker"
 )
