@@ -108,7 +108,9 @@ func (s *Server) apply(ctx context.Context, w *herald.Webhook, in *webhookInput,
 		if msg := checkSecret(*in.Secret); msg != "" {
 			add("secret", "%s", msg)
 		}
-		w.Secret = *in.Secret
+		// Replaced at once: a secret a rotation replaced stops signing
+		// too (it may be why the secret is replaced).
+		w.Secret, w.PreviousSecret, w.PreviousSecretExpiresAt = *in.Secret, "", nil
 	}
 	if in.Description != nil {
 		if utf8.RuneCountInString(*in.Description) > maxDescription {

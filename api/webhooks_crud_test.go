@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -276,4 +277,23 @@ func TestRotateSecretOneAtATime(t *testing.T) {
 	if stored, _ = e.db.GetWebhook(t.Context(), w.ID); stored.PreviousSecret != first {
 		t.Error("the second rotation did not keep the first rotation's secret as the previous one")
 	}
+}
+
+// PATCH secret replaces the secret at once, as the 409 of a second
+// rotation says: the secret the last rotation replaced (leaked, say) stops
+// signing too, and rotating is allowed again.
+func TestPatchSecretEndsARotationsOverlap(t *testing.T) {
+	e := newEnv(t)
+	w := e.createWebhook(t, hookBody(nil))
+	wantStatus(t, e.do(t, "POST", "/v1/webhooks/"+w.ID+"/rotate-secret", adminKey, ""), http.StatusOK)
+	const next = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	wantStatus(t, e.do(t, "PATCH", "/v1/webhooks/"+w.ID, adminKey, `{"secret": "`+next+`"}`), http.StatusOK)
+	stored, err := e.db.GetWebhook(t.Context(), w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stored.SigningSecrets(time.Now()); len(got) != 1 || got[0] != next {
+		t.Errorf("after PATCH secret, %d secrets sign (the PATCHed one among them: %v); want only it", len(got), slices.Contains(got, next))
+	}
+	wantStatus(t, e.do(t, "POST", "/v1/webhooks/"+w.ID+"/rotate-secret", adminKey, ""), http.StatusOK)
 }
