@@ -19,18 +19,30 @@ var blockedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
 	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
 	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, broadcast
-	netip.MustParsePrefix("64:ff9b::/96"),    // NAT64 of any IPv4
 	netip.MustParsePrefix("64:ff9b:1::/48"),  // local NAT64
-	netip.MustParsePrefix("2002::/16"),       // 6to4 embeds IPv4
 	netip.MustParsePrefix("2001::/32"),       // Teredo embeds IPv4
 	netip.MustParsePrefix("::/96"),           // deprecated IPv4-compatible (::127.0.0.1)
 	netip.MustParsePrefix("::ffff:0:0:0/96"), // IPv4-translated (RFC 2765)
 	netip.MustParsePrefix("fec0::/10"),       // deprecated site-local
 }
 
+// Translation prefixes that embed an IPv4 address: the address inside
+// decides. An IPv6-only host with DNS64 reaches every IPv4-only receiver
+// through NAT64.
+var (
+	nat64     = netip.MustParsePrefix("64:ff9b::/96") // the IPv4 address in the last 32 bits
+	sixToFour = netip.MustParsePrefix("2002::/16")    // the IPv4 address in bits 16 to 48
+)
+
 // Blocked reports whether ip is not a public unicast address.
 func Blocked(ip netip.Addr) bool {
 	ip = ip.Unmap()
+	switch b := ip.As16(); {
+	case nat64.Contains(ip):
+		return Blocked(netip.AddrFrom4([4]byte(b[12:16])))
+	case sixToFour.Contains(ip):
+		return Blocked(netip.AddrFrom4([4]byte(b[2:6])))
+	}
 	if !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() ||
 		ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() {
 		return true
