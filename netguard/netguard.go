@@ -14,16 +14,17 @@ import (
 
 // extra blocked ranges that netip's predicates do not cover.
 var blockedPrefixes = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
-	netip.MustParsePrefix("100.64.0.0/10"),   // carrier-grade NAT
-	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
-	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
-	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, broadcast
-	netip.MustParsePrefix("64:ff9b:1::/48"),  // local NAT64
-	netip.MustParsePrefix("2001::/32"),       // Teredo embeds IPv4
-	netip.MustParsePrefix("::/96"),           // deprecated IPv4-compatible (::127.0.0.1)
-	netip.MustParsePrefix("::ffff:0:0:0/96"), // IPv4-translated (RFC 2765)
-	netip.MustParsePrefix("fec0::/10"),       // deprecated site-local
+	netip.MustParsePrefix("0.0.0.0/8"),        // "this network"
+	netip.MustParsePrefix("100.64.0.0/10"),    // carrier-grade NAT
+	netip.MustParsePrefix("192.0.0.0/24"),     // IETF protocol assignments
+	netip.MustParsePrefix("198.18.0.0/15"),    // benchmarking
+	netip.MustParsePrefix("240.0.0.0/4"),      // reserved, broadcast
+	netip.MustParsePrefix("168.63.129.16/32"), // Azure's platform endpoint: public, but answers VMs only
+	netip.MustParsePrefix("64:ff9b:1::/48"),   // local NAT64
+	netip.MustParsePrefix("2001::/32"),        // Teredo embeds IPv4
+	netip.MustParsePrefix("::/96"),            // deprecated IPv4-compatible (::127.0.0.1)
+	netip.MustParsePrefix("::ffff:0:0:0/96"),  // IPv4-translated (RFC 2765)
+	netip.MustParsePrefix("fec0::/10"),        // deprecated site-local
 }
 
 // Translation prefixes that embed an IPv4 address: the address inside

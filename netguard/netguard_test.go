@@ -41,6 +41,8 @@ func TestBlocked(t *testing.T) {
 		{"::ffff:10.0.0.1", true},
 		// Link-local: cloud metadata lives here.
 		{"169.254.169.254", true},
+		{"168.63.129.16", true}, // Azure's platform endpoint, a public address
+		{"168.63.129.17", false},
 		{"fe80::1", true},
 		{"fe80::1%eth0", true},
 		{"::ffff:169.254.169.254", true},
