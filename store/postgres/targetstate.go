@@ -33,25 +33,49 @@ func (db *DB) disable(ctx context.Context, table, what, id, reason string) error
 	if tag.RowsAffected() == 0 {
 		return notFound(what)
 	}
-	return db.stopPending(ctx, what, id, "disabled", at)
+	return db.stopPending(ctx, what, id, at)
+}
+
+// deleteTarget deletes the webhook or connector id from table and marks
+// its pending deliveries failed ("webhook was deleted"), in one
+// transaction: a delete that is answered with an error changed nothing.
+// The deliveries are locked before the target, as a recorded success
+// locks them. A delivery a publish adds afterwards from an older list of
+// targets stops at its first attempt, which finds its target gone.
+func (db *DB) deleteTarget(ctx context.Context, table, targetType, id string) error {
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE deliveries SET status = $1, last_error = $2, updated_at = $3
+			WHERE target_type = $4 AND target_id = $5 AND status = $6`,
+			herald.StatusFailed, targetType+" was deleted", now(), targetType, id, herald.StatusPending)
+		if err != nil {
+			return dbError("stop pending deliveries", "delivery", err)
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE id = $1`, id)
+		if err != nil {
+			return dbError("delete "+targetType, targetType, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return notFound(targetType)
+		}
+		return nil
+	})
 }
 
 // stopPending marks the pending deliveries to a target that was just
-// disabled (why is "disabled") or deleted ("deleted") as failed. SPEC §6:
-// disabling or deleting a target stops its pending deliveries, even one
-// whose next attempt comes after a disabled target is enabled again (the
-// attempt finds the delivery finished and makes no request). It runs after
-// the disabling or deleting write, not with it: should it not run, each
-// attempt still finds the target disabled or gone and stops. Only
-// deliveries created by the time of that write (disabledAt) are stopped:
-// the target may have been enabled again since, and an event published then
-// is not the disabling's to stop. (Running it in the disabling transaction
-// instead would lock the target before its deliveries, the reverse of a
-// recorded success, and could deadlock with one.)
-func (db *DB) stopPending(ctx context.Context, targetType, id, why string, disabledAt time.Time) error {
+// disabled as failed. SPEC §6: disabling a target stops its pending
+// deliveries, even one whose next attempt comes after the target is enabled
+// again (the attempt finds the delivery finished and makes no request). It
+// runs after the disabling write, not with it: should it not run, each
+// attempt still finds the target disabled and stops. Only deliveries
+// created by the time of that write (disabledAt) are stopped: the target
+// may have been enabled again since, and an event published then is not the
+// disabling's to stop. (Running it in the disabling transaction instead
+// would lock the target before its deliveries, the reverse of a recorded
+// success, and could deadlock with one.)
+func (db *DB) stopPending(ctx context.Context, targetType, id string, disabledAt time.Time) error {
 	_, err := db.pool.Exec(ctx, `UPDATE deliveries SET status = $1, last_error = $2, updated_at = $3
 		WHERE target_type = $4 AND target_id = $5 AND status = $6 AND created_at <= $7`,
-		herald.StatusFailed, targetType+" was "+why, now(), targetType, id, herald.StatusPending, disabledAt)
+		herald.StatusFailed, targetType+" was disabled", now(), targetType, id, herald.StatusPending, disabledAt)
 	if err != nil {
 		return dbError("stop pending deliveries", "delivery", err)
 	}
@@ -96,7 +120,7 @@ func (db *DB) recordResult(ctx context.Context, table, what, id string, success 
 		return false, dbError("record "+what+" result", what, err)
 	}
 	if disabled {
-		return true, db.stopPending(ctx, what, id, "disabled", disabledAt)
+		return true, db.stopPending(ctx, what, id, disabledAt)
 	}
 	return false, nil
 }
@@ -130,7 +154,7 @@ func (db *DB) CountDeliveryFailure(ctx context.Context, deliveryID string, gener
 		return false, dbError("count delivery failure", "delivery", err)
 	}
 	if disabled {
-		return true, db.stopPending(ctx, targetType, targetID, "disabled", disabledAt)
+		return true, db.stopPending(ctx, targetType, targetID, disabledAt)
 	}
 	return false, nil
 }

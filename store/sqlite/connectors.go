@@ -134,17 +134,14 @@ func (db *DB) UpdateConnector(ctx context.Context, c *herald.Connector) error {
 	}
 	c.CreatedAt, c.UpdatedAt, c.ConsecutiveFailures = created, updated, failures
 	if !c.Enabled {
-		return db.stopPending(ctx, herald.TargetConnector, c.ID, "disabled", updated)
+		return db.stopPending(ctx, herald.TargetConnector, c.ID, updated)
 	}
 	return nil
 }
 
 // DeleteConnector deletes the connector with id, or returns not_found. Its
 // deliveries and log entries are kept; its pending deliveries are marked
-// failed, as a disabled connector's are.
+// failed in the same transaction, as a disabled connector's are.
 func (db *DB) DeleteConnector(ctx context.Context, id string) error {
-	if err := db.deleteByID(ctx, "connectors", "connector", id); err != nil {
-		return err
-	}
-	return db.stopPending(ctx, herald.TargetConnector, id, "deleted", now())
+	return db.deleteTarget(ctx, "connectors", herald.TargetConnector, id)
 }

@@ -36,23 +36,48 @@ func (db *DB) disable(ctx context.Context, table, what, id, reason string) error
 	if n == 0 {
 		return notFound(what)
 	}
-	return db.stopPending(ctx, what, id, "disabled", at)
+	return db.stopPending(ctx, what, id, at)
+}
+
+// deleteTarget deletes the webhook or connector id from table and marks
+// its pending deliveries failed ("webhook was deleted"), in one
+// transaction: a delete that is answered with an error changed nothing.
+// A delivery a publish adds afterwards from an older list of targets stops
+// at its first attempt, which finds its target gone.
+func (db *DB) deleteTarget(ctx context.Context, table, targetType, id string) error {
+	return db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, last_error = ?, updated_at = ?
+			WHERE target_type = ? AND target_id = ? AND status = ?`,
+			herald.StatusFailed, targetType+" was deleted", formatTime(now()), targetType, id, herald.StatusPending)
+		if err != nil {
+			return dbError("stop pending deliveries", "delivery", err)
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = ?`, id)
+		if err != nil {
+			return dbError("delete "+targetType, targetType, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return dbError("delete "+targetType, targetType, err)
+		} else if n == 0 {
+			return notFound(targetType)
+		}
+		return nil
+	})
 }
 
 // stopPending marks the pending deliveries to a target that was just
-// disabled (why is "disabled") or deleted ("deleted") as failed. SPEC §6:
-// disabling or deleting a target stops its pending deliveries, even one
-// whose next attempt comes after a disabled target is enabled again (the
-// attempt finds the delivery finished and makes no request). It runs after
-// the disabling or deleting write, not with it: should it not run, each
-// attempt still finds the target disabled or gone and stops. Only
-// deliveries created by the time of that write (disabledAt) are stopped:
-// the target may have been enabled again since, and an event published then
-// is not the disabling's to stop.
-func (db *DB) stopPending(ctx context.Context, targetType, id, why string, disabledAt time.Time) error {
+// disabled as failed. SPEC §6: disabling a target stops its pending
+// deliveries, even one whose next attempt comes after the target is enabled
+// again (the attempt finds the delivery finished and makes no request). It
+// runs after the disabling write, not with it: should it not run, each
+// attempt still finds the target disabled and stops. Only deliveries
+// created by the time of that write (disabledAt) are stopped: the target
+// may have been enabled again since, and an event published then is not the
+// disabling's to stop.
+func (db *DB) stopPending(ctx context.Context, targetType, id string, disabledAt time.Time) error {
 	_, err := db.write.ExecContext(ctx, `UPDATE deliveries SET status = ?, last_error = ?, updated_at = ?
 		WHERE target_type = ? AND target_id = ? AND status = ? AND created_at <= ?`,
-		herald.StatusFailed, targetType+" was "+why, formatTime(now()), targetType, id, herald.StatusPending, formatTime(disabledAt))
+		herald.StatusFailed, targetType+" was disabled", formatTime(now()), targetType, id, herald.StatusPending, formatTime(disabledAt))
 	if err != nil {
 		return dbError("stop pending deliveries", "delivery", err)
 	}
@@ -93,7 +118,7 @@ func (db *DB) recordResult(ctx context.Context, table, what, id string, success 
 		return false, dbError("record "+what+" result", what, err)
 	}
 	if disabled {
-		return true, db.stopPending(ctx, what, id, "disabled", disabledAt)
+		return true, db.stopPending(ctx, what, id, disabledAt)
 	}
 	return false, nil
 }
@@ -126,7 +151,7 @@ func (db *DB) CountDeliveryFailure(ctx context.Context, deliveryID string, gener
 		return false, dbError("count delivery failure", "delivery", err)
 	}
 	if disabled {
-		return true, db.stopPending(ctx, targetType, targetID, "disabled", disabledAt)
+		return true, db.stopPending(ctx, targetType, targetID, disabledAt)
 	}
 	return false, nil
 }

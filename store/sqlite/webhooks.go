@@ -153,7 +153,7 @@ func (db *DB) UpdateWebhook(ctx context.Context, w *herald.Webhook) error {
 	}
 	w.CreatedAt, w.UpdatedAt, w.ConsecutiveFailures = created, updated, failures
 	if !w.Enabled {
-		return db.stopPending(ctx, herald.TargetWebhook, w.ID, "disabled", updated)
+		return db.stopPending(ctx, herald.TargetWebhook, w.ID, updated)
 	}
 	return nil
 }
@@ -184,12 +184,9 @@ func (db *DB) missingOrChanged(ctx context.Context, table, what, id string) erro
 
 // DeleteWebhook deletes the webhook with id, or returns not_found. Its
 // deliveries and log entries are kept; its pending deliveries are marked
-// failed, as a disabled webhook's are.
+// failed in the same transaction, as a disabled webhook's are.
 func (db *DB) DeleteWebhook(ctx context.Context, id string) error {
-	if err := db.deleteByID(ctx, "webhooks", "webhook", id); err != nil {
-		return err
-	}
-	return db.stopPending(ctx, herald.TargetWebhook, id, "deleted", now())
+	return db.deleteTarget(ctx, "webhooks", herald.TargetWebhook, id)
 }
 
 // deleteByID deletes one row of table by id; no row is not_found.

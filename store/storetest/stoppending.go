@@ -11,8 +11,9 @@ import (
 
 // testDisablingStopsPending checks that every way of disabling or
 // deleting a target marks its pending deliveries failed, and nothing else:
-// its finished deliveries, ones created after the disabling write, other
-// targets' deliveries and other writes are left alone.
+// its finished deliveries, ones created after the disabling write (not so
+// after a delete: a deleted target is not enabled again), other targets'
+// deliveries and other writes are left alone.
 func testDisablingStopsPending(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	for _, tc := range []struct {
@@ -89,7 +90,8 @@ func testDisablingStopsPending(t *testing.T, s store.Store) {
 
 			tc.disable(t, id)
 			want := what + " was disabled"
-			if strings.HasPrefix(tc.name, "Delete") {
+			deleted := strings.HasPrefix(tc.name, "Delete")
+			if deleted {
 				want = what + " was deleted"
 			}
 			stopped := status(pending[0])
@@ -102,8 +104,10 @@ func testDisablingStopsPending(t *testing.T, s store.Store) {
 			if got := status(done[0]); got.Status != herald.StatusSucceeded {
 				t.Errorf("a finished delivery became %s", got.Status)
 			}
-			if got := status(later[0]); got.Status != herald.StatusPending {
-				t.Errorf("a delivery created after the disabling write became %s", got.Status)
+			// A deleted target cannot be enabled again: every pending
+			// delivery to it stops.
+			if got := status(later[0]); deleted != (got.Status == herald.StatusFailed) {
+				t.Errorf("a delivery created after the %s write became %s", tc.name, got.Status)
 			}
 		})
 	}
