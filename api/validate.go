@@ -108,9 +108,12 @@ func (s *Server) apply(ctx context.Context, w *herald.Webhook, in *webhookInput,
 		if msg := checkSecret(*in.Secret); msg != "" {
 			add("secret", "%s", msg)
 		}
-		// Replaced at once: a secret a rotation replaced stops signing
-		// too (it may be why the secret is replaced).
-		w.Secret, w.PreviousSecret, w.PreviousSecretExpiresAt = *in.Secret, "", nil
+		if *in.Secret != w.Secret {
+			// Replaced at once: a secret a rotation replaced stops
+			// signing too (it may be why the secret is replaced). The
+			// current one sent back as it is ends nothing.
+			w.Secret, w.PreviousSecret, w.PreviousSecretExpiresAt = *in.Secret, "", nil
+		}
 	}
 	if in.Description != nil {
 		if utf8.RuneCountInString(*in.Description) > maxDescription {

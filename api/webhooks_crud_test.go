@@ -285,7 +285,15 @@ func TestRotateSecretOneAtATime(t *testing.T) {
 func TestPatchSecretEndsARotationsOverlap(t *testing.T) {
 	e := newEnv(t)
 	w := e.createWebhook(t, hookBody(nil))
-	wantStatus(t, e.do(t, "POST", "/v1/webhooks/"+w.ID+"/rotate-secret", adminKey, ""), http.StatusOK)
+	r := e.do(t, "POST", "/v1/webhooks/"+w.ID+"/rotate-secret", adminKey, "")
+	wantStatus(t, r, http.StatusOK)
+	// A client that sends every field back, the current secret among
+	// them, ends no overlap.
+	rotated := decodeAs[webhookJSON](t, r).Secret
+	wantStatus(t, e.do(t, "PATCH", "/v1/webhooks/"+w.ID, adminKey, `{"secret": "`+rotated+`"}`), http.StatusOK)
+	if stored, err := e.db.GetWebhook(t.Context(), w.ID); err != nil || len(stored.SigningSecrets(time.Now())) != 2 {
+		t.Fatalf("after PATCH of the current secret: %v; want both secrets still signing", err)
+	}
 	const next = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	wantStatus(t, e.do(t, "PATCH", "/v1/webhooks/"+w.ID, adminKey, `{"secret": "`+next+`"}`), http.StatusOK)
 	stored, err := e.db.GetWebhook(t.Context(), w.ID)

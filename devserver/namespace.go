@@ -106,11 +106,15 @@ func prepareSchema(path string, sql *config.SQL, main bool) error {
 var prepared sync.Map
 
 // unusedDB reports whether the database at path holds nothing worth
-// keeping: there is none, or it has no tables (an empty file), or, for
-// the main database, its first table, namespaces, is empty. No server ever
-// ran on such a file: Herald creates its namespace, and the server its
-// system one, before anything else is written, and only once the whole
-// schema is there. A database whose tables it does not recognise is kept.
+// keeping: there is none, or it has no tables (an empty file), or it has
+// Temporal's first table, namespaces, and either (the main database) no
+// row in it or (the visibility database) no executions_visibility table.
+// No server ever ran on such a file: Herald creates its namespace, and the
+// server its system one, before anything else is written, and only once
+// the whole schema is there; the schema's visibility part comes last. A
+// database without a namespaces table is not Temporal's, and is kept.
+// (A Temporal upgrade that renamed these tables would have to revisit
+// this.)
 func unusedDB(path string, main bool) (bool, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return true, nil
@@ -122,17 +126,22 @@ func unusedDB(path string, main bool) (bool, error) {
 		return false, fmt.Errorf("open %s: %w", path, err)
 	}
 	defer db.Close()
-	var tables, namespaceTables, namespaces int
-	err = db.QueryRow(`SELECT count(*), count(*) FILTER (WHERE type = 'table' AND name = 'namespaces') FROM sqlite_master`).Scan(&tables, &namespaceTables)
-	if err != nil {
+	var tables, namespaceTables, visibilityTables int
+	err = db.QueryRow(`SELECT count(*),
+		count(*) FILTER (WHERE type = 'table' AND name = 'namespaces'),
+		count(*) FILTER (WHERE type = 'table' AND name = 'executions_visibility')
+		FROM sqlite_master`).Scan(&tables, &namespaceTables, &visibilityTables)
+	switch {
+	case err != nil:
 		return false, fmt.Errorf("read %s: %w", path, err)
-	}
-	if tables == 0 || !main {
-		return tables == 0, nil
-	}
-	if namespaceTables == 0 {
+	case tables == 0:
+		return true, nil
+	case namespaceTables == 0:
 		return false, nil
+	case !main:
+		return visibilityTables == 0, nil
 	}
+	var namespaces int
 	if err := db.QueryRow(`SELECT count(*) FROM namespaces`).Scan(&namespaces); err != nil {
 		return false, fmt.Errorf("read %s: %w", path, err)
 	}

@@ -40,8 +40,9 @@ func execSQL(t *testing.T, path string, stmts ...string) {
 
 // A start killed while it built the schema must not stop every later
 // start: an empty database file and a half-built one (its namespaces
-// table empty) are built afresh, private to their owner. A database a
-// server ran on, or one whose tables are not Temporal's, is left alone.
+// table empty; for the visibility database, its visibility table missing)
+// are built afresh, private to their owner. A database a server ran on,
+// or one whose tables are not Temporal's, is left alone.
 func TestPrepareSchemaRecoversFromAnInterruptedBuild(t *testing.T) {
 	const marker = `CREATE TABLE herald_marker (x)`
 	for _, tc := range []struct {
@@ -64,7 +65,10 @@ func TestPrepareSchemaRecoversFromAnInterruptedBuild(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, false, true},
-		{"visibility with tables", func(t *testing.T, path string) { execSQL(t, path, marker) }, false, false},
+		{"half-built visibility", func(t *testing.T, path string) {
+			execSQL(t, path, `CREATE TABLE namespaces (partition_id INTEGER, id BLOB)`, marker)
+		}, false, true},
+		{"visibility not Temporal's", func(t *testing.T, path string) { execSQL(t, path, marker) }, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "temporal.db")

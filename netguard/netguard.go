@@ -37,7 +37,9 @@ var (
 
 // Blocked reports whether ip is not a public unicast address.
 func Blocked(ip netip.Addr) bool {
-	ip = ip.Unmap()
+	// A zone ("%eth0") is no part of the address the kernel dials outside
+	// link-local ranges, but netip.Prefix never contains a zoned address.
+	ip = ip.Unmap().WithZone("")
 	switch b := ip.As16(); {
 	case nat64.Contains(ip):
 		return Blocked(netip.AddrFrom4([4]byte(b[12:16])))

@@ -69,6 +69,10 @@ func TestBlocked(t *testing.T) {
 		{"2001:4860:4860::8888", false},                // a public address in 2001::/16
 		{"2002:7f00:1::1", true},                       // 6to4 of 127.0.0.1
 		{"2002:a00:1::1", true},                        // 6to4 of 10.0.0.1
+		{"64:ff9b::a00:1%eth0", true},                  // a zone changes nothing
+		{"2002:a9fe:a9fe::1%x", true},
+		{"2001:0:4136:e378:8000:63bf:3fff:fdd2%1", true},
+		{"::127.0.0.1%lo", true},
 		// ... and pass when the IPv4 address inside is public: an
 		// IPv6-only host with DNS64 reaches IPv4 receivers this way.
 		{"64:ff9b::808:808", false}, // NAT64 of 8.8.8.8

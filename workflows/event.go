@@ -171,7 +171,9 @@ func holdWait(ctx workflow.Context, r RetrySettings, h held, outages int, deadli
 		return wait, outages + 1
 	}
 	wait := grown(max(r.InitialInterval, time.Second), max(r.BackoffCoefficient, 2), max(r.MaxInterval, outageMaxWait), outages)
-	if left := deadline.Sub(workflow.Now(ctx)); !deadline.IsZero() && wait >= left {
+	// Past the deadline (a workflow from before it was enforced goes on
+	// after it) the wait is not cut: it would hold every second.
+	if left := deadline.Sub(workflow.Now(ctx)); !deadline.IsZero() && left > 0 && wait >= left {
 		wait = max(left/2, time.Second)
 	}
 	return wait, outages + 1

@@ -3,6 +3,9 @@ package workflows
 import (
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 )
 
 // A regular attempt's schedule-to-close runs to the max-age deadline. A
@@ -29,6 +32,52 @@ func TestAttemptWindow(t *testing.T) {
 		got, ok := attemptWindow(tc.deadline, tc.now, tc.legacy)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("%s: attemptWindow = %v, %v; want %v, %v", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// holdWaitOf runs holdWait in a workflow, as the workflow code does, for
+// the given store outages in a row and a deadline d from now (none if 0).
+func holdWaitOf(t *testing.T, r RetrySettings, outages int, d time.Duration) time.Duration {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.ExecuteWorkflow(func(ctx workflow.Context) (time.Duration, error) {
+		var deadline time.Time
+		if d != 0 {
+			deadline = workflow.Now(ctx).Add(d)
+		}
+		wait, _ := holdWait(ctx, r, held{storeDown: true}, outages, deadline)
+		return wait, nil
+	})
+	var wait time.Duration
+	if err := env.GetWorkflowResult(&wait); err != nil {
+		t.Fatal(err)
+	}
+	return wait
+}
+
+// A store-outage wait grows to ten minutes; one that would reach the
+// max-age deadline is cut to half the time left, so one more try comes;
+// past the deadline (a workflow from before it was enforced) nothing is
+// cut, or it would hold every second.
+func TestHoldWaitThroughAStoreOutage(t *testing.T) {
+	r := RetrySettings{InitialInterval: time.Second, BackoffCoefficient: 1.5, MaxInterval: time.Second}
+	for _, tc := range []struct {
+		name     string
+		outages  int
+		deadline time.Duration
+		want     time.Duration
+	}{
+		{"first", 0, 0, time.Second},
+		{"doubling past a short max interval", 3, 0, 8 * time.Second},
+		{"up to ten minutes", 20, 0, 10 * time.Minute},
+		{"cut before the deadline", 20, 6 * time.Minute, 3 * time.Minute},
+		{"never under a second", 20, 1500 * time.Millisecond, time.Second},
+		{"past the deadline", 20, -time.Minute, 10 * time.Minute},
+	} {
+		if got := holdWaitOf(t, r, tc.outages, tc.deadline); got != tc.want {
+			t.Errorf("%s: holdWait = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
