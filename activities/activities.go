@@ -219,8 +219,9 @@ func (a *Activities) loadError(what string, err error, number int) error {
 }
 
 // notSent returns the error of attempt number ending before its request
-// because the store failed: the workflow makes the same attempt again
-// after a backoff, without counting it (workflows.ErrNotSent).
+// because the store failed (or it was cancelled while it waited for its
+// rate-limit slot): the workflow makes the same attempt again after a
+// backoff, without counting it (workflows.ErrNotSent).
 func notSent(msg string, number int) error {
 	return temporal.NewApplicationErrorWithOptions(msg, workflows.ErrNotSent,
 		temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{workflows.RateLimited{Attempt: number}}})

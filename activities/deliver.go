@@ -109,7 +109,8 @@ func (a *Activities) rateLimit(ctx context.Context, wh *herald.Webhook, delivery
 		select {
 		case <-t.C:
 		case <-ctx.Done():
-			return retryable("cancelled while waiting for the rate limit", 0)
+			// No request went out: the same attempt runs again.
+			return notSent("cancelled while waiting for the rate limit", number)
 		}
 	}
 	return nil

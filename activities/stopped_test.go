@@ -1,6 +1,7 @@
 package activities_test
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/activities"
@@ -199,5 +201,41 @@ func TestReplayedAttemptOfADeliveredDeliverySucceeds(t *testing.T) {
 	d, err := f.db.GetDelivery(t.Context(), f.delivery.ID)
 	if err != nil || d.Status != herald.StatusSucceeded || d.LastError != nil {
 		t.Errorf("delivery %+v, %v; want succeeded without an error", d, err)
+	}
+}
+
+// An attempt cancelled while it waits for its rate-limit slot (a worker
+// shutting down) sent nothing: it ends as not sent, so the workflow makes
+// the same attempt again instead of counting one that never went out.
+func TestRateLimitWaitCancelledIsNotSent(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests.Add(1) }))
+	defer srv.Close()
+	f := newFixture(t, srv.URL, 5)
+	w, err := f.db.GetWebhook(t.Context(), f.webhook.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.RateLimitPerSecond = 1
+	if err := f.db.UpdateWebhook(t.Context(), w); err != nil {
+		t.Fatal(err)
+	}
+	// Another delivery holds this second's slot: the attempt waits.
+	if _, err := f.db.ReserveSlot(t.Context(), w.ID, "dlv_other", 1, 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	acts, env := retryEnv(f)
+	ctx, cancel := context.WithCancel(context.Background())
+	env.SetWorkerOptions(worker.Options{BackgroundActivityContext: ctx})
+	time.AfterFunc(200*time.Millisecond, cancel)
+	in := workflows.DeliverInput{DeliveryID: f.delivery.ID, TargetType: herald.TargetWebhook,
+		TargetID: f.webhook.ID, EventID: f.event.ID, Timeout: 5 * time.Second}
+	_, err = env.ExecuteActivity(acts.Deliver, in)
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || app.Type() != workflows.ErrNotSent {
+		t.Errorf("Deliver cancelled during its rate-limit wait = %v, want a not-sent error", err)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests, want none", n)
 	}
 }
