@@ -50,16 +50,68 @@ func funcs() template.FuncMap {
 }
 
 // bounded wraps a text built-in so that a result over MaxOutputBytes is an
-// error. Its inputs are bounded the same way (or come from the event), so
-// one call never builds more than a small multiple of the limit.
+// error. The check after the call bounds what a template keeps; the one
+// before bounds what one call builds: its arguments may come from the
+// event (whose data may be 256 KiB), repeated as often as the template
+// likes, and a result built whole before it is measured could take
+// hundreds of megabytes.
 func bounded(f func(...any) string) func(...any) (string, error) {
 	return func(args ...any) (string, error) {
+		if argsSize(args) > maxFormatInput {
+			return "", errTooLong
+		}
 		s := f(args...)
 		if len(s) > MaxOutputBytes {
 			return "", errTooLong
 		}
 		return s, nil
 	}
+}
+
+// maxFormatInput is the most text one call of a text built-in is given.
+// It is well over MaxOutputBytes: printf's precision ("%.200s") makes a
+// short result of a long text.
+const maxFormatInput = 64 * MaxOutputBytes
+
+// argsSize estimates how much text args print as, without printing them,
+// counting no further than just past maxFormatInput.
+func argsSize(args []any) int {
+	n := 0
+	for _, a := range args {
+		if n += textSize(a, maxFormatInput-n); n > maxFormatInput {
+			break
+		}
+	}
+	return n
+}
+
+// textSize estimates the printed length of v: its strings and numbers,
+// with a few bytes for each element and anything else. It stops once the
+// count passes limit.
+func textSize(v any, limit int) int {
+	switch x := v.(type) {
+	case string:
+		return len(x)
+	case json.Number:
+		return len(x)
+	case map[string]any:
+		n := 2
+		for k, e := range x {
+			if n += len(k) + 2 + textSize(e, limit-n); n > limit {
+				break
+			}
+		}
+		return n
+	case []any:
+		n := 2
+		for _, e := range x {
+			if n += 1 + textSize(e, limit-n); n > limit {
+				break
+			}
+		}
+		return n
+	}
+	return 32 // nil, numbers, booleans, times
 }
 
 // printf is fmt.Sprintf, refusing a width or precision over MaxOutputBytes

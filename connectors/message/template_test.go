@@ -281,3 +281,38 @@ func TestRenderRefusesGrowingValues(t *testing.T) {
 		t.Errorf("Text = %q", msg.Text)
 	}
 }
+
+// A text built-in's arguments are measured before the call: repeating a
+// large event value many times in one call (the template is small, the
+// data up to 256 KiB) is refused without building the text, which would
+// take hundreds of megabytes. Truncating a long value still works.
+func TestRenderRefusesHugeArguments(t *testing.T) {
+	big := strings.Repeat("x", 250<<10)
+	env := Envelope{Event: "message.created", Created: created, Data: map[string]any{"message": "Hello", "s": big, "list": []any{big, big}}}
+	for name, src := range map[string]string{
+		"print":  `{{print` + strings.Repeat(" .Data.s", 500) + `}}`,
+		"printf": `{{printf "%.5s"` + strings.Repeat(" .Data.s", 500) + `}}`,
+		"html":   `{{html` + strings.Repeat(" .Data.list", 200) + `}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			tmpls, errs := ParseTemplates(map[string]string{"message.created": src})
+			if errs != nil {
+				t.Fatal(errs)
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			msg := tmpls.Render(env)
+			runtime.ReadMemStats(&after)
+			if msg.Text != "Hello" || msg.Note == "" {
+				t.Errorf("Text, Note = %q, %q; want the default text and a note", msg.Text, msg.Note)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 32<<20 {
+				t.Errorf("rendering allocated %d MiB", alloc>>20)
+			}
+		})
+	}
+	tmpls, _ := ParseTemplates(map[string]string{"message.created": `{{printf "%.5s" .Data.s}}`})
+	if msg := tmpls.Render(env); msg.Text != "xxxxx" {
+		t.Errorf("a truncated long value: Text = %q, want xxxxx", msg.Text)
+	}
+}
