@@ -88,11 +88,13 @@ func count(s string) int {
 }
 
 // fit shortens s with connectors.Truncate until count(s) is at most n
-// (nothing is left for n <= 0).
+// (nothing is left for n <= 0). A character counts one or two units, so
+// each pass drops half the excess in characters: dropping all of it would
+// cut a text of emoji or "@" to half its budget, or to nothing.
 func fit(s string, n int) string {
 	t := connectors.Truncate(s, n)
 	for over := count(t) - n; over > 0 && t != ""; over = count(t) - n {
-		t = connectors.Truncate(s, utf8.RuneCountInString(t)-over)
+		t = connectors.Truncate(s, utf8.RuneCountInString(t)-(over+1)/2)
 	}
 	return t
 }
