@@ -121,8 +121,11 @@ func Permanent(status int, reason string) *Error {
 }
 
 // Retryable returns a send error worth retrying; after is the delay the
-// service asked for (0 when it named none).
+// service asked for (0 when it named none), kept between 0 and a year: the
+// client libraries turn a service's number into a Duration unchecked, so a
+// huge or negative one arrives negative.
 func Retryable(status int, after time.Duration, reason string) *Error {
+	after = min(max(after, 0), maxRetryAfterSeconds*time.Second)
 	return &Error{Reason: reason, Retryable: true, RetryAfter: after, StatusCode: status}
 }
 

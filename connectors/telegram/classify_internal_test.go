@@ -26,6 +26,9 @@ func TestClassify(t *testing.T) {
 	}{
 		{"ok", 200, answer{OK: true}, false, 0},
 		{"rate limited", 429, answerWith(429, "Too Many Requests: retry after 12", 12), true, 12 * time.Second},
+		// A number no Duration holds, or a negative one: kept in range.
+		{"rate limited for ever", 429, answerWith(429, "Too Many Requests", 1<<62), true, 365 * 24 * time.Hour},
+		{"rate limited in the past", 429, answerWith(429, "Too Many Requests", -5), true, 0},
 		{"unauthorized", 401, answerWith(401, "Unauthorized", 0), false, 0},
 		{"blocked", 403, answerWith(403, "Forbidden: bot was blocked by the user", 0), false, 0},
 		{"chat not found", 400, answerWith(400, "Bad Request: chat not found", 0), false, 0},

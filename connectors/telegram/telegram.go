@@ -91,7 +91,8 @@ func classify(status int, a answer) *connectors.Error {
 		return connectors.Permanent(status, reason+"; the group is now a supergroup, set chat_id to "+strconv.FormatInt(id, 10))
 	}
 	if code == http.StatusTooManyRequests {
-		return connectors.Retryable(status, time.Duration(a.Parameters.RetryAfter)*time.Second, reason)
+		// Bounded before the multiplication, which could overflow.
+		return connectors.Retryable(status, time.Duration(min(max(a.Parameters.RetryAfter, 0), 365*24*3600))*time.Second, reason)
 	}
 	if status >= 200 && status < 300 {
 		// 2xx without ok: not an answer the Bot API gives (a gateway's,
