@@ -27,6 +27,8 @@ func TestChangeFields(t *testing.T) {
 			[]connectors.Field{{Name: "Notes", Value: strings.Repeat("a", 199) + "…"}}},
 		{"array of names read from data", `{"name": "Ops", "color": "#fff"}`, `["name", "updated_at"]`,
 			[]connectors.Field{{Name: "Name", Value: "Ops"}}},
+		{"secrets hidden inside an object", `{}`, `{"settings": {"theme": "dark", "api_token": "tok-81f3", "hooks": [{"secret": "s3", "url": "u"}]}}`,
+			[]connectors.Field{{Name: "Settings", Value: `{"hooks":[{"url":"u"}],"theme":"dark"}`}}},
 		{"no changes", `{}`, `[]`, nil},
 	}
 	for _, tt := range tests {

@@ -112,12 +112,35 @@ func display(v any) string {
 		return strings.Join(parts, ", ")
 	}
 	// An object without a name, or a Go value no decoder produces: show it
-	// as compact JSON rather than Go's map[...] notation.
-	b, err := json.Marshal(v)
+	// as compact JSON rather than Go's map[...] notation, without the
+	// attributes that may hold a credential, at any depth.
+	b, err := json.Marshal(withoutSecrets(v))
 	if err != nil {
 		return ""
 	}
 	return string(b)
+}
+
+// withoutSecrets is v with every object attribute whose name says it may
+// hold a credential (secret) left out, at any depth.
+func withoutSecrets(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			if !secret(k) {
+				out[k] = withoutSecrets(e)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = withoutSecrets(e)
+		}
+		return out
+	}
+	return v
 }
 
 // parseTime recognises the RFC 3339 timestamps PERSCOM sends
