@@ -99,7 +99,10 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 		c.Bench.flags(fs)
 	}
 	if err := fs.Parse(args[1:]); err != nil {
-		return c, err
+		if errors.Is(err, flag.ErrHelp) {
+			return c, err
+		}
+		return c, reportedError{err}
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -209,3 +212,9 @@ func usage() string {
 	b.WriteString("\nrun 'herald <command> -h' for its flags; every flag also reads HERALD_<FLAG>.")
 	return b.String()
 }
+
+// reportedError is a command-line error the flag package has printed
+// already, with the usage: main exits without printing it again.
+type reportedError struct{ error }
+
+func (e reportedError) Unwrap() error { return e.error }

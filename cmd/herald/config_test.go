@@ -208,3 +208,17 @@ func TestDevKeyRefusesAnEmptyFile(t *testing.T) {
 		t.Errorf("devKey wrote %q over the empty file", b)
 	}
 }
+
+// The flag package prints a bad flag's error with the usage itself: main
+// must not print it a second time. Errors found after parsing are main's
+// to print.
+func TestFlagErrorsArePrintedOnce(t *testing.T) {
+	_, err := parseConfig([]string{"dev", "--bogus"}, func(string) string { return "" })
+	if !errors.As(err, new(reportedError)) {
+		t.Errorf("unknown flag: %v, want an error the flag package reported", err)
+	}
+	_, err = parseConfig([]string{"dev", "--http-addr", "8080"}, func(string) string { return "" })
+	if err == nil || errors.As(err, new(reportedError)) {
+		t.Errorf("bad --http-addr: %v, want an error main reports", err)
+	}
+}

@@ -18,7 +18,9 @@ func main() {
 		return
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		if !errors.As(err, new(reportedError)) {
+			fmt.Fprintln(os.Stderr, err)
+		}
 		os.Exit(2) // usage error
 	}
 	if err := run(cfg); err != nil {
