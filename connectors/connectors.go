@@ -161,6 +161,11 @@ func RetryAfter(headers map[string]string, now time.Time) time.Duration {
 // conversion to a Duration cannot overflow.
 const maxRetryAfterSeconds = 365 * 24 * 3600
 
+// MaxRetryAfterSeconds is the longest retry delay a service may ask for,
+// in whole seconds: a kind bounds a service's number by it before making
+// it a Duration, which could overflow.
+const MaxRetryAfterSeconds = maxRetryAfterSeconds
+
 // TransportError classifies an error from a request that got no answer
 // (refused connection, reset, timeout, cancelled context). Such errors are
 // retryable, except a dial Herald refused because the address is not

@@ -45,30 +45,28 @@ func execSQL(t *testing.T, path string, stmts ...string) {
 // or one whose tables are not Temporal's, is left alone.
 func TestPrepareSchemaRecoversFromAnInterruptedBuild(t *testing.T) {
 	const marker = `CREATE TABLE herald_marker (x)`
+	emptyFile := func(t *testing.T, path string) {
+		if err := os.WriteFile(path, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What a build killed after its first statements leaves.
+	halfBuilt := func(t *testing.T, path string) {
+		execSQL(t, path, `CREATE TABLE namespaces (partition_id INTEGER, id BLOB)`, marker)
+	}
+	notTemporals := func(t *testing.T, path string) { execSQL(t, path, marker) }
 	for _, tc := range []struct {
 		name    string
 		setup   func(t *testing.T, path string)
 		main    bool
 		rebuilt bool
 	}{
-		{"empty file", func(t *testing.T, path string) {
-			if err := os.WriteFile(path, nil, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}, true, true},
-		{"half-built", func(t *testing.T, path string) {
-			execSQL(t, path, `CREATE TABLE namespaces (partition_id INTEGER, id BLOB)`, marker)
-		}, true, true},
-		{"not Temporal's", func(t *testing.T, path string) { execSQL(t, path, marker) }, true, false},
-		{"empty visibility file", func(t *testing.T, path string) {
-			if err := os.WriteFile(path, nil, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}, false, true},
-		{"half-built visibility", func(t *testing.T, path string) {
-			execSQL(t, path, `CREATE TABLE namespaces (partition_id INTEGER, id BLOB)`, marker)
-		}, false, true},
-		{"visibility not Temporal's", func(t *testing.T, path string) { execSQL(t, path, marker) }, false, false},
+		{"empty file", emptyFile, true, true},
+		{"half-built", halfBuilt, true, true},
+		{"not Temporal's", notTemporals, true, false},
+		{"empty visibility file", emptyFile, false, true},
+		{"half-built visibility", halfBuilt, false, true},
+		{"visibility not Temporal's", notTemporals, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "temporal.db")

@@ -92,7 +92,7 @@ func classify(status int, a answer) *connectors.Error {
 	}
 	if code == http.StatusTooManyRequests {
 		// Bounded before the multiplication, which could overflow.
-		return connectors.Retryable(status, time.Duration(min(max(a.Parameters.RetryAfter, 0), 365*24*3600))*time.Second, reason)
+		return connectors.Retryable(status, time.Duration(min(max(a.Parameters.RetryAfter, 0), connectors.MaxRetryAfterSeconds))*time.Second, reason)
 	}
 	if status >= 200 && status < 300 {
 		// 2xx without ok: not an answer the Bot API gives (a gateway's,
