@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -10,6 +11,7 @@ import (
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/connectors/dispatch"
 	"github.com/heraldhub/herald/delivery"
+	"github.com/heraldhub/herald/envelope"
 	"github.com/heraldhub/herald/store"
 	"github.com/heraldhub/herald/workflows"
 )
@@ -44,7 +46,13 @@ func (a *Activities) sendWebhook(ctx context.Context, in workflows.DeliverInput,
 	entry, out, err := a.sender.Send(ctx, delivery.Attempt{Event: ev, Webhook: wh, DeliveryID: in.DeliveryID, Number: number})
 	if err != nil {
 		a.log.Error("build delivery request", "delivery_id", in.DeliveryID, "error", err)
-		return target{}, a.stop(ctx, in, "request could not be built")
+		reason := "request could not be built"
+		if errors.Is(err, envelope.ErrQueryTooLong) {
+			// The one cause that is the event's, not the stored webhook's,
+			// and says nothing secret: tell the admin what to change.
+			reason += ": " + strings.TrimPrefix(envelope.ErrQueryTooLong.Error(), "envelope: ")
+		}
+		return target{}, a.stop(ctx, in, reason)
 	}
 	return target{
 		entries:  []*herald.LogEntry{entry},

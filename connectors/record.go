@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/delivery"
@@ -17,7 +16,7 @@ import (
 
 // MaxRecordedBody is how much of a request or response body an Exchange
 // keeps (SPEC §7).
-const MaxRecordedBody = 64 << 10
+const MaxRecordedBody = delivery.MaxLoggedBody
 
 // recordSlack is read beyond MaxRecordedBody so that a secret crossing the
 // cut is still whole when it is masked, and so masked before it is cut.
@@ -190,16 +189,8 @@ func logHeaders(h http.Header, secrets []string) map[string]string {
 	return out
 }
 
-// logBody masks secrets in b, then cuts it to MaxRecordedBody bytes on a
-// character boundary.
+// logBody masks secrets in b, then cuts it to MaxRecordedBody bytes as a
+// webhook's log entry is cut.
 func logBody(b []byte, secrets []string) string {
-	s := Redact(string(b), secrets...)
-	if len(s) <= MaxRecordedBody {
-		return s
-	}
-	cut := MaxRecordedBody
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut]
+	return delivery.Truncate([]byte(Redact(string(b), secrets...)))
 }

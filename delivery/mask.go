@@ -151,14 +151,19 @@ func flatten(h http.Header) map[string]string {
 	return out
 }
 
-// truncate keeps at most MaxLoggedBody bytes, cut on a rune boundary.
-func truncate(b []byte) string {
+// Truncate keeps at most MaxLoggedBody bytes of b, cut before a character
+// that would not fit whole. Bytes that are no UTF-8 (a binary body) are cut
+// at the limit.
+func Truncate(b []byte) string {
 	if len(b) <= MaxLoggedBody {
 		return string(b)
 	}
 	cut := MaxLoggedBody
 	for i := 0; i < utf8.UTFMax && cut > 0 && !utf8.RuneStart(b[cut]); i++ {
 		cut--
+	}
+	if !utf8.RuneStart(b[cut]) {
+		cut = MaxLoggedBody
 	}
 	return string(b[:cut])
 }

@@ -21,6 +21,12 @@ import (
 // MaxLoggedBody is how much of a request or response body a log entry keeps.
 const MaxLoggedBody = 64 << 10
 
+// redactSlack is read past MaxLoggedBody so that a secret the receiver
+// echoes across the cut is still whole, and so redacted, before the cut.
+// It covers the longest secret (a 1,024-character header value) in its
+// longest escaped form.
+const redactSlack = 32 << 10
+
 // maxDrain bounds how much of a large response is read (and thrown away) so
 // the connection can be reused.
 const maxDrain = 1 << 20
@@ -70,6 +76,10 @@ func NewHTTPClient(allowPrivate bool) *http.Client {
 	t.MaxIdleConns = 512
 	t.MaxIdleConnsPerHost = 128
 	t.TLSHandshakeTimeout = maxRequestTimeout
+	// The log keeps response headers whole; Go's default would take 10 MiB
+	// of them, on every retry. More than a body's worth fails the attempt
+	// as a network error.
+	t.MaxResponseHeaderBytes = MaxLoggedBody
 	return &http.Client{
 		Transport:     t,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -102,10 +112,11 @@ func (s *Sender) Send(ctx context.Context, a Attempt) (*herald.LogEntry, Outcome
 		TargetID:   a.Webhook.ID,
 		Attempt:    a.Number,
 		Request: herald.LogRequest{
-			Method:  req.Method,
-			URL:     maskURL(req.URL, req.Method != http.MethodGet),
+			Method: req.Method,
+			// A GET's query is the envelope, so the URL is cut like a body.
+			URL:     Truncate([]byte(maskURL(req.URL, req.Method != http.MethodGet))),
 			Headers: reqHeaders,
-			Body:    truncate(sent),
+			Body:    Truncate(sent),
 		},
 	}
 	timeout := time.Duration(a.Webhook.TimeoutSeconds) * time.Second
@@ -128,14 +139,14 @@ func (s *Sender) Send(ctx context.Context, a Attempt) (*herald.LogEntry, Outcome
 		msg := out.Reason
 		entry.Error = &msg
 	} else {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxLoggedBody+1))
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxLoggedBody+redactSlack))
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
 		_ = resp.Body.Close()
 		entry.Response = &herald.LogResponse{
 			Status:  resp.StatusCode,
 			Headers: maskHeaders(resp.Header, secrets),
 			// Redacted before the cut, which could split a secret.
-			Body: truncate([]byte(Redact(string(body), masked, secrets...))),
+			Body: Truncate([]byte(Redact(string(body), masked, secrets...))),
 		}
 		out = Classify(resp.StatusCode, nil, resp.Header, s.now())
 		if !out.Success {

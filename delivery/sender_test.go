@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -404,6 +405,27 @@ func TestSendGETLogsTheQueryAsSent(t *testing.T) {
 	}
 }
 
+// A GET's query carries the whole envelope, so its logged URL is cut at
+// the same size as a logged body: a 256 KiB event would otherwise put
+// three quarters of a megabyte into every attempt's log entry.
+func TestSendGETLogsALongQueryCut(t *testing.T) {
+	rc := newReceiver(t, nil)
+	ev := testEvent()
+	ev.Data = json.RawMessage(`{"notes": "` + strings.Repeat("é", 100<<10) + `"}`)
+	entry, out, err := localSender().Send(context.Background(), delivery.Attempt{
+		Event: ev, Webhook: testWebhook(rc.URL+"/hook", "GET", rawSecret), DeliveryID: deliveryID, Number: 1})
+	if err != nil || !out.Success {
+		t.Fatalf("Send: %v, %+v", err, out)
+	}
+	sent := rc.URL + "/hook?" + rc.only(t).RawQuery
+	if len(sent) <= delivery.MaxLoggedBody {
+		t.Fatalf("premise: the URL sent is only %d bytes", len(sent))
+	}
+	if len(entry.Request.URL) != delivery.MaxLoggedBody || !strings.HasPrefix(sent, entry.Request.URL) {
+		t.Errorf("logged URL is %d bytes, want the first %d of the %d sent", len(entry.Request.URL), delivery.MaxLoggedBody, len(sent))
+	}
+}
+
 // A receiver that echoes the request it got (a debug endpoint, an error
 // page) does not bring its credentials into the log, which view:log alone
 // can read: the signatures, the webhook's header values and the URL's
@@ -457,6 +479,44 @@ func TestSendLogEntryRedactsEchoedSecrets(t *testing.T) {
 		if strings.Contains(string(js), secret) {
 			t.Errorf("the log entry contains the %s: %s", name, js)
 		}
+	}
+}
+
+// A secret the receiver echoes right at the 64 KiB cut is redacted, not
+// cut in two with its first part left in the log.
+func TestSendLogEntryRedactsASecretAtTheCut(t *testing.T) {
+	const token = "sk_live_0123456789abcdefghijklmnopqrstuv"
+	for _, at := range []int{delivery.MaxLoggedBody - 30, delivery.MaxLoggedBody - 10} {
+		rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte(strings.Repeat("x", at) + r.Header.Get("X-Api-Key")))
+		})
+		wh := testWebhook(rc.URL, "POST", rawSecret)
+		wh.Headers["X-Api-Key"] = token
+		entry, _ := send(t, localSender(), wh, 1)
+		if entry.Response == nil {
+			t.Fatal("no response logged")
+		}
+		if body := entry.Response.Body; strings.Contains(body, token[:8]) {
+			t.Errorf("token at byte %d: the log keeps its first part: ...%s", at, body[max(0, len(body)-40):])
+		}
+	}
+}
+
+// A receiver that answers with more headers than a log entry keeps of a
+// body fails the attempt as a network error (retried) instead of putting
+// megabytes of headers into every retry's log entry.
+func TestSendRefusesHugeResponseHeaders(t *testing.T) {
+	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request) {
+		for i := range 8 {
+			w.Header().Set(fmt.Sprintf("X-Junk-%d", i), strings.Repeat("j", 16<<10))
+		}
+	})
+	entry, out := send(t, localSender(), testWebhook(rc.URL, "POST", rawSecret), 1)
+	if out.Success || !out.Retryable {
+		t.Errorf("outcome %+v, want a retryable failure", out)
+	}
+	if entry.Response != nil || entry.Error == nil || !strings.Contains(*entry.Error, "header") {
+		t.Errorf("log entry response %+v, error %v; want no response and an error about its headers", entry.Response, entry.Error)
 	}
 }
 

@@ -20,7 +20,11 @@ import (
 // stay literal, everything else (space, brackets, UTF-8 bytes) becomes %XX
 // with upper-case hex.
 //
-// It fails exactly when JSON fails, with the same errors.
+// It fails when JSON fails, with the same errors, and with ErrQueryTooLong
+// once the query passes MaxQuery bytes. Every leaf repeats its whole key
+// path, so a small but deeply nested or wide document can encode to a query
+// hundreds of times its size; the encoder stops at the limit instead of
+// building that.
 func (e Envelope) Query() (string, error) {
 	data, changes, err := e.compacted()
 	if err != nil {
@@ -41,8 +45,16 @@ func (e Envelope) Query() (string, error) {
 			return "", err
 		}
 	}
+	if q.b.Len() > MaxQuery {
+		return "", ErrQueryTooLong
+	}
 	return q.b.String(), nil
 }
+
+// MaxQuery is the longest query Query builds: as much as Herald accepts
+// as a whole event body, and more than common servers take in a request
+// line (Go's and nginx's defaults are 1 MiB and 8 KiB).
+const MaxQuery = 1 << 20
 
 // query accumulates key=value pairs.
 type query struct{ b strings.Builder }
@@ -61,6 +73,9 @@ func (q *query) add(key []byte, value string) {
 // keys are appended to key's backing array without copying; that is safe
 // because each child is finished before its sibling's key overwrites it.
 func (q *query) value(dec *json.Decoder, key []byte) error {
+	if q.b.Len() > MaxQuery {
+		return ErrQueryTooLong
+	}
 	tok, err := dec.Token()
 	if err != nil {
 		return err

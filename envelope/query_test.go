@@ -3,6 +3,8 @@ package envelope
 import (
 	"encoding/json"
 	"errors"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -116,5 +118,47 @@ func TestQueryErrors(t *testing.T) {
 	e.Data = nil
 	if _, err := e.Query(); !errors.Is(err, ErrNoData) {
 		t.Errorf("no data: error = %v, want ErrNoData", err)
+	}
+}
+
+// allocated returns how many bytes f allocates.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+func TestQueryTooLong(t *testing.T) {
+	// Each leaf repeats its key path: 27 KB nested 9,000 deep would be a
+	// 280 MB query, and one 100 KiB key over 10,000 items a gigabyte.
+	deep := strings.Repeat(`[0,`, 9000) + "0" + strings.Repeat("]", 9000)
+	wide := `{"` + strings.Repeat("k", 100<<10) + `":[` + strings.TrimSuffix(strings.Repeat("0,", 10000), ",") + `]}`
+	for name, data := range map[string]string{"deep": `{"a":` + deep + `}`, "wide": wide} {
+		t.Run(name, func(t *testing.T) {
+			e := base()
+			e.Data = json.RawMessage(data)
+			var err error
+			n := allocated(func() { _, err = e.Query() })
+			if !errors.Is(err, ErrQueryTooLong) {
+				t.Fatalf("error = %v, want ErrQueryTooLong", err)
+			}
+			if n > 32<<20 {
+				t.Errorf("allocated %d MiB on the way to refusing it", n>>20)
+			}
+		})
+	}
+
+	// Just under the limit is still built.
+	e := base()
+	e.Data = json.RawMessage(`{"s":"` + strings.Repeat("x", MaxQuery-len(head)-len("&data%5Bs%5D=")) + `"}`)
+	q, err := e.Query()
+	if err != nil || len(q) != MaxQuery {
+		t.Errorf("a query of exactly MaxQuery: len %d, error %v", len(q), err)
+	}
+	e.Data = json.RawMessage(`{"s":"` + strings.Repeat("x", MaxQuery-len(head)-len("&data%5Bs%5D=")+1) + `"}`)
+	if _, err := e.Query(); !errors.Is(err, ErrQueryTooLong) {
+		t.Errorf("one byte over: error = %v, want ErrQueryTooLong", err)
 	}
 }

@@ -86,6 +86,30 @@ func TestRecordExchanges(t *testing.T) {
 	}
 }
 
+// A long binary answer is recorded up to the limit, not as nothing: no
+// byte of it starts a UTF-8 character, so the cut cannot move back to one.
+func TestRecordKeepsALongBinaryBody(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write(bytes.Repeat([]byte{0xAA}, 70_000))
+	}))
+	defer srv.Close()
+	ctx, rec := connectors.Record(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+	resp, err := connectors.RecordingClient(srv.Client()).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	xs := rec.Exchanges()
+	if len(xs) != 1 || xs[0].Response == nil {
+		t.Fatalf("exchanges = %+v, want one with an answer", xs)
+	}
+	if n := len(xs[0].Response.Body); n != connectors.MaxRecordedBody {
+		t.Errorf("recorded body has %d bytes, want %d", n, connectors.MaxRecordedBody)
+	}
+}
+
 func TestRecordOnlyWithRecording(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer srv.Close()
