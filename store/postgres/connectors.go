@@ -67,10 +67,13 @@ func (db *DB) CreateConnector(ctx context.Context, c *herald.Connector) error {
 	if err != nil {
 		return dbError("create connector", "connector", err)
 	}
-	_, err = db.pool.Exec(ctx, `INSERT INTO connectors (`+connectorColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		c.ID, c.Kind, c.Name, j.events, c.Enabled, db.seal(string(c.Config)), j.templates,
-		c.DisabledReason, c.ConsecutiveFailures, c.CreatedAt, c.UpdatedAt)
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO connectors (`+connectorColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			c.ID, c.Kind, c.Name, j.events, c.Enabled, db.seal(string(c.Config)), j.templates,
+			c.DisabledReason, c.ConsecutiveFailures, c.CreatedAt, c.UpdatedAt)
+		return err
+	})
 	if err != nil {
 		return dbError("create connector", "connector", err)
 	}
@@ -128,22 +131,30 @@ func (db *DB) UpdateConnector(ctx context.Context, c *herald.Connector) error {
 	updated := nextUpdate(c.UpdatedAt)
 	var created time.Time
 	var failures int
-	err = db.pool.QueryRow(ctx, `UPDATE connectors SET kind = $1, name = $2, events = $3,
-		enabled = $4, config = $5, templates = $6, disabled_reason = $7, updated_at = $8,
-		consecutive_failures = CASE WHEN enabled OR NOT $4 THEN consecutive_failures ELSE 0 END
-		WHERE id = $9 AND updated_at = $10 RETURNING created_at, consecutive_failures`,
-		c.Kind, c.Name, j.events, c.Enabled, db.seal(string(c.Config)), j.templates, c.DisabledReason,
-		updated, c.ID, c.UpdatedAt).Scan(&created, &failures)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return db.missingOrChanged(ctx, "connectors", "connector", c.ID)
-	}
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
+		if !c.Enabled { // deliveries first, as every transaction locks them
+			if err := stopPending(ctx, tx, herald.TargetConnector, c.ID, updated); err != nil {
+				return err
+			}
+		}
+		err := tx.QueryRow(ctx, `UPDATE connectors SET kind = $1, name = $2, events = $3,
+			enabled = $4, config = $5, templates = $6, disabled_reason = $7, updated_at = $8,
+			consecutive_failures = CASE WHEN enabled OR NOT $4 THEN consecutive_failures ELSE 0 END
+			WHERE id = $9 AND updated_at = $10 RETURNING created_at, consecutive_failures`,
+			c.Kind, c.Name, j.events, c.Enabled, db.seal(string(c.Config)), j.templates, c.DisabledReason,
+			updated, c.ID, c.UpdatedAt).Scan(&created, &failures)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return missingOrChanged(ctx, tx, "connectors", "connector", c.ID)
+		}
+		if err != nil {
+			return dbError("update connector", "connector", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return dbError("update connector", "connector", err)
+		return err
 	}
 	c.CreatedAt, c.UpdatedAt, c.ConsecutiveFailures = created, updated, failures
-	if !c.Enabled {
-		return db.stopPending(ctx, herald.TargetConnector, c.ID, updated)
-	}
 	return nil
 }
 

@@ -11,16 +11,18 @@
 // PgBouncer add default_query_exec_mode=exec, since pgx otherwise caches
 // prepared statements per connection.
 //
-// Concurrency comes from PostgreSQL itself: every method is one statement
-// or one READ COMMITTED transaction, and the few read-modify-write steps
+// Concurrency comes from PostgreSQL itself: every read is one statement and
+// every write one READ COMMITTED transaction, and the few read-modify-write steps
 // rely on row locks (RecordWebhookResult, ReserveSlot), unique indexes
 // (CreateEvent) or advisory locks (migrations, log recording order).
 //
-// Cancelling a call's ctx aborts the statement in progress, and the call
-// writes nothing; a transaction whose work is done is committed regardless
-// of ctx, so cancellation never makes a call report a failure for a write
-// that then lands (only a connection lost during COMMIT leaves the outcome
-// unknown, as with any database).
+// Every write runs in a transaction (inTx), even a single statement:
+// cancelling a call's ctx aborts the statement in progress and the call
+// writes nothing, while a transaction whose work is done is committed
+// regardless of ctx. So cancellation never makes a call report a failure
+// for a write that then lands, as it could for a statement run on its own
+// (only a connection lost during COMMIT leaves the outcome unknown, as
+// with any database).
 package postgres
 
 import (
@@ -164,6 +166,11 @@ func (db *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// execer runs a statement: the pool, or a transaction.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
 // now is the current time as the store records it: UTC, truncated to the

@@ -179,21 +179,28 @@ func (db *DB) ListFailedDeliveries(ctx context.Context, targetType, targetID str
 // ReopenDelivery makes a finished delivery pending again and moves its
 // generation on (see store.Store).
 func (db *DB) ReopenDelivery(ctx context.Context, id string) (*herald.Delivery, error) {
-	d, err := scanDelivery(db.pool.QueryRow(ctx, `UPDATE deliveries
-		SET status = 'pending', generation = generation + 1, updated_at = $2
-		WHERE id = $1 AND status <> 'pending' RETURNING `+deliveryColumns, id, now()))
-	if errors.Is(err, pgx.ErrNoRows) {
-		var status string
-		err = db.pool.QueryRow(ctx, `SELECT status FROM deliveries WHERE id = $1`, id).Scan(&status)
+	var d *herald.Delivery
+	err := db.inTx(ctx, func(tx pgx.Tx) (err error) {
+		d, err = scanDelivery(tx.QueryRow(ctx, `UPDATE deliveries
+			SET status = 'pending', generation = generation + 1, updated_at = $2
+			WHERE id = $1 AND status <> 'pending' RETURNING `+deliveryColumns, id, now()))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, notFound("delivery")
+			var status string
+			err = tx.QueryRow(ctx, `SELECT status FROM deliveries WHERE id = $1`, id).Scan(&status)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return notFound("delivery")
+			}
+			if err == nil {
+				return store.StillPending(id)
+			}
 		}
-		if err == nil {
-			return nil, store.StillPending(id)
+		if err != nil {
+			return dbError("reopen delivery", "delivery", err)
 		}
-	}
+		return nil
+	})
 	if err != nil {
-		return nil, dbError("reopen delivery", "delivery", err)
+		return nil, err
 	}
 	return d, nil
 }

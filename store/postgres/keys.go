@@ -37,8 +37,11 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *herald.APIKey) error {
 	if err != nil {
 		return dbError("create api key", "api key", err)
 	}
-	_, err = db.pool.Exec(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`) VALUES ($1, $2, $3, $4, $5)`,
-		k.ID, k.Name, scopes, k.Hash, k.CreatedAt)
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`) VALUES ($1, $2, $3, $4, $5)`,
+			k.ID, k.Name, scopes, k.Hash, k.CreatedAt)
+		return err
+	})
 	if err != nil {
 		return dbError("create api key", "api key", err)
 	}

@@ -20,8 +20,11 @@ func (db *DB) CreateSource(ctx context.Context, s *herald.Source) error {
 	if s.CreatedAt.IsZero() {
 		s.CreatedAt = now()
 	}
-	_, err := db.pool.Exec(ctx, `INSERT INTO sources (id, name, secret, created_at) VALUES ($1, $2, $3, $4)`,
-		s.ID, s.Name, db.seal(s.Secret), s.CreatedAt)
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO sources (id, name, secret, created_at) VALUES ($1, $2, $3, $4)`,
+			s.ID, s.Name, db.seal(s.Secret), s.CreatedAt)
+		return err
+	})
 	if err != nil {
 		return dbError("create source", "source", err)
 	}

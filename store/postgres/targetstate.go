@@ -23,17 +23,25 @@ func (db *DB) DisableConnector(ctx context.Context, id, reason string) error {
 	return db.disable(ctx, "connectors", "connector", id, reason)
 }
 
+// disable disables the target and stops its pending deliveries in one
+// transaction, locking the deliveries before the target as a recorded
+// success does.
 func (db *DB) disable(ctx context.Context, table, what, id, reason string) error {
 	at := now()
-	tag, err := db.pool.Exec(ctx, `UPDATE `+table+` SET enabled = false, disabled_reason = $1,
-		updated_at = $2 WHERE id = $3`, reason, at, id)
-	if err != nil {
-		return dbError("disable "+what, what, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return notFound(what)
-	}
-	return db.stopPending(ctx, what, id, at)
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := stopPending(ctx, tx, what, id, at); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE `+table+` SET enabled = false, disabled_reason = $1,
+			updated_at = $2 WHERE id = $3`, reason, at, id)
+		if err != nil {
+			return dbError("disable "+what, what, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return notFound(what)
+		}
+		return nil
+	})
 }
 
 // deleteTarget deletes the webhook or connector id from table and marks
@@ -61,19 +69,23 @@ func (db *DB) deleteTarget(ctx context.Context, table, targetType, id string) er
 	})
 }
 
-// stopPending marks the pending deliveries to a target that was just
-// disabled as failed. SPEC §6: disabling a target stops its pending
-// deliveries, even one whose next attempt comes after the target is enabled
-// again (the attempt finds the delivery finished and makes no request). It
-// runs after the disabling write, not with it: should it not run, each
-// attempt still finds the target disabled and stops. Only deliveries
-// created by the time of that write (disabledAt) are stopped: the target
-// may have been enabled again since, and an event published then is not the
-// disabling's to stop. (Running it in the disabling transaction instead
-// would lock the target before its deliveries, the reverse of a recorded
-// success, and could deadlock with one.)
-func (db *DB) stopPending(ctx context.Context, targetType, id string, disabledAt time.Time) error {
-	_, err := db.pool.Exec(ctx, `UPDATE deliveries SET status = $1, last_error = $2, updated_at = $3
+// stopPending marks the pending deliveries to a target being disabled as
+// failed. SPEC §6: disabling a target stops its pending deliveries, even
+// one whose next attempt comes after the target is enabled again (the
+// attempt finds the delivery finished and makes no request). Only
+// deliveries created by the time of the disabling (disabledAt) are
+// stopped: the target may be enabled again later, and an event published
+// then is not the disabling's to stop.
+//
+// An admin's disable runs it in the disabling transaction, before the
+// target's row is locked. An automatic disable (a failure count reaching
+// the threshold) has locked the target already, so it runs it after its
+// transaction on q = the pool: locking deliveries then would reverse the
+// order of a recorded success and could deadlock with one. Should that
+// second write not run, each attempt still finds the target disabled and
+// stops.
+func stopPending(ctx context.Context, q execer, targetType, id string, disabledAt time.Time) error {
+	_, err := q.Exec(ctx, `UPDATE deliveries SET status = $1, last_error = $2, updated_at = $3
 		WHERE target_type = $4 AND target_id = $5 AND status = $6 AND created_at <= $7`,
 		herald.StatusFailed, targetType+" was disabled", now(), targetType, id, herald.StatusPending, disabledAt)
 	if err != nil {
@@ -103,8 +115,11 @@ func (db *DB) RecordConnectorResult(ctx context.Context, id string, success bool
 
 func (db *DB) recordResult(ctx context.Context, table, what, id string, success bool, disableAfter int) (bool, error) {
 	if success {
-		_, err := db.pool.Exec(ctx, `UPDATE `+table+` SET consecutive_failures = 0
-			WHERE id = $1 AND consecutive_failures <> 0`, id)
+		err := db.inTx(ctx, func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE `+table+` SET consecutive_failures = 0
+				WHERE id = $1 AND consecutive_failures <> 0`, id)
+			return err
+		})
 		if err != nil {
 			return false, dbError("record "+what+" result", what, err)
 		}
@@ -120,7 +135,7 @@ func (db *DB) recordResult(ctx context.Context, table, what, id string, success 
 		return false, dbError("record "+what+" result", what, err)
 	}
 	if disabled {
-		return true, db.stopPending(ctx, what, id, disabledAt)
+		return true, stopPending(ctx, db.pool, what, id, disabledAt)
 	}
 	return false, nil
 }
@@ -154,7 +169,7 @@ func (db *DB) CountDeliveryFailure(ctx context.Context, deliveryID string, gener
 		return false, dbError("count delivery failure", "delivery", err)
 	}
 	if disabled {
-		return true, db.stopPending(ctx, targetType, targetID, disabledAt)
+		return true, stopPending(ctx, db.pool, targetType, targetID, disabledAt)
 	}
 	return false, nil
 }

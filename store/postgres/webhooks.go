@@ -76,11 +76,14 @@ func (db *DB) CreateWebhook(ctx context.Context, w *herald.Webhook) error {
 	if err != nil {
 		return dbError("create webhook", "webhook", err)
 	}
-	_, err = db.pool.Exec(ctx, `INSERT INTO webhooks (`+webhookColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-		w.ID, w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, db.seal(j.headers),
-		w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, w.ConsecutiveFailures,
-		w.CreatedAt, w.UpdatedAt, db.sealOptional(w.PreviousSecret), w.PreviousSecretExpiresAt)
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO webhooks (`+webhookColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+			w.ID, w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, db.seal(j.headers),
+			w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, w.ConsecutiveFailures,
+			w.CreatedAt, w.UpdatedAt, db.sealOptional(w.PreviousSecret), w.PreviousSecretExpiresAt)
+		return err
+	})
 	if err != nil {
 		return dbError("create webhook", "webhook", err)
 	}
@@ -151,25 +154,33 @@ func (db *DB) UpdateWebhook(ctx context.Context, w *herald.Webhook) error {
 	updated := nextUpdate(w.UpdatedAt)
 	var created time.Time
 	var failures int
-	err = db.pool.QueryRow(ctx, `UPDATE webhooks SET url = $1, method = $2, events = $3,
-		secret = $4, description = $5, enabled = $6, headers = $7, timeout_seconds = $8, retry = $9,
-		rate_limit_per_second = $10, disabled_reason = $11, updated_at = $12,
-		previous_secret = $13, previous_secret_expires_at = $14,
-		consecutive_failures = CASE WHEN enabled OR NOT $6 THEN consecutive_failures ELSE 0 END
-		WHERE id = $15 AND updated_at = $16 RETURNING created_at, consecutive_failures`,
-		w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, db.seal(j.headers),
-		w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, updated,
-		db.sealOptional(w.PreviousSecret), w.PreviousSecretExpiresAt, w.ID, w.UpdatedAt).Scan(&created, &failures)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return db.missingOrChanged(ctx, "webhooks", "webhook", w.ID)
-	}
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
+		if !w.Enabled { // deliveries first, as every transaction locks them
+			if err := stopPending(ctx, tx, herald.TargetWebhook, w.ID, updated); err != nil {
+				return err
+			}
+		}
+		err := tx.QueryRow(ctx, `UPDATE webhooks SET url = $1, method = $2, events = $3,
+			secret = $4, description = $5, enabled = $6, headers = $7, timeout_seconds = $8, retry = $9,
+			rate_limit_per_second = $10, disabled_reason = $11, updated_at = $12,
+			previous_secret = $13, previous_secret_expires_at = $14,
+			consecutive_failures = CASE WHEN enabled OR NOT $6 THEN consecutive_failures ELSE 0 END
+			WHERE id = $15 AND updated_at = $16 RETURNING created_at, consecutive_failures`,
+			w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, db.seal(j.headers),
+			w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, updated,
+			db.sealOptional(w.PreviousSecret), w.PreviousSecretExpiresAt, w.ID, w.UpdatedAt).Scan(&created, &failures)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return missingOrChanged(ctx, tx, "webhooks", "webhook", w.ID)
+		}
+		if err != nil {
+			return dbError("update webhook", "webhook", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return dbError("update webhook", "webhook", err)
+		return err
 	}
 	w.CreatedAt, w.UpdatedAt, w.ConsecutiveFailures = created, updated, failures
-	if !w.Enabled {
-		return db.stopPending(ctx, herald.TargetWebhook, w.ID, updated)
-	}
 	return nil
 }
 
@@ -186,9 +197,9 @@ func nextUpdate(prev time.Time) time.Time {
 
 // missingOrChanged tells why a conditional update of row id in table
 // matched nothing: not_found if the row is gone, else conflict.
-func (db *DB) missingOrChanged(ctx context.Context, table, what, id string) error {
+func missingOrChanged(ctx context.Context, tx pgx.Tx, table, what, id string) error {
 	var n int
-	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM `+table+` WHERE id = $1`, id).Scan(&n); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+table+` WHERE id = $1`, id).Scan(&n); err != nil {
 		return dbError("update "+what, what, err)
 	}
 	if n == 0 {
@@ -206,12 +217,14 @@ func (db *DB) DeleteWebhook(ctx context.Context, id string) error {
 
 // deleteByID deletes one row of table by id; no row is not_found.
 func (db *DB) deleteByID(ctx context.Context, table, what, id string) error {
-	tag, err := db.pool.Exec(ctx, `DELETE FROM `+table+` WHERE id = $1`, id)
-	if err != nil {
-		return dbError("delete "+what, what, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return notFound(what)
-	}
-	return nil
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE id = $1`, id)
+		if err != nil {
+			return dbError("delete "+what, what, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return notFound(what)
+		}
+		return nil
+	})
 }

@@ -59,10 +59,13 @@ func (db *DB) CreateConnector(ctx context.Context, c *herald.Connector) error {
 	if err != nil {
 		return dbError("create connector", "connector", err)
 	}
-	_, err = db.write.ExecContext(ctx, `INSERT INTO connectors (`+connectorColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.Kind, c.Name, j.events, c.Enabled, db.seal(string(c.Config)), j.templates,
-		c.DisabledReason, c.ConsecutiveFailures, formatTime(c.CreatedAt), formatTime(c.UpdatedAt))
+	err = db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO connectors (`+connectorColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, c.Kind, c.Name, j.events, c.Enabled, db.seal(string(c.Config)), j.templates,
+			c.DisabledReason, c.ConsecutiveFailures, formatTime(c.CreatedAt), formatTime(c.UpdatedAt))
+		return err
+	})
 	if err != nil {
 		return dbError("create connector", "connector", err)
 	}
@@ -120,22 +123,30 @@ func (db *DB) UpdateConnector(ctx context.Context, c *herald.Connector) error {
 	updated := nextUpdate(c.UpdatedAt)
 	var created time.Time
 	var failures int
-	err = db.write.QueryRowContext(ctx, `UPDATE connectors SET kind = ?, name = ?, events = ?,
-		enabled = ?, config = ?, templates = ?, disabled_reason = ?, updated_at = ?,
-		consecutive_failures = CASE WHEN enabled OR NOT ? THEN consecutive_failures ELSE 0 END
-		WHERE id = ? AND updated_at = ? RETURNING created_at, consecutive_failures`,
-		c.Kind, c.Name, j.events, c.Enabled, db.seal(string(c.Config)), j.templates, c.DisabledReason,
-		formatTime(updated), c.Enabled, c.ID, formatTime(c.UpdatedAt)).Scan(timeCol{&created}, &failures)
-	if errors.Is(err, sql.ErrNoRows) {
-		return db.missingOrChanged(ctx, "connectors", "connector", c.ID)
-	}
+	err = db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if !c.Enabled {
+			if err := stopPending(ctx, tx, herald.TargetConnector, c.ID, updated); err != nil {
+				return err
+			}
+		}
+		err := tx.QueryRowContext(ctx, `UPDATE connectors SET kind = ?, name = ?, events = ?,
+			enabled = ?, config = ?, templates = ?, disabled_reason = ?, updated_at = ?,
+			consecutive_failures = CASE WHEN enabled OR NOT ? THEN consecutive_failures ELSE 0 END
+			WHERE id = ? AND updated_at = ? RETURNING created_at, consecutive_failures`,
+			c.Kind, c.Name, j.events, c.Enabled, db.seal(string(c.Config)), j.templates, c.DisabledReason,
+			formatTime(updated), c.Enabled, c.ID, formatTime(c.UpdatedAt)).Scan(timeCol{&created}, &failures)
+		if errors.Is(err, sql.ErrNoRows) {
+			return missingOrChanged(ctx, tx, "connectors", "connector", c.ID)
+		}
+		if err != nil {
+			return dbError("update connector", "connector", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return dbError("update connector", "connector", err)
+		return err
 	}
 	c.CreatedAt, c.UpdatedAt, c.ConsecutiveFailures = created, updated, failures
-	if !c.Enabled {
-		return db.stopPending(ctx, herald.TargetConnector, c.ID, updated)
-	}
 	return nil
 }
 

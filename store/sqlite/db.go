@@ -9,6 +9,12 @@
 // workers do not meet SQLITE_BUSY. Other processes sharing the file wait up
 // to busy_timeout (5 s) for the lock.
 //
+// Every write, even a single statement, goes through the group committer
+// (inTx): once its turn has come it runs to its end whatever happens to
+// the caller's ctx, so a call never reports a failure for a write that
+// lands. (The driver itself answers ctx.Err() for a statement whose ctx
+// ended while it ran, even when it completed.)
+//
 // Timestamps are stored as fixed-width RFC 3339 text in UTC with nanoseconds
 // (so text order is time order), JSON values as text, booleans as 0/1.
 package sqlite

@@ -33,8 +33,11 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *herald.APIKey) error {
 	if err != nil {
 		return dbError("create api key", "api key", err)
 	}
-	_, err = db.write.ExecContext(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`) VALUES (?, ?, ?, ?, ?)`,
-		k.ID, k.Name, scopes, k.Hash, formatTime(k.CreatedAt))
+	err = db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`) VALUES (?, ?, ?, ?, ?)`,
+			k.ID, k.Name, scopes, k.Hash, formatTime(k.CreatedAt))
+		return err
+	})
 	if err != nil {
 		return dbError("create api key", "api key", err)
 	}

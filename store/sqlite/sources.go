@@ -17,8 +17,11 @@ func (db *DB) CreateSource(ctx context.Context, s *herald.Source) error {
 	if s.CreatedAt.IsZero() {
 		s.CreatedAt = now()
 	}
-	_, err := db.write.ExecContext(ctx, `INSERT INTO sources (id, name, secret, created_at) VALUES (?, ?, ?, ?)`,
-		s.ID, s.Name, db.seal(s.Secret), formatTime(s.CreatedAt))
+	err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO sources (id, name, secret, created_at) VALUES (?, ?, ?, ?)`,
+			s.ID, s.Name, db.seal(s.Secret), formatTime(s.CreatedAt))
+		return err
+	})
 	if err != nil {
 		return dbError("create source", "source", err)
 	}

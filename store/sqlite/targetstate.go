@@ -22,21 +22,28 @@ func (db *DB) DisableConnector(ctx context.Context, id, reason string) error {
 	return db.disable(ctx, "connectors", "connector", id, reason)
 }
 
+// disable disables the target and stops its pending deliveries in one
+// transaction, deliveries first (the order PostgreSQL's locks need).
 func (db *DB) disable(ctx context.Context, table, what, id, reason string) error {
 	at := now()
-	res, err := db.write.ExecContext(ctx, `UPDATE `+table+` SET enabled = ?, disabled_reason = ?,
-		updated_at = ? WHERE id = ?`, false, reason, formatTime(at), id)
-	if err != nil {
-		return dbError("disable "+what, what, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return dbError("disable "+what, what, err)
-	}
-	if n == 0 {
-		return notFound(what)
-	}
-	return db.stopPending(ctx, what, id, at)
+	return db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if err := stopPending(ctx, tx, what, id, at); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE `+table+` SET enabled = ?, disabled_reason = ?,
+			updated_at = ? WHERE id = ?`, false, reason, formatTime(at), id)
+		if err != nil {
+			return dbError("disable "+what, what, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return dbError("disable "+what, what, err)
+		}
+		if n == 0 {
+			return notFound(what)
+		}
+		return nil
+	})
 }
 
 // deleteTarget deletes the webhook or connector id from table and marks
@@ -65,17 +72,15 @@ func (db *DB) deleteTarget(ctx context.Context, table, targetType, id string) er
 	})
 }
 
-// stopPending marks the pending deliveries to a target that was just
-// disabled as failed. SPEC §6: disabling a target stops its pending
-// deliveries, even one whose next attempt comes after the target is enabled
-// again (the attempt finds the delivery finished and makes no request). It
-// runs after the disabling write, not with it: should it not run, each
-// attempt still finds the target disabled and stops. Only deliveries
-// created by the time of that write (disabledAt) are stopped: the target
-// may have been enabled again since, and an event published then is not the
-// disabling's to stop.
-func (db *DB) stopPending(ctx context.Context, targetType, id string, disabledAt time.Time) error {
-	_, err := db.write.ExecContext(ctx, `UPDATE deliveries SET status = ?, last_error = ?, updated_at = ?
+// stopPending marks the pending deliveries to a target that is being
+// disabled as failed, in the transaction tx that disables it. SPEC §6:
+// disabling a target stops its pending deliveries, even one whose next
+// attempt comes after the target is enabled again (the attempt finds the
+// delivery finished and makes no request). Only deliveries created by the
+// time of the disabling (disabledAt) are stopped: the target may be enabled
+// again later, and an event published then is not the disabling's to stop.
+func stopPending(ctx context.Context, tx *sql.Tx, targetType, id string, disabledAt time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, last_error = ?, updated_at = ?
 		WHERE target_type = ? AND target_id = ? AND status = ? AND created_at <= ?`,
 		herald.StatusFailed, targetType+" was disabled", formatTime(now()), targetType, id, herald.StatusPending, formatTime(disabledAt))
 	if err != nil {
@@ -101,8 +106,11 @@ func (db *DB) RecordConnectorResult(ctx context.Context, id string, success bool
 
 func (db *DB) recordResult(ctx context.Context, table, what, id string, success bool, disableAfter int) (bool, error) {
 	if success {
-		_, err := db.write.ExecContext(ctx, `UPDATE `+table+` SET consecutive_failures = 0
-			WHERE id = ? AND consecutive_failures <> 0`, id)
+		err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE `+table+` SET consecutive_failures = 0
+				WHERE id = ? AND consecutive_failures <> 0`, id)
+			return err
+		})
 		if err != nil {
 			return false, dbError("record "+what+" result", what, err)
 		}
@@ -112,15 +120,15 @@ func (db *DB) recordResult(ctx context.Context, table, what, id string, success 
 	var disabledAt time.Time
 	err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) (err error) {
 		disabled, disabledAt, err = countFailure(ctx, tx, table, id, disableAfter)
+		if err == nil && disabled {
+			err = stopPending(ctx, tx, what, id, disabledAt)
+		}
 		return err
 	})
 	if err != nil {
 		return false, dbError("record "+what+" result", what, err)
 	}
-	if disabled {
-		return true, db.stopPending(ctx, what, id, disabledAt)
-	}
-	return false, nil
+	return disabled, nil
 }
 
 // CountDeliveryFailure counts the failure of delivery deliveryID, at
@@ -145,15 +153,15 @@ func (db *DB) CountDeliveryFailure(ctx context.Context, deliveryID string, gener
 			return err
 		}
 		disabled, disabledAt, err = countFailure(ctx, tx, table, targetID, disableAfter)
+		if err == nil && disabled {
+			err = stopPending(ctx, tx, targetType, targetID, disabledAt)
+		}
 		return err
 	})
 	if err != nil {
 		return false, dbError("count delivery failure", "delivery", err)
 	}
-	if disabled {
-		return true, db.stopPending(ctx, targetType, targetID, disabledAt)
-	}
-	return false, nil
+	return disabled, nil
 }
 
 // targetTable is the table of a delivery's target_type.

@@ -59,11 +59,14 @@ func (db *DB) CreateWebhook(ctx context.Context, w *herald.Webhook) error {
 	if err != nil {
 		return dbError("create webhook", "webhook", err)
 	}
-	_, err = db.write.ExecContext(ctx, `INSERT INTO webhooks (`+webhookColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		w.ID, w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, db.seal(j.headers),
-		w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, w.ConsecutiveFailures,
-		formatTime(w.CreatedAt), formatTime(w.UpdatedAt), db.sealOptional(w.PreviousSecret), nullTime(w.PreviousSecretExpiresAt))
+	err = db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO webhooks (`+webhookColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			w.ID, w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, db.seal(j.headers),
+			w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, w.ConsecutiveFailures,
+			formatTime(w.CreatedAt), formatTime(w.UpdatedAt), db.sealOptional(w.PreviousSecret), nullTime(w.PreviousSecretExpiresAt))
+		return err
+	})
 	if err != nil {
 		return dbError("create webhook", "webhook", err)
 	}
@@ -135,26 +138,34 @@ func (db *DB) UpdateWebhook(ctx context.Context, w *herald.Webhook) error {
 	updated := nextUpdate(w.UpdatedAt)
 	var created time.Time
 	var failures int
-	err = db.write.QueryRowContext(ctx, `UPDATE webhooks SET url = ?, method = ?, events = ?,
-		secret = ?, description = ?, enabled = ?, headers = ?, timeout_seconds = ?, retry = ?,
-		rate_limit_per_second = ?, disabled_reason = ?, updated_at = ?,
-		previous_secret = ?, previous_secret_expires_at = ?,
-		consecutive_failures = CASE WHEN enabled OR NOT ? THEN consecutive_failures ELSE 0 END
-		WHERE id = ? AND updated_at = ? RETURNING created_at, consecutive_failures`,
-		w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, db.seal(j.headers),
-		w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, formatTime(updated),
-		db.sealOptional(w.PreviousSecret), nullTime(w.PreviousSecretExpiresAt), w.Enabled,
-		w.ID, formatTime(w.UpdatedAt)).Scan(timeCol{&created}, &failures)
-	if errors.Is(err, sql.ErrNoRows) {
-		return db.missingOrChanged(ctx, "webhooks", "webhook", w.ID)
-	}
+	err = db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if !w.Enabled {
+			if err := stopPending(ctx, tx, herald.TargetWebhook, w.ID, updated); err != nil {
+				return err
+			}
+		}
+		err := tx.QueryRowContext(ctx, `UPDATE webhooks SET url = ?, method = ?, events = ?,
+			secret = ?, description = ?, enabled = ?, headers = ?, timeout_seconds = ?, retry = ?,
+			rate_limit_per_second = ?, disabled_reason = ?, updated_at = ?,
+			previous_secret = ?, previous_secret_expires_at = ?,
+			consecutive_failures = CASE WHEN enabled OR NOT ? THEN consecutive_failures ELSE 0 END
+			WHERE id = ? AND updated_at = ? RETURNING created_at, consecutive_failures`,
+			w.URL, w.Method, j.events, db.seal(w.Secret), w.Description, w.Enabled, db.seal(j.headers),
+			w.TimeoutSeconds, j.retry, w.RateLimitPerSecond, w.DisabledReason, formatTime(updated),
+			db.sealOptional(w.PreviousSecret), nullTime(w.PreviousSecretExpiresAt), w.Enabled,
+			w.ID, formatTime(w.UpdatedAt)).Scan(timeCol{&created}, &failures)
+		if errors.Is(err, sql.ErrNoRows) {
+			return missingOrChanged(ctx, tx, "webhooks", "webhook", w.ID)
+		}
+		if err != nil {
+			return dbError("update webhook", "webhook", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return dbError("update webhook", "webhook", err)
+		return err
 	}
 	w.CreatedAt, w.UpdatedAt, w.ConsecutiveFailures = created, updated, failures
-	if !w.Enabled {
-		return db.stopPending(ctx, herald.TargetWebhook, w.ID, updated)
-	}
 	return nil
 }
 
@@ -171,9 +182,9 @@ func nextUpdate(prev time.Time) time.Time {
 
 // missingOrChanged tells why a conditional update of row id in table
 // matched nothing: not_found if the row is gone, else conflict.
-func (db *DB) missingOrChanged(ctx context.Context, table, what, id string) error {
+func missingOrChanged(ctx context.Context, tx *sql.Tx, table, what, id string) error {
 	var n int
-	if err := db.write.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE id = ?`, id).Scan(&n); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE id = ?`, id).Scan(&n); err != nil {
 		return dbError("update "+what, what, err)
 	}
 	if n == 0 {
@@ -191,16 +202,18 @@ func (db *DB) DeleteWebhook(ctx context.Context, id string) error {
 
 // deleteByID deletes one row of table by id; no row is not_found.
 func (db *DB) deleteByID(ctx context.Context, table, what, id string) error {
-	res, err := db.write.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = ?`, id)
-	if err != nil {
-		return dbError("delete "+what, what, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return dbError("delete "+what, what, err)
-	}
-	if n == 0 {
-		return notFound(what)
-	}
-	return nil
+	return db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = ?`, id)
+		if err != nil {
+			return dbError("delete "+what, what, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return dbError("delete "+what, what, err)
+		}
+		if n == 0 {
+			return notFound(what)
+		}
+		return nil
+	})
 }

@@ -94,6 +94,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"APIKey/CreateGetByHash", testKeyCreateGet},
 		{"APIKey/Conflicts", testKeyConflicts},
 		{"APIKey/ListDeleteCount", testKeyListDeleteCount},
+		{"Writes/Cancelled", testCancelledWrites},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
