@@ -67,13 +67,17 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 		// out. It made no request: one that starts without time left for
 		// its request and writes ends as not sent instead
 		// (activities.Deliver). A regular activity makes it now, under
-		// the same number, and it uses up no attempt.
+		// the same number, and it uses up no attempt. Should the max age
+		// have passed meanwhile, the delivery ends as not sent, which
+		// does not count against the target.
+		err = temporal.NewApplicationErrorWithOptions("waited too long for a free worker slot", ErrNotSent,
+			temporal.ApplicationErrorOptions{NonRetryable: true})
 	} else {
 		switch {
 		case err == nil:
 			out.Succeeded = true
 			return out
-		case !retryable(err) || t.Retry.MaxAttempts == 1:
+		case t.Retry.MaxAttempts == 1, !retryable(err) && !panicRetried(ctx, err):
 			return finish(ctx, out, t, err)
 		}
 		// Wait what the receiver asked for (Retry-After), else the first
@@ -191,6 +195,18 @@ const outageMaxWait = 10 * time.Minute
 // out waiting for a local-activity slot (workflow.GetVersion): before it,
 // such an attempt counted as made.
 const localQueueChange = "local-queue-timeout"
+
+// panicChange versions the retry of a first attempt that panicked
+// (workflow.GetVersion): before it, such a delivery failed at once.
+const panicChange = "local-panic-retry"
+
+// panicRetried reports whether err is a panic of the first, local attempt
+// that is retried like a regular attempt's panic, which the server
+// retries: a bug met on rare event data is not the receiver's failure.
+func panicRetried(ctx workflow.Context, err error) bool {
+	var panicked *temporal.PanicError
+	return errors.As(err, &panicked) && workflow.GetVersion(ctx, panicChange, workflow.DefaultVersion, 1) == 1
+}
 
 // queuedTooLong reports whether a local attempt ended on its
 // schedule-to-close timeout.
@@ -319,6 +335,12 @@ func failureReason(err error) string {
 	var cancelled *temporal.CanceledError
 	if errors.As(err, &cancelled) {
 		return "cancelled"
+	}
+	var panicked *temporal.PanicError
+	if errors.As(err, &panicked) {
+		// The panic's value may quote what the activity held; the
+		// worker's log has it, with the stack.
+		return "the worker failed during the attempt (a panic; see its log)"
 	}
 	return err.Error()
 }

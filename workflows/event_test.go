@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -736,5 +737,35 @@ func TestEventWorkflowLocalQueueTimeoutUsesNoAttempt(t *testing.T) {
 	}
 	if !res.Deliveries[0].Succeeded || len(f.finished()) != 0 {
 		t.Errorf("result = %+v, finishes %+v; want one success", res.Deliveries, f.finished())
+	}
+}
+
+// A panic in the first, local attempt (a bug met on rare event data) is
+// retried like a regular attempt's, which the server retries: it is not
+// the receiver's failure, so it neither ends the delivery at once nor
+// counts against the target. Its reason does not quote the panic's value.
+func TestEventWorkflowLocalPanicIsRetried(t *testing.T) {
+	tg := target("whk_a", fastRetry)
+	res, f := runEvent(t, oneTarget(tg), map[string][]func() error{
+		"whk_a": {func() error { panic("nil map in sender, token sk_live_x") }, success},
+	})
+	calls := f.calls("whk_a")
+	if len(calls) != 2 || !calls[0].Local || calls[1].Local {
+		t.Fatalf("calls = %+v, want the local attempt, then a regular one", calls)
+	}
+	if got, want := numbers(calls), []int{1, 2}; !slices.Equal(got, want) {
+		t.Errorf("attempt numbers = %v, want %v", got, want)
+	}
+	if !res.Deliveries[0].Succeeded || len(f.finished()) != 0 {
+		t.Errorf("result = %+v, finishes %+v; want one success", res.Deliveries, f.finished())
+	}
+
+	tg.Retry.MaxAttempts = 1
+	_, f = runEvent(t, oneTarget(tg), map[string][]func() error{
+		"whk_a": {func() error { panic("nil map in sender, token sk_live_x") }},
+	})
+	fin := f.finished()
+	if len(fin) != 1 || strings.Contains(fin[0].Reason, "sk_live_x") || !strings.Contains(fin[0].Reason, "panic") {
+		t.Errorf("finishes %+v; want one, its reason naming a panic without quoting it", fin)
 	}
 }

@@ -1,9 +1,16 @@
 package workflows
 
 import (
+	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 )
@@ -79,5 +86,43 @@ func TestHoldWaitThroughAStoreOutage(t *testing.T) {
 		if got := holdWaitOf(t, r, tc.outages, tc.deadline); got != tc.want {
 			t.Errorf("%s: holdWait = %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// A first attempt that waited for a local-activity slot until its
+// schedule-to-close ran out made no request. If the max age passed while
+// it waited, the delivery ends without counting against the target, as
+// any attempt that never sent does. (The wait is played as workflow time
+// passing before deliver runs.)
+func TestQueuedPastMaxAgeDoesNotCount(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := suite.NewTestWorkflowEnvironment()
+	var finishes []FinishInput
+	env.RegisterActivityWithOptions(func(ctx context.Context, in DeliverInput) (DeliverResult, error) {
+		return DeliverResult{}, temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, nil)
+	}, activity.RegisterOptions{Name: DeliverActivityName})
+	env.RegisterActivityWithOptions(func(ctx context.Context, in FinishInput) error {
+		finishes = append(finishes, in)
+		return nil
+	}, activity.RegisterOptions{Name: FinishActivityName})
+	env.RegisterWorkflowWithOptions(func(ctx workflow.Context) (DeliveryOutcome, error) {
+		if err := workflow.Sleep(ctx, 3*time.Minute); err != nil {
+			return DeliveryOutcome{}, err
+		}
+		t := Target{DeliveryID: "dlv_1", Type: "webhook", ID: "whk_1", Timeout: 5 * time.Second,
+			Retry: RetrySettings{InitialInterval: time.Second, BackoffCoefficient: 2, MaxInterval: 10 * time.Second, MaxAge: 2 * time.Minute}}
+		return deliver(ctx, EventInput{EventID: "evt_1"}, t), nil
+	}, workflow.RegisterOptions{Name: "queued"})
+	env.ExecuteWorkflow("queued")
+	var out DeliveryOutcome
+	if err := env.GetWorkflowResult(&out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Succeeded || len(finishes) != 1 {
+		t.Fatalf("outcome %+v, finishes %+v; want one failed delivery", out, finishes)
+	}
+	if f := finishes[0]; f.CountFailure || !strings.Contains(f.Reason, "worker slot") {
+		t.Errorf("finish %+v; want it not counted, the reason naming the wait for a worker slot", f)
 	}
 }
