@@ -162,11 +162,20 @@ func (s *Server) streamLogs(c *gin.Context) {
 			}
 			batch.WriteString(": keep-alive\n\n")
 		}
-		if !keyValid(ctx) || !send(batch.String()) {
+		if !keyValid(ctx) || !s.webhookExists(ctx, id) || !send(batch.String()) {
 			return
 		}
 		lastWrite = time.Now()
 	}
+}
+
+// webhookExists reports, before each write to a stream, whether its
+// webhook still exists: a stream ends with its webhook, whose log can no
+// longer be listed, instead of sending keep-alives for ever. A passing
+// store error is not a deletion.
+func (s *Server) webhookExists(ctx context.Context, id string) bool {
+	_, err := s.Webhooks.GetWebhook(ctx, id)
+	return !herald.IsNotFound(err)
 }
 
 // keyStillValid returns a check, run before each write to a stream, that

@@ -384,6 +384,28 @@ func TestLogStreamEndsWithItsKey(t *testing.T) {
 	}
 }
 
+// Deleting a webhook ends its live stream: its log can no longer be
+// listed, and the stream would otherwise send keep-alives for ever.
+func TestLogStreamEndsWithItsWebhook(t *testing.T) {
+	e := newEnv(t, func(d *api.Deps) { d.StreamPoll = 10 * time.Millisecond })
+	w := e.createWebhook(t, hookBody(nil))
+	ids := openStream(t, e, w.ID)
+	e.addLog(t, w.ID, "user.created", 200)
+	if got := collect(ids, 300*time.Millisecond); len(got) != 1 {
+		t.Fatalf("streamed %v before the webhook was deleted, want one entry", got)
+	}
+	wantStatus(t, e.do(t, "DELETE", "/v1/webhooks/"+w.ID, adminKey, ""), http.StatusNoContent)
+	e.addLog(t, w.ID, "user.created", 200) // an attempt that was in flight
+	select {
+	case id, open := <-ids:
+		if open {
+			t.Fatalf("stream sent %s after its webhook was deleted", id)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("stream still open 3 s after its webhook was deleted")
+	}
+}
+
 // A client that stops reading loses its stream after StreamWriteTimeout
 // instead of holding the handler (and a graceful shutdown) forever.
 func TestLogStreamDropsStalledClient(t *testing.T) {
