@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/catalog"
+	"github.com/heraldhub/herald/envelope"
 	"github.com/heraldhub/herald/publish"
 	"github.com/heraldhub/herald/store"
 )
@@ -108,6 +110,10 @@ func checkEvent(in *eventInput) (publish.Request, error) {
 		errs = append(errs, field("changes", "must be an object, an array or null"))
 	case !utf8.Valid(changes):
 		errs = append(errs, field("changes", notUTF8))
+	case len(changes) > 0:
+		if msg := checkJSON(changes); msg != "" {
+			errs = append(errs, field("changes", msg))
+		}
 	}
 	r.Changes = changes
 	if len(errs) > 0 {
@@ -208,6 +214,18 @@ func checkData(data []byte) string {
 		return fmt.Sprintf("must be at most %d bytes", maxDataBytes)
 	case !utf8.Valid(data):
 		return notUTF8
+	}
+	return checkJSON(data)
+}
+
+// checkJSON says what in a raw JSON field receivers would read in
+// different ways (envelope.Check), or "".
+func checkJSON(raw []byte) string {
+	switch err := envelope.Check(raw); {
+	case errors.Is(err, envelope.ErrDuplicateKey), errors.Is(err, envelope.ErrLoneSurrogate):
+		return err.Error()
+	case err != nil:
+		return "must be valid JSON"
 	}
 	return ""
 }
