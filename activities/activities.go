@@ -55,6 +55,9 @@ type Activities struct {
 	metrics      *metrics.Metrics
 	disableAfter int
 	events       *eventCache
+	running      running
+	stopping     context.Context // done once Stop was called
+	cutShort     context.CancelFunc
 }
 
 // Config are the dependencies of the activities. Chat may be nil in a
@@ -73,10 +76,12 @@ type Config struct {
 
 // New returns the activities.
 func New(c Config) *Activities {
-	return &Activities{
+	a := &Activities{
 		store: c.Store, sender: c.Sender, chat: c.Chat, log: c.Logger, metrics: c.Metrics, disableAfter: c.DisableAfter,
 		events: newEventCache(c.Store.GetEvent),
 	}
+	a.stopping, a.cutShort = context.WithCancel(context.Background())
+	return a
 }
 
 // Deliver makes one attempt of a delivery. It returns nil on success; a
@@ -85,6 +90,11 @@ func New(c Config) *Activities {
 // a non-retryable one for everything else, including a target that was
 // deleted or disabled since the event was published.
 func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (workflows.DeliverResult, error) {
+	a.running.start()
+	defer a.running.done()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(a.stopping, cancel)()
 	info := activity.GetInfo(ctx)
 	number := int(info.Attempt) + in.AttemptOffset
 	// The delivery may have been stopped (its target disabled, and maybe
@@ -128,6 +138,8 @@ func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (wo
 // FinishDelivery marks a delivery failed after its last attempt and, when
 // the failure counts against the webhook, may disable it (SPEC §6).
 func (a *Activities) FinishDelivery(ctx context.Context, in workflows.FinishInput) error {
+	a.running.start()
+	defer a.running.done()
 	reason := in.Reason
 	err := a.store.RecordAttempt(ctx, in.DeliveryID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason, Generation: &in.Generation})
 	if errors.Is(err, store.ErrStaleGeneration) {

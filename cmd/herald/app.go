@@ -55,6 +55,7 @@ type Main struct {
 	db       database
 	client   client.Client
 	worker   sdkworker.Worker
+	acts     *activities.Activities
 	http     *http.Server
 	stopping chan struct{} // closed when the HTTP server starts to shut down
 	httpLn   net.Listener
@@ -143,6 +144,7 @@ func (m *Main) Start(ctx context.Context) (err error) {
 			Store: m.db, Sender: sender, Chat: chat,
 			Logger: m.log.With("component", "activities"), Metrics: m.metrics, DisableAfter: m.cfg.DisableAfterFailures,
 		})
+		m.acts = acts
 		m.worker = worker.New(m.client, m.cfg.TaskQueue, acts, worker.Options{StopTimeout: m.cfg.WorkerStopTimeout})
 		if err := m.worker.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
@@ -401,6 +403,10 @@ func (m *Main) stopWorker() {
 	}
 }
 
+// attemptsGrace bounds the wait for attempts cut short by the worker's
+// stop: their store writes have 10 s (activities' record timeout).
+const attemptsGrace = 12 * time.Second
+
 // stopGrace is what the worker may take beyond the stop timeout to wind
 // down once nothing is running.
 const stopGrace = time.Second
@@ -423,6 +429,18 @@ func (m *Main) Close() {
 	if m.worker != nil {
 		m.stopWorker()
 		m.worker = nil
+	}
+	if m.acts != nil {
+		// Attempts still running are cut short now (the SDK would do it
+		// later, after each of its internal workers' wait), and record
+		// what they sent before the store closes: every request is a log
+		// entry (SPEC §7).
+		ctx, cancel := context.WithTimeout(context.Background(), attemptsGrace)
+		if !m.acts.Stop(ctx) {
+			m.log.Warn("attempts cut short by the stop did not finish recording", "waited", attemptsGrace)
+		}
+		cancel()
+		m.acts = nil
 	}
 	if m.client != nil {
 		m.client.Close()

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -20,6 +21,10 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+
+	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/store"
+	"github.com/heraldhub/herald/store/sqlite"
 )
 
 func perscomHMAC(secret string, body []byte) string {
@@ -532,7 +537,7 @@ func TestShutdownWaitsTheStopTimeoutOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	createWebhook(t, h, map[string]any{"url": hung.URL, "events": []string{"calendar.deleted"}, "timeout_seconds": 30})
+	id, _ := createWebhook(t, h, map[string]any{"url": hung.URL, "events": []string{"calendar.deleted"}, "timeout_seconds": 30})
 	publishEvent(t, h, map[string]any{"event": "calendar.deleted", "data": map[string]any{"id": 1}})
 	select {
 	case <-arrived:
@@ -545,6 +550,21 @@ func TestShutdownWaitsTheStopTimeoutOnce(t *testing.T) {
 	h.Close()
 	if took := time.Since(began); took < cfg.WorkerStopTimeout-500*time.Millisecond || took > cfg.WorkerStopTimeout+stopGrace+4*time.Second {
 		t.Errorf("shutdown with a delivery in flight took %v; want about the stop timeout, %v", took, cfg.WorkerStopTimeout)
+	}
+
+	// The request the stop cut short went out: it is in the log (SPEC §7),
+	// written before the store closed.
+	db, err := sqlite.Open(context.Background(), filepath.Join(cfg.DataDir, "herald.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	entries, _, err := db.ListLogs(context.Background(), store.LogFilter{TargetType: herald.TargetWebhook, TargetID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Attempt != 1 || entries[0].Error == nil || entries[0].Response != nil {
+		t.Errorf("log after the shutdown: %+v; want attempt 1, with an error and no response", entries)
 	}
 }
 
