@@ -350,7 +350,19 @@ func timedOut(err error) bool {
 // not be cut short by a publisher that hangs up: the event is stored, and
 // a start the server completed after we stopped waiting would leave a
 // workflow whose event we then delete.
+// workflowTaskTimeout is the event workflows' workflow task timeout
+// (Temporal's default is 10 s). Each target's first attempt runs as a local
+// activity inside the first workflow task, and the commands that follow a
+// failed one (the retry's timer, then its activity) only reach the server
+// when the task completes. While a slow receiver holds its attempt, the SDK
+// completes the task early ("heartbeats") every 80% of this timeout, so a
+// slow target holds back another target's first retry by about three of
+// those: 7 s here. The default let it run to a minute (the longest webhook
+// timeout). Shorter still would leave a loaded worker little margin.
+const workflowTaskTimeout = 3 * time.Second
+
 func (p *Publisher) execute(ctx context.Context, opts client.StartWorkflowOptions, in workflows.EventInput) error {
+	opts.WorkflowTaskTimeout = workflowTaskTimeout
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), startTimeout)
 	defer cancel()
 	_, err := p.starter.ExecuteWorkflow(ctx, opts, workflows.EventWorkflowName, in)
