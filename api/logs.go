@@ -162,14 +162,17 @@ func (s *Server) streamLogs(c *gin.Context) {
 			}
 			batch.WriteString(": keep-alive\n\n")
 		}
-		if !keyValid(ctx) || !s.webhookExists(ctx, id) || !send(batch.String()) {
+		if !keyValid(ctx) || !send(batch.String()) {
 			return
 		}
 		lastWrite = time.Now()
+		if !s.webhookExists(ctx, id) {
+			return // after sending what its last poll read
+		}
 	}
 }
 
-// webhookExists reports, before each write to a stream, whether its
+// webhookExists reports, after each write to a stream, whether its
 // webhook still exists: a stream ends with its webhook, whose log can no
 // longer be listed, instead of sending keep-alives for ever. A passing
 // store error is not a deletion.

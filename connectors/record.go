@@ -18,10 +18,6 @@ import (
 // keeps (SPEC §7).
 const MaxRecordedBody = delivery.MaxLoggedBody
 
-// recordSlack is read beyond MaxRecordedBody so that a secret crossing the
-// cut is still whole when it is masked, and so masked before it is cut.
-const recordSlack = 4 << 10
-
 type recordingKey struct{}
 
 // Recording collects the HTTP exchanges made with one context. It is safe
@@ -104,7 +100,7 @@ func peekRequest(req *http.Request) (*http.Request, []byte) {
 	}
 	if req.GetBody != nil {
 		if b, err := req.GetBody(); err == nil {
-			head, _ := io.ReadAll(io.LimitReader(b, MaxRecordedBody+recordSlack))
+			head, _ := io.ReadAll(io.LimitReader(b, delivery.ReadForLog))
 			_ = b.Close()
 			return req, head
 		}
@@ -118,7 +114,7 @@ func peekRequest(req *http.Request) (*http.Request, []byte) {
 // peekBody reads the first bytes of body and returns them with a body that
 // yields everything, those bytes first; closing it closes the original.
 func peekBody(body io.ReadCloser) ([]byte, io.ReadCloser) {
-	head, _ := io.ReadAll(io.LimitReader(body, MaxRecordedBody+recordSlack))
+	head, _ := io.ReadAll(io.LimitReader(body, delivery.ReadForLog))
 	return head, struct {
 		io.Reader
 		io.Closer
@@ -189,8 +185,8 @@ func logHeaders(h http.Header, secrets []string) map[string]string {
 	return out
 }
 
-// logBody masks secrets in b, then cuts it to MaxRecordedBody bytes as a
-// webhook's log entry is cut.
+// logBody is b for the log, as a webhook's body is logged
+// (delivery.LoggedBody).
 func logBody(b []byte, secrets []string) string {
-	return delivery.Truncate([]byte(Redact(string(b), secrets...)))
+	return delivery.LoggedBody(b, Masked, secrets...)
 }

@@ -115,6 +115,15 @@ func credentialLike(v string) bool {
 // a slash), with mask. Longer forms are replaced first, so a secret that
 // contains another is masked whole.
 func Redact(s, mask string, secrets ...string) string {
+	for _, f := range secretForms(secrets) {
+		s = strings.ReplaceAll(s, f, mask)
+	}
+	return s
+}
+
+// secretForms are the distinct forms of the secrets Redact looks for,
+// longest first.
+func secretForms(secrets []string) []string {
 	var forms []string
 	for _, sec := range secrets {
 		if sec == "" {
@@ -125,10 +134,32 @@ func Redact(s, mask string, secrets ...string) string {
 		forms = append(forms, sec, url.QueryEscape(sec), url.PathEscape(sec), js, strings.ReplaceAll(js, "/", `\/`))
 	}
 	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	for _, f := range slices.Compact(forms) {
+	return slices.Compact(forms)
+}
+
+// ReadForLog is how much of a body to read for LoggedBody: more than a log
+// entry keeps, so that a secret the receiver echoes across the cut is
+// still whole, and so redacted, before the cut.
+const ReadForLog = MaxLoggedBody + redactSlack
+
+// LoggedBody is a body for the log: head, its first bytes read with a
+// limit of ReadForLog, with secrets redacted, cut to MaxLoggedBody. When
+// head is that limit long the body went on, so it may end in the first
+// part of a secret, which redaction cannot recognise; that part is left
+// out before the cut, since redaction may have shortened what comes
+// before it enough to bring it within the cut.
+func LoggedBody(head []byte, mask string, secrets ...string) string {
+	forms := secretForms(secrets)
+	s := string(head)
+	for _, f := range forms {
 		s = strings.ReplaceAll(s, f, mask)
 	}
-	return s
+	if len(head) >= ReadForLog && len(forms) > 0 {
+		// What redaction left of such a part ends s, and is shorter
+		// than the longest form.
+		s = s[:max(0, len(s)-(len(forms[0])-1))]
+	}
+	return Truncate([]byte(s))
 }
 
 // maskLocation is a Location header's URL with credentials masked as in

@@ -139,14 +139,13 @@ func (s *Sender) Send(ctx context.Context, a Attempt) (*herald.LogEntry, Outcome
 		msg := out.Reason
 		entry.Error = &msg
 	} else {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxLoggedBody+redactSlack))
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, ReadForLog))
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
 		_ = resp.Body.Close()
 		entry.Response = &herald.LogResponse{
 			Status:  resp.StatusCode,
 			Headers: maskHeaders(resp.Header, secrets),
-			// Redacted before the cut, which could split a secret.
-			Body: Truncate([]byte(Redact(string(body), masked, secrets...))),
+			Body:    LoggedBody(body, masked, secrets...),
 		}
 		out = Classify(resp.StatusCode, nil, resp.Header, s.now())
 		if !out.Success {

@@ -500,6 +500,19 @@ func TestSendLogEntryRedactsASecretAtTheCut(t *testing.T) {
 			t.Errorf("token at byte %d: the log keeps its first part: ...%s", at, body[max(0, len(body)-40):])
 		}
 	}
+
+	// Echoed thousands of times, the token is cut at the read limit, and
+	// redaction shortens everything before that part so much that it
+	// would fall within the cut.
+	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("xx" + strings.Repeat(r.Header.Get("X-Api-Key"), 3000)))
+	})
+	wh := testWebhook(rc.URL, "POST", rawSecret)
+	wh.Headers["X-Api-Key"] = token
+	entry, _ := send(t, localSender(), wh, 1)
+	if body := entry.Response.Body; strings.Contains(body, token[:8]) || !strings.HasPrefix(body, "xx****") {
+		t.Errorf("token echoed 3,000 times: logged body ...%s; want only masks after xx", body[max(0, len(body)-40):])
+	}
 }
 
 // A receiver that answers with more headers than a log entry keeps of a

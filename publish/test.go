@@ -2,12 +2,15 @@ package publish
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/connectors/dispatch"
 	"github.com/heraldhub/herald/delivery"
+	"github.com/heraldhub/herald/envelope"
 	"github.com/heraldhub/herald/store"
 )
 
@@ -50,7 +53,22 @@ func (t *Tester) Test(ctx context.Context, w *herald.Webhook, event string, data
 	}
 	entry, out, err := t.sender.Send(ctx, delivery.Attempt{Event: ev, Webhook: w, DeliveryID: d.ID, Number: 1})
 	if err != nil {
-		return nil, fmt.Errorf("build test request: %w", err)
+		// No request: the test delivery ends failed, without a log entry.
+		reason := "request could not be built"
+		var answer error = fmt.Errorf("build test request: %w", err)
+		if errors.Is(err, envelope.ErrQueryTooLong) {
+			// The data's fault, not the stored webhook's: say so.
+			msg := strings.TrimPrefix(envelope.ErrQueryTooLong.Error(), "envelope: ")
+			reason += ": " + msg
+			answer = &herald.Error{Code: herald.EInvalid, Message: "data: " + msg,
+				Fields: []herald.FieldError{{Field: "data", Message: msg}}}
+		}
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+		defer cancel()
+		if rerr := t.store.RecordAttempt(rctx, d.ID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason}); rerr != nil {
+			return nil, errors.Join(answer, fmt.Errorf("record test attempt: %w", rerr))
+		}
+		return nil, answer
 	}
 	return t.record(ctx, d, entry, out)
 }

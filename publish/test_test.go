@@ -2,13 +2,16 @@ package publish
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/delivery"
+	"github.com/heraldhub/herald/store"
 	"github.com/heraldhub/herald/store/sqlite"
 )
 
@@ -50,4 +53,47 @@ func TestTestSendIsRecordedWhenTheCallerHangsUp(t *testing.T) {
 	if ds[0].Status == herald.StatusPending || ds[0].Attempts != 1 {
 		t.Errorf("test delivery is %s after %d attempts, want it ended after 1", ds[0].Status, ds[0].Attempts)
 	}
+}
+
+// A test send to a GET webhook of data whose query would be too long is a
+// 422 naming data, not a 500, and its test delivery ends failed instead of
+// staying pending for good.
+func TestTestSendWithAQueryTooLong(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	w := &herald.Webhook{ID: herald.NewID(herald.PrefixWebhook), URL: "http://127.0.0.1:9/", Method: http.MethodGet,
+		Secret: "0123456789abcdef0123456789abcdef", Events: []string{"*"}, Enabled: true, TimeoutSeconds: 10,
+		Retry: herald.DefaultRetry, Headers: map[string]string{}, CreatedAt: herald.Now(), UpdatedAt: herald.Now()}
+	if err := db.CreateWebhook(context.Background(), w); err != nil {
+		t.Fatal(err)
+	}
+	rec := &createdEvents{TestStore: db}
+	tester := NewTester(rec, delivery.NewSender(delivery.NewHTTPClient(true), nil), nil)
+	deep := `{"a":` + strings.Repeat(`[0,`, 9000) + "0" + strings.Repeat("]", 9000) + `}`
+	_, err = tester.Test(context.Background(), w, "webhook.test", []byte(deep))
+	var he *herald.Error
+	if !errors.As(err, &he) || he.Code != herald.EInvalid || len(he.Fields) != 1 || he.Fields[0].Field != "data" {
+		t.Fatalf("test send = %v, want an invalid error naming data", err)
+	}
+	if len(rec.ids) != 1 {
+		t.Fatalf("test events %v, want one", rec.ids)
+	}
+	ds, err := db.ListDeliveries(context.Background(), rec.ids[0])
+	if err != nil || len(ds) != 1 || ds[0].Status != herald.StatusFailed {
+		t.Errorf("test delivery %+v, %v; want it failed", ds, err)
+	}
+}
+
+// createdEvents is a TestStore that notes the IDs of the events created.
+type createdEvents struct {
+	TestStore
+	ids []string
+}
+
+func (c *createdEvents) CreateEvent(ctx context.Context, r store.CreateEventRequest) (*herald.Event, bool, error) {
+	c.ids = append(c.ids, r.Event.ID)
+	return c.TestStore.CreateEvent(ctx, r)
 }

@@ -127,9 +127,11 @@ type Store interface {
 	//
 	// Whatever disables a target (DisableWebhook, RecordWebhookResult or
 	// CountDeliveryFailure at the threshold, an update writing
-	// enabled=false, and their connector counterparts) also marks its pending deliveries failed ("webhook was
-	// disabled"), after the disabling write: SPEC §6 stops them, and
-	// enabling the target again must not bring them back.
+	// enabled=false, and their connector counterparts) also marks its
+	// pending deliveries failed ("webhook was disabled"): SPEC §6 stops
+	// them, and enabling the target again must not bring them back.
+	// DisableWebhook and an update do it in the disabling transaction; the
+	// automatic disables may do it after theirs (see each store).
 	DisableWebhook(ctx context.Context, id, reason string) error
 	// RecordWebhookResult updates the consecutive-failure count after a
 	// finished delivery: success resets it to 0; a failure increments it,

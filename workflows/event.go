@@ -301,17 +301,19 @@ func retryable(err error) bool {
 // countsAgainstTarget reports whether a delivery that ended with err
 // counts towards its target's consecutive failures: not when the target
 // went away (deleted or disabled meanwhile), nor when an operator
-// cancelled the workflow, nor when its last attempt never sent a request
-// (held back by the target's rate limit or by a store outage until max
-// age): that says nothing of the receiver, and a burst to a rate-limited
-// webhook would otherwise disable it.
+// cancelled the workflow, nor when its last attempt panicked (a bug in
+// Herald), nor when it never sent a request (held back by the target's
+// rate limit or by a store outage until max age): that says nothing of
+// the receiver, and a burst to a rate-limited webhook would otherwise
+// disable it.
 func countsAgainstTarget(err error) bool {
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) && (app.Type() == ErrStopped || app.Type() == ErrRateLimited || app.Type() == ErrNotSent) {
 		return false
 	}
 	var cancelled *temporal.CanceledError
-	return !errors.As(err, &cancelled)
+	var panicked *temporal.PanicError
+	return !errors.As(err, &cancelled) && !errors.As(err, &panicked)
 }
 
 func nextRetryDelay(err error) time.Duration {

@@ -12,11 +12,13 @@
 // prepared statements per connection.
 //
 // Concurrency comes from PostgreSQL itself: every read is one statement and
-// every write one READ COMMITTED transaction, and the few read-modify-write steps
+// every write one READ COMMITTED transaction (but for the stopping of
+// pending deliveries that follows an automatic disable, see stopPending),
+// and the few read-modify-write steps
 // rely on row locks (RecordWebhookResult, ReserveSlot), unique indexes
 // (CreateEvent) or advisory locks (migrations, log recording order).
 //
-// Every write runs in a transaction (inTx), even a single statement:
+// Writes run in a transaction (inTx), even a single statement:
 // cancelling a call's ctx aborts the statement in progress and the call
 // writes nothing, while a transaction whose work is done is committed
 // regardless of ctx. So cancellation never makes a call report a failure
