@@ -40,9 +40,14 @@ func (s *Server) decode(c *gin.Context, dst any, optional bool) error {
 		}
 		return &httpError{http.StatusBadRequest, "request body is empty; a JSON object is required"}
 	}
-	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	mt, params, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 		return &httpError{http.StatusUnsupportedMediaType, "Content-Type must be application/json"}
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+		// JSON is UTF-8 (RFC 8259); a body declared otherwise would be
+		// read as something its sender did not mean.
+		return &httpError{http.StatusUnsupportedMediaType, "Content-Type charset must be utf-8 (JSON is UTF-8)"}
 	}
 	if !json.Valid(body) {
 		var v any

@@ -47,6 +47,8 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 		{"GET", "/nope", 404, ""},
 		{"GET", "/v1/nope", 404, ""},
 		{"GET", "/v1/webhooks/wh_1/nope", 404, ""},
+		{"GET", "/v1/webhooks/", 404, ""}, // not an HTML redirect
+		{"POST", "/ingest/..%2f", 404, ""},
 		{"PUT", "/v1/webhooks", 405, "GET, POST"},
 		{"DELETE", "/v1/events", 405, "GET, POST"},
 		{"POST", "/healthz", 405, "GET"},

@@ -107,6 +107,9 @@ func (s *Server) routes() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// A path with a trailing slash is no route (a problem+json 404), not
+	// an HTML redirect to the path without it.
+	r.RedirectTrailingSlash = false
 	r.Use(s.recover, s.count, textParams)
 	r.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "no such route", nil) })
 	r.NoMethod(func(c *gin.Context) {
@@ -118,6 +121,7 @@ func (s *Server) routes() *gin.Engine {
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", OpenAPI()) })
 	if s.Dashboard != nil {
 		r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/dashboard/") })
+		r.GET("/dashboard", func(c *gin.Context) { c.Redirect(http.StatusFound, "/dashboard/") })
 		r.GET("/dashboard/*filepath", gin.WrapH(http.StripPrefix("/dashboard", s.Dashboard)))
 		r.HEAD("/dashboard/*filepath", gin.WrapH(http.StripPrefix("/dashboard", s.Dashboard)))
 	}

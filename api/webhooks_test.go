@@ -151,6 +151,7 @@ func TestRequestBodyProblems(t *testing.T) {
 		{"text/plain", "text/plain", hookBody(nil), 415},
 		{"form content type", "application/x-www-form-urlencoded", hookBody(nil), 415},
 		{"no content type", "", hookBody(nil), 415},
+		{"JSON in another charset", "application/json; charset=latin1", hookBody(nil), 415},
 		{"body over 1 MiB", "application/json", big, 413},
 		{"null body", "application/json", "null", 400},
 	}

@@ -136,15 +136,17 @@ func TestRedactURL(t *testing.T) {
 }
 
 func TestDashboardIsServed(t *testing.T) {
-	resp, err := http.Get(shared.HTTPURL + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.Request.URL.Path != "/dashboard/" || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") ||
-		!strings.Contains(string(body), "app.js") || resp.Header.Get("Content-Security-Policy") == "" {
-		t.Errorf("GET / ended at %s with %s, CSP %q", resp.Request.URL.Path, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Security-Policy"))
+	for _, path := range []string{"/", "/dashboard", "/dashboard/"} {
+		resp, err := http.Get(shared.HTTPURL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.Request.URL.Path != "/dashboard/" || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") ||
+			!strings.Contains(string(body), "app.js") || resp.Header.Get("Content-Security-Policy") == "" {
+			t.Errorf("GET %s ended at %s with %s, CSP %q", path, resp.Request.URL.Path, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Security-Policy"))
+		}
 	}
 }
 
