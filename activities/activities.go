@@ -97,6 +97,11 @@ func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (wo
 	defer context.AfterFunc(a.stopping, cancel)()
 	info := activity.GetInfo(ctx)
 	number := int(info.Attempt) + in.AttemptOffset
+	if a.stopping.Err() != nil {
+		// Handed over by a poll that was out when the process began to
+		// stop: the store may be closing.
+		return workflows.DeliverResult{}, notSent("worker is stopping", number)
+	}
 	// The delivery may have been stopped (its target disabled, and maybe
 	// enabled again since), reopened by a redelivery, or finished by this
 	// very attempt before a worker restart replays it, while the attempt

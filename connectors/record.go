@@ -34,6 +34,7 @@ type recorded struct {
 	status      int // 0: no answer
 	respHeader  http.Header
 	respBody    []byte
+	respWhole   bool // respBody is the whole answer
 	duration    time.Duration
 }
 
@@ -82,7 +83,7 @@ func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	resp, err := t.next.RoundTrip(req)
 	if err == nil {
 		x.status, x.respHeader = resp.StatusCode, resp.Header.Clone()
-		x.respBody, resp.Body = peekBody(resp.Body)
+		x.respBody, x.respWhole, resp.Body = peekBody(resp.Body)
 	}
 	x.duration = time.Since(start)
 	rec.mu.Lock()
@@ -105,17 +106,18 @@ func peekRequest(req *http.Request) (*http.Request, []byte) {
 			return req, head
 		}
 	}
-	head, body := peekBody(req.Body)
+	head, _, body := peekBody(req.Body)
 	c := req.Clone(req.Context())
 	c.Body = body
 	return c, head
 }
 
-// peekBody reads the first bytes of body and returns them with a body that
-// yields everything, those bytes first; closing it closes the original.
-func peekBody(body io.ReadCloser) ([]byte, io.ReadCloser) {
-	head, _ := io.ReadAll(io.LimitReader(body, delivery.ReadForLog))
-	return head, struct {
+// peekBody reads the first bytes of body and returns them, whether they
+// are all of it (the read ended at the body's end), and a body that yields
+// everything, those bytes first; closing it closes the original.
+func peekBody(body io.ReadCloser) ([]byte, bool, io.ReadCloser) {
+	head, err := io.ReadAll(io.LimitReader(body, delivery.ReadForLog))
+	return head, err == nil && len(head) < delivery.ReadForLog, struct {
 		io.Reader
 		io.Closer
 	}{io.MultiReader(bytes.NewReader(head), body), body}
@@ -143,7 +145,8 @@ func (r *Recording) Exchanges(secrets ...string) []Exchange {
 				Method:  x.method,
 				URL:     Redact(x.url, secrets...),
 				Headers: logHeaders(x.reqHeader, secrets),
-				Body:    logBody(x.reqBody, secrets),
+				// Herald's own request: cut only when it is that long.
+				Body: logBody(x.reqBody, len(x.reqBody) < delivery.ReadForLog, secrets),
 			},
 			Duration: x.duration,
 		}
@@ -151,7 +154,7 @@ func (r *Recording) Exchanges(secrets ...string) []Exchange {
 			e.Response = &herald.LogResponse{
 				Status:  x.status,
 				Headers: logHeaders(x.respHeader, secrets),
-				Body:    logBody(x.respBody, secrets),
+				Body:    logBody(x.respBody, x.respWhole, secrets),
 			}
 		}
 		out = append(out, e)
@@ -187,6 +190,6 @@ func logHeaders(h http.Header, secrets []string) map[string]string {
 
 // logBody is b for the log, as a webhook's body is logged
 // (delivery.LoggedBody).
-func logBody(b []byte, secrets []string) string {
-	return delivery.LoggedBody(b, Masked, secrets...)
+func logBody(b []byte, whole bool, secrets []string) string {
+	return delivery.LoggedBody(b, whole, Masked, secrets...)
 }

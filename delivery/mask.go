@@ -143,23 +143,40 @@ func secretForms(secrets []string) []string {
 const ReadForLog = MaxLoggedBody + redactSlack
 
 // LoggedBody is a body for the log: head, its first bytes read with a
-// limit of ReadForLog, with secrets redacted, cut to MaxLoggedBody. When
-// head is that limit long the body went on, so it may end in the first
-// part of a secret, which redaction cannot recognise; that part is left
-// out before the cut, since redaction may have shortened what comes
-// before it enough to bring it within the cut.
-func LoggedBody(head []byte, mask string, secrets ...string) string {
+// limit of ReadForLog, with secrets redacted, cut to MaxLoggedBody.
+// Unless complete (the read reached the body's end), head may end in the
+// first part of a secret, which redaction cannot recognise: the read hit
+// its limit, or the body broke off (a timeout, a reset). That part is left
+// out before the cut, since redaction may have shortened what comes before
+// it enough to bring it within the cut.
+func LoggedBody(head []byte, complete bool, mask string, secrets ...string) string {
 	forms := secretForms(secrets)
 	s := string(head)
 	for _, f := range forms {
 		s = strings.ReplaceAll(s, f, mask)
 	}
-	if len(head) >= ReadForLog && len(forms) > 0 {
+	if !complete && len(forms) > 0 {
 		// What redaction left of such a part ends s, and is shorter
 		// than the longest form.
-		s = s[:max(0, len(s)-(len(forms[0])-1))]
+		s = cut(s, max(0, len(s)-(len(forms[0])-1)))
 	}
 	return Truncate([]byte(s))
+}
+
+// cut keeps at most n bytes of s, cut before a character that would not
+// fit whole; bytes that are no UTF-8 are cut at n.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	c := n
+	for i := 0; i < utf8.UTFMax && c > 0 && !utf8.RuneStart(s[c]); i++ {
+		c--
+	}
+	if !utf8.RuneStart(s[c]) {
+		c = n
+	}
+	return s[:c]
 }
 
 // maskLocation is a Location header's URL with credentials masked as in
@@ -185,19 +202,7 @@ func flatten(h http.Header) map[string]string {
 // Truncate keeps at most MaxLoggedBody bytes of b, cut before a character
 // that would not fit whole. Bytes that are no UTF-8 (a binary body) are cut
 // at the limit.
-func Truncate(b []byte) string {
-	if len(b) <= MaxLoggedBody {
-		return string(b)
-	}
-	cut := MaxLoggedBody
-	for i := 0; i < utf8.UTFMax && cut > 0 && !utf8.RuneStart(b[cut]); i++ {
-		cut--
-	}
-	if !utf8.RuneStart(b[cut]) {
-		cut = MaxLoggedBody
-	}
-	return string(b[:cut])
-}
+func Truncate(b []byte) string { return cut(string(b), MaxLoggedBody) }
 
 // maskURL renders u for the log with credentials masked: the userinfo
 // password, or the user name when it stands alone (a token given as

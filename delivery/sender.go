@@ -139,13 +139,14 @@ func (s *Sender) Send(ctx context.Context, a Attempt) (*herald.LogEntry, Outcome
 		msg := out.Reason
 		entry.Error = &msg
 	} else {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, ReadForLog))
+		body, readErr := io.ReadAll(io.LimitReader(resp.Body, ReadForLog))
+		complete := readErr == nil && len(body) < ReadForLog
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
 		_ = resp.Body.Close()
 		entry.Response = &herald.LogResponse{
 			Status:  resp.StatusCode,
 			Headers: maskHeaders(resp.Header, secrets),
-			Body:    LoggedBody(body, masked, secrets...),
+			Body:    LoggedBody(body, complete, masked, secrets...),
 		}
 		out = Classify(resp.StatusCode, nil, resp.Header, s.now())
 		if !out.Success {

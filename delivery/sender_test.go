@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
@@ -530,6 +531,40 @@ func TestSendRefusesHugeResponseHeaders(t *testing.T) {
 	}
 	if entry.Response != nil || entry.Error == nil || !strings.Contains(*entry.Error, "header") {
 		t.Errorf("log entry response %+v, error %v; want no response and an error about its headers", entry.Response, entry.Error)
+	}
+}
+
+// A body that breaks off (here at the webhook's timeout) may end in part
+// of an echoed secret too: that part is left out.
+func TestSendLogEntryRedactsASecretInABodyThatBreaksOff(t *testing.T) {
+	const token = "sk_live_0123456789abcdefghijklmnopqrstuv"
+	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100000")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte("debug echo: " + r.Header.Get("X-Api-Key")[:30]))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	wh := testWebhook(rc.URL, "POST", rawSecret)
+	wh.Headers["X-Api-Key"] = token
+	wh.TimeoutSeconds = 1
+	entry, _ := send(t, localSender(), wh, 1)
+	if entry.Response == nil {
+		t.Fatal("no response logged")
+	}
+	if strings.Contains(entry.Response.Body, token[:8]) {
+		t.Errorf("logged body %q keeps part of the token", entry.Response.Body)
+	}
+}
+
+// Leaving out a possible partial secret never splits a character.
+func TestLoggedBodyCutsOnACharacter(t *testing.T) {
+	secret := strings.Repeat("s", 8)
+	for n := range 4 {
+		head := []byte(strings.Repeat("é", 100) + strings.Repeat("x", n))
+		if got := delivery.LoggedBody(head, false, "****", secret); !utf8.ValidString(got) || len(got) < 180 {
+			t.Errorf("LoggedBody of %d bytes: %q, want valid UTF-8 without the last 7 bytes", len(head), got)
+		}
 	}
 }
 

@@ -346,10 +346,6 @@ func timedOut(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &deadline)
 }
 
-// execute starts a workflow, waiting at most startTimeout. The start must
-// not be cut short by a publisher that hangs up: the event is stored, and
-// a start the server completed after we stopped waiting would leave a
-// workflow whose event we then delete.
 // workflowTaskTimeout is the event workflows' workflow task timeout
 // (Temporal's default is 10 s). Each target's first attempt runs as a local
 // activity inside the first workflow task, and the commands that follow a
@@ -357,10 +353,16 @@ func timedOut(err error) bool {
 // when the task completes. While a slow receiver holds its attempt, the SDK
 // completes the task early ("heartbeats") every 80% of this timeout, so a
 // slow target holds back another target's first retry by about three of
-// those: 7 s here. The default let it run to a minute (the longest webhook
-// timeout). Shorter still would leave a loaded worker little margin.
-const workflowTaskTimeout = 3 * time.Second
+// those: 12 s here, where the default let it run to a minute (the longest
+// webhook timeout). Shorter would cut the margin a loaded worker has to
+// heartbeat in time (a missed one runs the first attempts again), and
+// would move finish's local retries (backoff up to 5 s) into history.
+const workflowTaskTimeout = 5 * time.Second
 
+// execute starts a workflow, waiting at most startTimeout. The start must
+// not be cut short by a publisher that hangs up: the event is stored, and
+// a start the server completed after we stopped waiting would leave a
+// workflow whose event we then delete.
 func (p *Publisher) execute(ctx context.Context, opts client.StartWorkflowOptions, in workflows.EventInput) error {
 	opts.WorkflowTaskTimeout = workflowTaskTimeout
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), startTimeout)

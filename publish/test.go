@@ -66,7 +66,9 @@ func (t *Tester) Test(ctx context.Context, w *herald.Webhook, event string, data
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 		defer cancel()
 		if rerr := t.store.RecordAttempt(rctx, d.ID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason}); rerr != nil {
-			return nil, errors.Join(answer, fmt.Errorf("record test attempt: %w", rerr))
+			// An internal error (logged, 500), not the 422: the test
+			// delivery could not be ended.
+			return nil, fmt.Errorf("record test attempt (%s): %w", reason, rerr)
 		}
 		return nil, answer
 	}

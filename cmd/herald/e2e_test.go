@@ -668,17 +668,17 @@ func TestSlowTargetDoesNotHoldBackAnotherRetry(t *testing.T) {
 	defer slow.Close()
 	defer close(release)
 	flaky := newReceiver(t, 500, 200)
-	createWebhook(t, shared, map[string]any{"url": slow.URL, "events": []string{"qualificationrecord.updated"}, "timeout_seconds": 20})
+	createWebhook(t, shared, map[string]any{"url": slow.URL, "events": []string{"qualificationrecord.updated"}, "timeout_seconds": 30})
 	createWebhook(t, shared, map[string]any{"url": flaky.URL, "events": []string{"qualificationrecord.updated"},
 		"retry": map[string]any{"initial_interval_seconds": 1, "backoff_coefficient": 1, "max_interval_seconds": 1}})
 	publishEvent(t, shared, map[string]any{"event": "qualificationrecord.updated", "data": map[string]any{"id": 1}})
 	got := flaky.wait(t, 2, 30*time.Second)
-	// The first task completion at 2.4 s starts the 1 s timer; the next
-	// one, at 4.8 s, brings its firing, and the one after, at 7.2 s, the
-	// retry's activity. Temporal's default task timeout would make that
-	// 8, 16 and 24 s, cut short at 20 s by the slow attempt's end.
+	// The first task completion at 4 s starts the 1 s timer; the next one,
+	// at 8 s, brings its firing, and the one after, at 12 s, the retry's
+	// activity. Temporal's default task timeout would make that 8, 16 and
+	// 24 s.
 	gap := got[1].At.Sub(got[0].At)
-	if gap > 12*time.Second {
+	if gap > 18*time.Second {
 		t.Errorf("retry came %v after the first attempt, held back by the slow receiver", gap)
 	}
 	t.Logf("retry %v after the first attempt", gap)
