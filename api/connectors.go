@@ -188,7 +188,8 @@ func (s *Server) testConnector(c *gin.Context) {
 }
 
 func (s *Server) connectorLogs(c *gin.Context) {
-	if _, err := s.Connectors.GetConnector(c.Request.Context(), c.Param("id")); err != nil {
+	_, err := s.Connectors.GetConnector(c.Request.Context(), c.Param("id"))
+	if err = s.logsKept(c, herald.TargetConnector, err); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -165,15 +165,20 @@ func decodeObject(raw []byte, dst reflect.Value, prefix string) []herald.FieldEr
 		}
 		fv := sv.Field(i)
 		value := obj[key]
+		if string(value) == "null" && fv.Type() != rawMessage {
+			// Not "absent": a client sending null to clear a field
+			// (headers, description) must not be told it worked while
+			// the old value stays. Raw fields (data, changes, config)
+			// give null their own meaning.
+			errs = append(errs, field(prefix+key, "must not be null; leave the field out to keep its value or take the default"))
+			continue
+		}
 		if isNested(fv.Type()) {
-			if string(value) == "null" {
-				continue
-			}
 			fv.Set(reflect.New(fv.Type().Elem()))
 			errs = append(errs, decodeObject(value, fv, prefix+key+".")...)
 			continue
 		}
-		if isStringMap(fv.Type()) && string(value) != "null" {
+		if isStringMap(fv.Type()) {
 			errs = append(errs, decodeStringMap(value, fv, prefix+key)...)
 			continue
 		}
@@ -191,6 +196,9 @@ func decodeObject(raw []byte, dst reflect.Value, prefix string) []herald.FieldEr
 	}
 	return errs
 }
+
+// rawMessage is the type of the fields kept as raw JSON.
+var rawMessage = reflect.TypeFor[json.RawMessage]()
 
 // noNUL is the error of a text field holding a NUL character, which no
 // name, ID or setting needs and PostgreSQL text cannot store.

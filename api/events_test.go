@@ -45,6 +45,7 @@ func TestPublishEventValidation(t *testing.T) {
 		{"unknown field", `{"event": "user.created", "data": {}, "name": "x"}`, []string{"name"}},
 		{"data not UTF-8", "{\"event\": \"user.created\", \"data\": {\"name\": \"a\xffb\"}}", []string{"data"}},
 		{"changes not UTF-8", "{\"event\": \"user.updated\", \"data\": {}, \"changes\": {\"x\": \"\xfe\"}}", []string{"changes"}},
+		{"id null", `{"id": null, "event": "user.created", "data": {}}`, []string{"id"}},
 		{"data with a key twice", `{"event": "user.created", "data": {"role": "user", "role": "admin"}}`, []string{"data"}},
 		{"data with half a surrogate pair", `{"event": "user.created", "data": {"name": "\ud800"}}`, []string{"data"}},
 		{"changes with a key twice", `{"event": "user.updated", "data": {}, "changes": {"a": [1, 2], "a": [3, 4]}}`, []string{"changes"}},

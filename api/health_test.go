@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/api"
+	"github.com/heraldhub/herald/metrics"
 )
 
 func TestHealth(t *testing.T) {
@@ -66,5 +69,28 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// panickingWebhooks is a webhook store whose GetWebhook panics.
+type panickingWebhooks struct{ api.WebhookStore }
+
+func (panickingWebhooks) GetWebhook(context.Context, string) (*herald.Webhook, error) {
+	panic("store bug")
+}
+
+// A handler that panics answers a 500 problem, and /metrics counts it:
+// those are the 500s an operator most wants to see.
+func TestPanicIsAnsweredAndCounted(t *testing.T) {
+	m := metrics.New()
+	e := newEnv(t, func(d *api.Deps) {
+		d.Webhooks = panickingWebhooks{d.Webhooks}
+		d.Metrics = m
+	})
+	wantProblem(t, e.do(t, "GET", "/v1/webhooks/wh_1", adminKey, ""), http.StatusInternalServerError)
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if want := `herald_http_requests_total{code="500",method="GET",route="/v1/webhooks/:id"} 1`; !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("metrics lack %s:\n%s", want, rec.Body.String())
 	}
 }

@@ -35,7 +35,8 @@ func logFilter(c *gin.Context, targetType, targetID string) (store.LogFilter, er
 }
 
 func (s *Server) webhookLogs(c *gin.Context) {
-	if _, err := s.Webhooks.GetWebhook(c.Request.Context(), c.Param("id")); err != nil {
+	_, err := s.Webhooks.GetWebhook(c.Request.Context(), c.Param("id"))
+	if err = s.logsKept(c, herald.TargetWebhook, err); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -50,6 +51,23 @@ func (s *Server) webhookLogs(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, listResponse(list, next))
+}
+
+// logsKept is the error of a target's lookup for a list of its log: a
+// deleted target's entries are kept, so a target that is gone but has
+// entries lists them; one that never had any is not found.
+func (s *Server) logsKept(c *gin.Context, targetType string, lookup error) error {
+	if !herald.IsNotFound(lookup) {
+		return lookup
+	}
+	last, err := s.Logs.LastLogID(c.Request.Context(), targetType, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if last == "" {
+		return lookup
+	}
+	return nil
 }
 
 func (s *Server) getLog(c *gin.Context) {

@@ -446,3 +446,18 @@ func TestLogStreamDropsStalledClient(t *testing.T) {
 		t.Fatal("stream still open: the server waited for a client that stopped reading")
 	}
 }
+
+// A deleted webhook's log entries are kept (openapi.json says so), and its
+// log can still be listed; an ID that never had entries is not found.
+func TestDeletedWebhookLogIsListed(t *testing.T) {
+	e := newEnv(t)
+	w := e.createWebhook(t, hookBody(nil))
+	entry := e.addLog(t, w.ID, "user.created", 200)
+	wantStatus(t, e.do(t, "DELETE", "/v1/webhooks/"+w.ID, adminKey, ""), http.StatusNoContent)
+	r := e.do(t, "GET", "/v1/webhooks/"+w.ID+"/logs", adminKey, "")
+	wantStatus(t, r, http.StatusOK)
+	if list := decodeAs[listPage[herald.LogEntry]](t, r); len(list.Data) != 1 || list.Data[0].ID != entry {
+		t.Errorf("log of the deleted webhook = %s, want its entry %s", r.body, entry)
+	}
+	wantProblem(t, e.do(t, "GET", "/v1/webhooks/wh_never/logs", adminKey, ""), http.StatusNotFound)
+}

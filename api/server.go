@@ -110,7 +110,9 @@ func (s *Server) routes() *gin.Engine {
 	// A path with a trailing slash is no route (a problem+json 404), not
 	// an HTML redirect to the path without it.
 	r.RedirectTrailingSlash = false
-	r.Use(s.recover, s.count, textParams)
+	// count outside recover: a handler's panic is counted as the 500 that
+	// recover answers, not lost as it unwinds past count.
+	r.Use(s.count, s.recover, textParams)
 	r.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "no such route", nil) })
 	r.NoMethod(func(c *gin.Context) {
 		writeProblem(c, http.StatusMethodNotAllowed, "method not allowed on this route", nil)

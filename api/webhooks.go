@@ -185,6 +185,11 @@ func (s *Server) rotateSecret(c *gin.Context) {
 		return
 	}
 	w, err = edit(ctx, w, s.webhookGetter(id), func(w *herald.Webhook) error {
+		if next == w.Secret {
+			// A rotation to the same secret would change nothing but
+			// start an overlap that refuses real rotations for 24 h.
+			return invalid(field("secret", "is the current secret; a rotation needs a new one"))
+		}
 		now := herald.Now()
 		if until := w.PreviousSecretExpiresAt; w.PreviousSecret != "" && until != nil && now.Before(*until) {
 			return herald.Errorf(herald.EConflict,

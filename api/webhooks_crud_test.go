@@ -84,6 +84,9 @@ func TestWebhookPatch(t *testing.T) {
 		{"timeout 61", `{"timeout_seconds": 61}`, []string{"timeout_seconds"}},
 		{"interval below initial", `{"retry": {"max_interval_seconds": 1}}`, []string{"retry.max_interval_seconds"}},
 		{"unknown field", `{"enabeld": false}`, []string{"enabeld"}},
+		// null does not clear a field: it would answer 200 and keep it.
+		{"nulls", `{"headers": null, "description": null, "retry": null, "enabled": null}`,
+			[]string{"headers", "description", "retry", "enabled"}},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
@@ -303,5 +306,15 @@ func TestPatchSecretEndsARotationsOverlap(t *testing.T) {
 	if got := stored.SigningSecrets(time.Now()); len(got) != 1 || got[0] != next {
 		t.Errorf("after PATCH secret, %d secrets sign (the PATCHed one among them: %v); want only it", len(got), slices.Contains(got, next))
 	}
+	wantStatus(t, e.do(t, "POST", "/v1/webhooks/"+w.ID+"/rotate-secret", adminKey, ""), http.StatusOK)
+}
+
+// Rotating to the current secret is refused: it would change nothing but
+// start an overlap that refuses every real rotation for 24 hours.
+func TestRotateToTheCurrentSecretIsRefused(t *testing.T) {
+	e := newEnv(t)
+	w := e.createWebhook(t, hookBody(nil))
+	body := `{"secret": "` + w.Secret + `"}`
+	wantProblem(t, e.do(t, "POST", "/v1/webhooks/"+w.ID+"/rotate-secret", adminKey, body), http.StatusUnprocessableEntity, "secret")
 	wantStatus(t, e.do(t, "POST", "/v1/webhooks/"+w.ID+"/rotate-secret", adminKey, ""), http.StatusOK)
 }

@@ -87,6 +87,7 @@ func TestCreateWebhookValidation(t *testing.T) {
 			status: 422, fields: []string{"headers.X-Count", "headers.X-List"}},
 		{name: "null header value", body: hookBody(map[string]any{"headers": map[string]any{"X-A": nil, "X-B": "b"}}), status: 422, fields: []string{"headers.X-A"}},
 		{name: "null event", body: hookBody(map[string]any{"events": []any{"user.created", nil}}), status: 422, fields: []string{"events[1]"}},
+		{name: "null method", body: hookBody(map[string]any{"method": nil}), status: 422, fields: []string{"method"}},
 		{name: "description of 1024 two-byte characters", body: hookBody(map[string]any{"description": strings.Repeat("é", 1024)}), status: 201},
 		{name: "description of 1025 characters", body: hookBody(map[string]any{"description": strings.Repeat("é", 1025)}), status: 422, fields: []string{"description"}},
 		{name: "header value of 1024 two-byte characters", body: hookBody(map[string]any{"headers": map[string]any{"X-Team": strings.Repeat("é", 1024)}}), status: 201},
