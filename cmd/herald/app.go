@@ -15,6 +15,8 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -123,6 +125,9 @@ func (m *Main) Start(ctx context.Context) (err error) {
 	m.client, err = client.DialContext(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", m.cfg.TemporalAddress, err)
+	}
+	if err := m.checkNamespace(ctx); err != nil {
+		return err
 	}
 	if m.temporal == nil {
 		m.registerSearchAttributes(ctx)
@@ -235,6 +240,19 @@ func (m *Main) openStore(ctx context.Context) error {
 	return nil
 }
 
+// checkNamespace refuses to start on a Temporal namespace that does not
+// exist. The SDK's client connects without looking at it, so an API
+// process would otherwise report ready and answer every publish with 503.
+// (A worker fails on its own when it starts polling.)
+func (m *Main) checkNamespace(ctx context.Context) error {
+	_, err := m.client.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: m.cfg.TemporalNamespace})
+	var missing *serviceerror.NamespaceNotFound
+	if errors.As(err, &missing) {
+		return fmt.Errorf("temporal namespace %q does not exist at %s: create it, or set --temporal-namespace", m.cfg.TemporalNamespace, m.cfg.TemporalAddress)
+	}
+	return nil // anything else (no permission to describe it, say) is left to the calls that need it
+}
+
 // registerSearchAttributes adds Herald's search attributes to an external
 // cluster; failure (for example missing permissions) is only a warning.
 func (m *Main) registerSearchAttributes(ctx context.Context) {
@@ -300,8 +318,16 @@ func (m *Main) readyChecks() map[string]api.Checker {
 	return map[string]api.Checker{
 		"database": api.CheckFunc(m.db.Ping),
 		"temporal": api.CheckFunc(func(ctx context.Context) error {
-			_, err := m.client.CheckHealth(ctx, &client.CheckHealthRequest{})
-			return err
+			if _, err := m.client.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+				return err
+			}
+			// A namespace deleted since the start refuses every publish.
+			_, err := m.client.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: m.cfg.TemporalNamespace})
+			var missing *serviceerror.NamespaceNotFound
+			if errors.As(err, &missing) {
+				return err
+			}
+			return nil
 		}),
 	}
 }

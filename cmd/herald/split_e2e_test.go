@@ -126,3 +126,25 @@ func TestStartWithTheWrongEncryptionKeySaysWhich(t *testing.T) {
 		t.Errorf("start with another key: %v, want an error naming HERALD_ENCRYPTION_KEY", err)
 	}
 }
+
+// An API pointed at a Temporal namespace that does not exist refuses to
+// start, as a worker does, instead of reporting ready and answering every
+// publish with 503.
+func TestAPIOnAMissingNamespaceRefusesToStart(t *testing.T) {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t.TempDir())
+	cfg.Command = "api"
+	cfg.TemporalAddress = shared.cfg.TemporalAddress
+	cfg.TemporalNamespace = "no-such-namespace"
+	cfg.DatabaseURL = "sqlite://" + filepath.Join(t.TempDir(), "herald.db")
+	cfg.EncryptionKey = base64.StdEncoding.EncodeToString(key)
+	m := NewMain(cfg, slog.New(slog.DiscardHandler), io.Discard)
+	defer m.Close()
+	err := m.Start(t.Context())
+	if err == nil || !strings.Contains(err.Error(), `namespace "no-such-namespace" does not exist`) {
+		t.Errorf("start on a missing namespace: %v, want an error saying it does not exist", err)
+	}
+}
