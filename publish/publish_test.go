@@ -9,9 +9,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/heraldhub/herald"
@@ -101,6 +104,20 @@ type fakeStarter struct {
 	inputs []workflows.EventInput
 	err    error
 	errs   []error // answers to the first starts, before err
+
+	// running are the IDs of the workflows that run; Describe finds no
+	// other.
+	running   []string
+	described []string
+}
+
+func (f *fakeStarter) DescribeWorkflowExecution(_ context.Context, id, _ string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+	f.described = append(f.described, id)
+	if !slices.Contains(f.running, id) {
+		return nil, serviceerror.NewNotFound("workflow not found")
+	}
+	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{
+		Status: enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING}}, nil
 }
 
 func (f *fakeStarter) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, _ any, args ...any) (client.WorkflowRun, error) {
@@ -309,11 +326,55 @@ func TestPublishListsTargetsOnlyWhenTheyChange(t *testing.T) {
 // A delivery still pending is being delivered: a manual retry would run a
 // second workflow beside it.
 func TestRedeliverPendingIsConflict(t *testing.T) {
-	st := &fakeStarter{}
+	st := &fakeStarter{running: []string{"event/evt_1"}}
 	d := &herald.Delivery{ID: "del_1", EventID: "evt_1", TargetType: herald.TargetWebhook, TargetID: "wh_a", Status: herald.StatusPending}
 	_, err := newPublisher(&fakeStore{}, st).Redeliver(context.Background(), nil, d)
 	if herald.ErrorCode(err) != herald.EConflict || len(st.starts) != 0 {
 		t.Errorf("Redeliver(pending) = %v after %d starts, want a conflict and no start", err, len(st.starts))
+	}
+}
+
+// A pending delivery no workflow is at (its API process died between
+// storing the event and starting the workflow) can be retried by hand once
+// it has been left alone for a while: it is ended as failed and
+// redelivered. One whose workflow runs, or that was stored just now (its
+// publish may still be starting it), stays a conflict.
+func TestRedeliverStrandedPending(t *testing.T) {
+	old := herald.Now().Add(-time.Hour)
+	for _, tc := range []struct {
+		name       string
+		generation int
+		updated    time.Time
+		running    []string
+		described  string // the owner asked about; "" for none
+		redeliver  bool
+	}{
+		{"no workflow ever started", 0, old, nil, "event/evt_1", true},
+		{"its event's workflow runs", 0, old, []string{"event/evt_1"}, "event/evt_1", false},
+		{"stored just now", 0, herald.Now(), nil, "", false},
+		{"its redelivery's workflow is gone", 1, old, []string{"event/evt_1"}, "redeliver/del_1", true},
+		{"its redelivery's workflow runs", 1, old, []string{"redeliver/del_1"}, "redeliver/del_1", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := &fakeStore{hooks: []*herald.Webhook{{ID: "wh_on", Enabled: true}}}
+			fs.existDs = []*herald.Delivery{{ID: "del_1", Status: herald.StatusPending, Generation: tc.generation}}
+			st := &fakeStarter{running: tc.running}
+			d := &herald.Delivery{ID: "del_1", EventID: "evt_1", TargetType: herald.TargetWebhook, TargetID: "wh_on",
+				Status: herald.StatusPending, Generation: tc.generation, CreatedAt: old, UpdatedAt: tc.updated}
+			_, err := newPublisher(fs, st).Redeliver(context.Background(), redeliverStore{fs}, d)
+			if got := strings.Join(st.described, ","); got != tc.described {
+				t.Errorf("asked about %q, want %q", got, tc.described)
+			}
+			if !tc.redeliver {
+				if herald.ErrorCode(err) != herald.EConflict || len(st.starts) != 0 || fs.existDs[0].Status != herald.StatusPending {
+					t.Errorf("Redeliver = %v after %d starts, stored %+v; want a conflict, nothing changed", err, len(st.starts), fs.existDs[0])
+				}
+				return
+			}
+			if err != nil || len(st.starts) != 1 || st.inputs[0].Targets[0].Generation != tc.generation+1 {
+				t.Fatalf("Redeliver = %v, starts %+v; want one redelivery in generation %d", err, st.inputs, tc.generation+1)
+			}
+		})
 	}
 }
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -23,6 +25,51 @@ type RedeliverStore interface {
 	ReopenDelivery(ctx context.Context, id string) (*herald.Delivery, error)
 }
 
+// strandedAfter is how long a pending delivery must have been left alone
+// before a redelivery asks whether a workflow owns it: a publish may still
+// be starting its event's workflow (startTimeout, then asking again).
+const strandedAfter = 3 * startTimeout
+
+// stranded returns nil after ending as failed a pending delivery that no
+// workflow is at, so that it can be redelivered like any failed one; for
+// any other pending delivery it returns the usual conflict. A delivery is
+// stranded when the process that stored its event died before it started
+// the event's workflow (the publisher got no 202, and without an id it
+// cannot publish the event again), or when its workflow was ended by
+// hand. Its owner is the event's workflow, or after a redelivery that
+// redelivery's. A workflow that starts after all finds the delivery in a
+// new generation and leaves it to the redelivery.
+func (p *Publisher) stranded(ctx context.Context, s RedeliverStore, d *herald.Delivery) error {
+	if time.Since(d.UpdatedAt) < strandedAfter {
+		return store.StillPending(d.ID)
+	}
+	owner := workflows.WorkflowID(d.EventID)
+	if d.Generation > 0 {
+		owner = RedeliveryWorkflowID(d.ID)
+	}
+	desc, err := p.starter.DescribeWorkflowExecution(ctx, owner, "")
+	var missing *serviceerror.NotFound
+	switch {
+	case errors.As(err, &missing):
+	case err != nil:
+		p.log.Error("describe the workflow of a pending delivery", "delivery_id", d.ID, "error", err)
+		return &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine is not reachable; try again"}
+	case desc.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
+		return store.StillPending(d.ID)
+	}
+	reason := "no workflow was delivering it"
+	err = s.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason, Generation: &d.Generation})
+	if err != nil {
+		if errors.Is(err, store.ErrStaleGeneration) {
+			return store.StillPending(d.ID) // a redelivery took it meanwhile
+		}
+		return fmt.Errorf("end stranded delivery: %w", err)
+	}
+	p.log.Warn("pending delivery without a workflow ended as failed to redeliver it", "delivery_id", d.ID, "workflow_id", owner)
+	d.Status, d.LastError = herald.StatusFailed, &reason
+	return nil
+}
+
 // RedeliveryWorkflowID is the workflow of a manual redelivery. One runs at
 // a time per delivery.
 func RedeliveryWorkflowID(deliveryID string) string { return "redeliver/" + deliveryID }
@@ -36,7 +83,9 @@ func RedeliveryWorkflowID(deliveryID string) string { return "redeliver/" + deli
 // are conflicts too; a target deleted since is not_found.
 func (p *Publisher) Redeliver(ctx context.Context, s RedeliverStore, d *herald.Delivery) (string, error) {
 	if d.Status == herald.StatusPending {
-		return "", store.StillPending(d.ID)
+		if err := p.stranded(ctx, s, d); err != nil {
+			return "", err
+		}
 	}
 	ev, err := s.GetEvent(ctx, d.EventID)
 	if err != nil {

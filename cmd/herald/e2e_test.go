@@ -683,3 +683,30 @@ func TestSlowTargetDoesNotHoldBackAnotherRetry(t *testing.T) {
 	}
 	t.Logf("retry %v after the first attempt", gap)
 }
+
+// An event stored by a process that died before it started the event's
+// workflow leaves its deliveries pending with no workflow at them; a retry
+// by hand sends them (the publisher got no 202, and without an id it
+// cannot publish the event again).
+func TestRetryOfAStrandedDelivery(t *testing.T) {
+	rcv := newReceiver(t, 200)
+	id, _ := createWebhook(t, shared, map[string]any{"url": rcv.URL, "events": []string{"calendar.updated"}})
+	long := herald.Now().Add(-time.Hour)
+	ev := &herald.Event{ID: herald.NewID(herald.PrefixEvent), Name: "calendar.updated", Created: long, Data: []byte(`{"id": 5}`)}
+	ev.WorkflowID = "event/" + ev.ID // never started
+	d := &herald.Delivery{ID: herald.NewID(herald.PrefixDelivery), EventID: ev.ID, TargetType: herald.TargetWebhook, TargetID: id,
+		Status: herald.StatusPending, CreatedAt: long, UpdatedAt: long}
+	if _, _, err := shared.db.CreateEvent(t.Context(), store.CreateEventRequest{Event: ev, Deliveries: []*herald.Delivery{d}}); err != nil {
+		t.Fatal(err)
+	}
+	if status, out := call(t, shared, "POST", "/v1/deliveries/"+d.ID+"/retry", nil); status != http.StatusAccepted {
+		t.Fatalf("retry of a stranded delivery: %d %v", status, out)
+	}
+	got := rcv.wait(t, 1, 20*time.Second)
+	if got[0].Header.Get("webhook-id") != d.ID {
+		t.Errorf("webhook-id %q, want the delivery's %s", got[0].Header.Get("webhook-id"), d.ID)
+	}
+	eventually(t, 10*time.Second, "delivery succeeded", func() bool {
+		return deliveryOf(t, shared, ev.ID, id)["status"] == "succeeded"
+	})
+}
