@@ -327,8 +327,9 @@ func TestPublishListsTargetsOnlyWhenTheyChange(t *testing.T) {
 // second workflow beside it.
 func TestRedeliverPendingIsConflict(t *testing.T) {
 	st := &fakeStarter{running: []string{"event/evt_1"}}
+	fs := &fakeStore{hooks: []*herald.Webhook{{ID: "wh_a", Enabled: true}}}
 	d := &herald.Delivery{ID: "del_1", EventID: "evt_1", TargetType: herald.TargetWebhook, TargetID: "wh_a", Status: herald.StatusPending}
-	_, err := newPublisher(&fakeStore{}, st).Redeliver(context.Background(), nil, d)
+	_, err := newPublisher(fs, st).Redeliver(context.Background(), redeliverStore{fs}, d)
 	if herald.ErrorCode(err) != herald.EConflict || len(st.starts) != 0 {
 		t.Errorf("Redeliver(pending) = %v after %d starts, want a conflict and no start", err, len(st.starts))
 	}
@@ -354,6 +355,7 @@ func TestRedeliverStrandedPending(t *testing.T) {
 		{"stored just now", 0, herald.Now(), nil, "", false},
 		{"its redelivery's workflow is gone", 1, old, []string{"event/evt_1"}, "redeliver/del_1", true},
 		{"its redelivery's workflow runs", 1, old, []string{"redeliver/del_1"}, "redeliver/del_1", false},
+		{"a test send still sending", 0, old, nil, "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fs := &fakeStore{hooks: []*herald.Webhook{{ID: "wh_on", Enabled: true}}}
@@ -361,6 +363,9 @@ func TestRedeliverStrandedPending(t *testing.T) {
 			st := &fakeStarter{running: tc.running}
 			d := &herald.Delivery{ID: "del_1", EventID: "evt_1", TargetType: herald.TargetWebhook, TargetID: "wh_on",
 				Status: herald.StatusPending, Generation: tc.generation, CreatedAt: old, UpdatedAt: tc.updated}
+			if strings.HasPrefix(tc.name, "a test send") {
+				d.EventID = "evt_test" // made by a test send: no workflow, ever
+			}
 			_, err := newPublisher(fs, st).Redeliver(context.Background(), redeliverStore{fs}, d)
 			if got := strings.Join(st.described, ","); got != tc.described {
 				t.Errorf("asked about %q, want %q", got, tc.described)

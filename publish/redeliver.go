@@ -82,11 +82,6 @@ func RedeliveryWorkflowID(deliveryID string) string { return "redeliver/" + deli
 // delivery twice towards auto-disable. A disabled target and a test send
 // are conflicts too; a target deleted since is not_found.
 func (p *Publisher) Redeliver(ctx context.Context, s RedeliverStore, d *herald.Delivery) (string, error) {
-	if d.Status == herald.StatusPending {
-		if err := p.stranded(ctx, s, d); err != nil {
-			return "", err
-		}
-	}
 	ev, err := s.GetEvent(ctx, d.EventID)
 	if err != nil {
 		return "", fmt.Errorf("load event: %w", err)
@@ -119,6 +114,13 @@ func (p *Publisher) Redeliver(ctx context.Context, s RedeliverStore, d *herald.D
 		// The attempt would stop at once ("disabled") and the delivery
 		// fail again: the caller is told now, not after a silent failure.
 		return "", herald.Errorf(herald.EConflict, "%s %s is disabled; enable it first", d.TargetType, d.TargetID)
+	}
+	if d.Status == herald.StatusPending {
+		// After the checks above: a test send in progress has no
+		// workflow either, and is not this to end.
+		if err := p.stranded(ctx, s, d); err != nil {
+			return "", err
+		}
 	}
 
 	wid := RedeliveryWorkflowID(d.ID)

@@ -245,6 +245,9 @@ func (m *Main) openStore(ctx context.Context) error {
 // process would otherwise report ready and answer every publish with 503.
 // (A worker fails on its own when it starts polling.)
 func (m *Main) checkNamespace(ctx context.Context) error {
+	// Bounded: the SDK retries an unreachable server until ctx ends.
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
 	_, err := m.client.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: m.cfg.TemporalNamespace})
 	var missing *serviceerror.NamespaceNotFound
 	if errors.As(err, &missing) {
