@@ -3,7 +3,6 @@ package activities
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -50,7 +49,7 @@ func (a *Activities) sendWebhook(ctx context.Context, in workflows.DeliverInput,
 		if errors.Is(err, envelope.ErrQueryTooLong) {
 			// The one cause that is the event's, not the stored webhook's,
 			// and says nothing secret: tell the admin what to change.
-			reason += ": " + strings.TrimPrefix(envelope.ErrQueryTooLong.Error(), "envelope: ")
+			reason += ": " + envelope.ErrQueryTooLong.Error()
 		}
 		return target{}, a.stop(ctx, in, reason)
 	}

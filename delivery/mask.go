@@ -115,7 +115,13 @@ func credentialLike(v string) bool {
 // a slash), with mask. Longer forms are replaced first, so a secret that
 // contains another is masked whole.
 func Redact(s, mask string, secrets ...string) string {
-	for _, f := range secretForms(secrets) {
+	return replaceForms(s, mask, secretForms(secrets))
+}
+
+// replaceForms replaces every occurrence in s of each form with mask, in
+// the order given (longest first, as secretForms returns them).
+func replaceForms(s, mask string, forms []string) string {
+	for _, f := range forms {
 		s = strings.ReplaceAll(s, f, mask)
 	}
 	return s
@@ -151,16 +157,13 @@ const ReadForLog = MaxLoggedBody + redactSlack
 // it enough to bring it within the cut.
 func LoggedBody(head []byte, complete bool, mask string, secrets ...string) string {
 	forms := secretForms(secrets)
-	s := string(head)
-	for _, f := range forms {
-		s = strings.ReplaceAll(s, f, mask)
-	}
+	s := replaceForms(string(head), mask, forms)
 	if !complete && len(forms) > 0 {
 		// What redaction left of such a part ends s, and is shorter
 		// than the longest form.
 		s = cut(s, max(0, len(s)-(len(forms[0])-1)))
 	}
-	return Truncate([]byte(s))
+	return cut(s, MaxLoggedBody)
 }
 
 // cut keeps at most n bytes of s, cut before a character that would not
@@ -199,10 +202,11 @@ func flatten(h http.Header) map[string]string {
 	return out
 }
 
-// Truncate keeps at most MaxLoggedBody bytes of b, cut before a character
-// that would not fit whole. Bytes that are no UTF-8 (a binary body) are cut
-// at the limit.
-func Truncate(b []byte) string { return cut(string(b), MaxLoggedBody) }
+// truncate keeps at most MaxLoggedBody bytes of b, as cut does, copying
+// no more of b than that.
+func truncate(b []byte) string {
+	return cut(string(b[:min(len(b), MaxLoggedBody+1)]), MaxLoggedBody)
+}
 
 // maskURL renders u for the log with credentials masked: the userinfo
 // password, or the user name when it stands alone (a token given as

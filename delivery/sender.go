@@ -114,9 +114,9 @@ func (s *Sender) Send(ctx context.Context, a Attempt) (*herald.LogEntry, Outcome
 		Request: herald.LogRequest{
 			Method: req.Method,
 			// A GET's query is the envelope, so the URL is cut like a body.
-			URL:     Truncate([]byte(maskURL(req.URL, req.Method != http.MethodGet))),
+			URL:     cut(maskURL(req.URL, req.Method != http.MethodGet), MaxLoggedBody),
 			Headers: reqHeaders,
-			Body:    Truncate(sent),
+			Body:    truncate(sent),
 		},
 	}
 	timeout := time.Duration(a.Webhook.TimeoutSeconds) * time.Second

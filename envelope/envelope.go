@@ -20,7 +20,9 @@ var (
 	ErrNoData         = errors.New("envelope: data is empty")
 	ErrInvalidData    = errors.New("envelope: data is not valid JSON")
 	ErrInvalidChanges = errors.New("envelope: changes is not valid JSON")
-	ErrQueryTooLong   = fmt.Errorf("envelope: the GET query would be longer than %d bytes; a POST webhook can take this event", MaxQuery)
+	// ErrQueryTooLong's text, unlike the others', is written to be shown
+	// as it is: it is the reason a delivery to a GET webhook failed.
+	ErrQueryTooLong = fmt.Errorf("the GET query would be longer than %d bytes; a POST webhook can take this event", MaxQuery)
 )
 
 // Envelope is one event as a receiver sees it.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/heraldhub/herald"
@@ -58,7 +57,7 @@ func (t *Tester) Test(ctx context.Context, w *herald.Webhook, event string, data
 		var answer error = fmt.Errorf("build test request: %w", err)
 		if errors.Is(err, envelope.ErrQueryTooLong) {
 			// The data's fault, not the stored webhook's: say so.
-			msg := strings.TrimPrefix(envelope.ErrQueryTooLong.Error(), "envelope: ")
+			msg := envelope.ErrQueryTooLong.Error()
 			reason += ": " + msg
 			answer = &herald.Error{Code: herald.EInvalid, Message: "data: " + msg,
 				Fields: []herald.FieldError{{Field: "data", Message: msg}}}
