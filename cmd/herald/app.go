@@ -60,6 +60,9 @@ type Main struct {
 	acts     *activities.Activities
 	http     *http.Server
 	stopping chan struct{} // closed when the HTTP server starts to shut down
+	// stopSweeps ends the sweeps for events stored without a workflow and
+	// waits for the one running.
+	stopSweeps func()
 	httpLn   net.Listener
 	metrics  *metrics.Metrics
 
@@ -313,7 +316,28 @@ func (m *Main) startHTTP(ctx context.Context, sender *delivery.Sender, chat *dis
 		Stopping:            m.stopping,
 		Logger:              m.log.With("component", "api"),
 	})
+	m.startSweeps(publisher)
 	return m.serve(handler)
+}
+
+// defaultSweepInterval is how often an API process sweeps for events
+// stored without a workflow.
+const defaultSweepInterval = 30 * time.Second
+
+// startSweeps runs publisher's sweeps until Close: every API process does,
+// since any of them may have stored an event and died before starting its
+// workflow. Two at once are harmless (a start under one ID happens once).
+func (m *Main) startSweeps(publisher *publish.Publisher) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		publisher.RunSweeps(ctx, m.db, cmp.Or(m.cfg.SweepInterval, defaultSweepInterval))
+	}()
+	m.stopSweeps = func() {
+		cancel()
+		<-done
+	}
 }
 
 // readyChecks are the checks of GET /readyz: Herald's database and Temporal.
@@ -455,6 +479,10 @@ func (m *Main) Close() {
 		_ = m.httpLn.Close() // Start failed before serving
 	}
 	m.httpLn = nil
+	if m.stopSweeps != nil {
+		m.stopSweeps() // before the client and the store close
+		m.stopSweeps = nil
+	}
 	if m.worker != nil {
 		m.stopWorker()
 		m.worker = nil

@@ -23,6 +23,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/publish"
 	"github.com/heraldhub/herald/store"
 	"github.com/heraldhub/herald/store/sqlite"
 )
@@ -709,4 +710,59 @@ func TestRetryOfAStrandedDelivery(t *testing.T) {
 	eventually(t, 10*time.Second, "delivery succeeded", func() bool {
 		return deliveryOf(t, shared, ev.ID, id)["status"] == "succeeded"
 	})
+}
+
+// A process that dies between storing an event and starting its workflow
+// leaves the event's deliveries pending with nothing at them. The next
+// API process's sweep finds them: an event with a client id is delivered
+// (its publisher's retry would have been), one without ends failed, since
+// its publisher got no 202 and may have published it again.
+func TestSweepFindsEventsStoredWithoutAWorkflow(t *testing.T) {
+	dir := t.TempDir()
+	h, err := startHerald(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv := newReceiver(t, 200)
+	id, _ := createWebhook(t, h, map[string]any{"url": rcv.URL, "events": []string{"awardrecord.created"}})
+	long := herald.Now().Add(-time.Hour)
+	stranded := func(clientID string) (*herald.Event, *herald.Delivery) {
+		ev := &herald.Event{ID: herald.NewID(herald.PrefixEvent), ClientID: clientID, Name: "awardrecord.created", Created: long, Data: []byte(`{"id": 7}`)}
+		ev.WorkflowID = "event/" + ev.ID
+		d := &herald.Delivery{ID: herald.NewID(herald.PrefixDelivery), EventID: ev.ID, TargetType: herald.TargetWebhook, TargetID: id,
+			Status: herald.StatusPending, CreatedAt: long, UpdatedAt: long}
+		if _, _, err := h.db.CreateEvent(t.Context(), store.CreateEventRequest{Event: ev, Deliveries: []*herald.Delivery{d}}); err != nil {
+			t.Fatal(err)
+		}
+		return ev, d
+	}
+	withID, withIDDelivery := stranded("perscom-sweep-1")
+	_, withoutIDDelivery := stranded("")
+	h.Close()
+
+	h2, err := startHerald(dir)
+	if err != nil {
+		t.Fatalf("restart: %v", err)
+	}
+	defer h2.Close()
+	got := rcv.wait(t, 1, 30*time.Second)
+	if got[0].Header.Get("webhook-id") != withIDDelivery.ID {
+		t.Errorf("webhook-id %q, want the delivery with a client id, %s", got[0].Header.Get("webhook-id"), withIDDelivery.ID)
+	}
+	eventually(t, 10*time.Second, "delivery succeeded", func() bool {
+		return deliveryOf(t, h2, withID.ID, id)["status"] == "succeeded"
+	})
+	eventually(t, 10*time.Second, "the delivery without a client id failed", func() bool {
+		d, err := h2.db.GetDelivery(t.Context(), withoutIDDelivery.ID)
+		return err == nil && d.Status == herald.StatusFailed && d.LastError != nil && *d.LastError == publish.NotStartedReason
+	})
+	// The publisher's own retry now delivers nothing twice.
+	status, out := call(t, h2, "POST", "/v1/events", map[string]any{"id": "perscom-sweep-1", "event": "awardrecord.created", "data": map[string]any{"id": 7}})
+	if status != http.StatusOK || out["id"] != withID.ID {
+		t.Fatalf("publish of the same id: %d %v", status, out)
+	}
+	time.Sleep(time.Second)
+	if n := len(rcv.requests()); n != 1 {
+		t.Errorf("receiver got %d requests, want 1", n)
+	}
 }

@@ -171,13 +171,34 @@ func fill(s *string, v string) {
 func (db *DB) ListFailedDeliveries(ctx context.Context, targetType, targetID string, since time.Time, limit int) ([]*herald.Delivery, error) {
 	ds, err := queryAll(ctx, db.read, scanDelivery, `SELECT `+deliveryColumns+` FROM deliveries
 		WHERE target_type = ? AND target_id = ? AND status = ? AND updated_at >= ?
-			AND event_id IN (SELECT id FROM events WHERE workflow_id <> '') -- not test sends
+			AND EXISTS (SELECT 1 FROM events e WHERE e.id = deliveries.event_id AND e.workflow_id <> '') -- not test sends
 		ORDER BY updated_at, id LIMIT ?`,
 		targetType, targetID, herald.StatusFailed, formatTime(since), limitOf(limit))
 	if err != nil {
 		return nil, dbError("list failed deliveries", "delivery", err)
 	}
 	return ds, nil
+}
+
+// ListUnstartedEvents returns events with a delivery no attempt has reached
+// (see store.Store). The literal conditions match the partial index
+// deliveries_unstarted, which holds only such deliveries.
+func (db *DB) ListUnstartedEvents(ctx context.Context, before time.Time, after string, limit int) ([]string, error) {
+	ids, err := queryAll(ctx, db.read, scanID, `SELECT DISTINCT d.event_id FROM deliveries d JOIN events e ON e.id = d.event_id
+		WHERE d.status = 'pending' AND d.attempts = 0 AND d.generation = 0
+			AND d.updated_at < ? AND d.event_id > ?
+			AND e.workflow_id <> '' -- not test sends
+		ORDER BY d.event_id LIMIT ?`, formatTime(before), after, limitOf(limit))
+	if err != nil {
+		return nil, dbError("list unstarted events", "event", err)
+	}
+	return ids, nil
+}
+
+func scanID(r rowScanner) (string, error) {
+	var id string
+	err := r.Scan(&id)
+	return id, err
 }
 
 // ReopenDelivery makes a finished delivery pending again and moves its

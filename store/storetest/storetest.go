@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Delivery/ListFailed", testFailedDeliveries},
 		{"Delivery/Reopen", testDeliveryReopen},
 		{"Delivery/CountFailureOnce", testCountDeliveryFailure},
+		{"Delivery/UnstartedEvents", testUnstartedEvents},
 		{"RateLimit/Holds", testRateHolds},
 		{"Source/CreateGet", testSourceCreateGet},
 		{"Connector/CRUD", testConnectorCRUD},

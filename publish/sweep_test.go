@@ -1,0 +1,140 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+
+	"github.com/heraldhub/herald"
+)
+
+// sweepStore adds what the sweep needs to fakeStore: the events it finds,
+// each stored with fakeStore's deliveries.
+type sweepStore struct {
+	*fakeStore
+	events []*herald.Event
+	before time.Time // ListUnstartedEvents' argument
+}
+
+func (s *sweepStore) ListUnstartedEvents(_ context.Context, before time.Time, after string, limit int) ([]string, error) {
+	s.before = before
+	var ids []string
+	for _, ev := range s.events {
+		if ev.ID > after && len(ids) < limit {
+			ids = append(ids, ev.ID)
+		}
+	}
+	return ids, nil
+}
+
+func (s *sweepStore) GetEvent(_ context.Context, id string) (*herald.Event, error) {
+	for _, ev := range s.events {
+		if ev.ID == id {
+			return ev, nil
+		}
+	}
+	return nil, herald.Errorf(herald.ENotFound, "event not found")
+}
+
+func TestSweepStartsOrEndsEventsStoredWithoutAWorkflow(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		clientID string
+		running  bool
+		started  bool   // a workflow started for the pending delivery
+		status   string // the pending delivery's status after the sweep
+	}{
+		{"with a client id", "perscom-1", false, true, herald.StatusPending},
+		{"without one", "", false, false, herald.StatusFailed},
+		{"whose workflow runs", "perscom-1", true, false, herald.StatusPending},
+		{"whose workflow runs, without a client id", "", true, false, herald.StatusPending},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := &fakeStore{hooks: []*herald.Webhook{hook("wh_a", "*"), hook("wh_b", "*")}}
+			fs.existDs = []*herald.Delivery{
+				{ID: "del_a", TargetType: herald.TargetWebhook, TargetID: "wh_a", Status: herald.StatusPending},
+				{ID: "del_b", TargetType: herald.TargetWebhook, TargetID: "wh_b", Status: herald.StatusSucceeded, Attempts: 1},
+			}
+			ev := &herald.Event{ID: "evt_1", ClientID: tc.clientID, Name: "user.created", WorkflowID: "event/evt_1"}
+			st := &fakeStarter{}
+			if tc.running {
+				st.running = []string{"event/evt_1"}
+			}
+			ss := &sweepStore{fakeStore: fs, events: []*herald.Event{ev}}
+			next, err := newPublisher(fs, st).Sweep(context.Background(), ss, "")
+			if err != nil || next != "" {
+				t.Fatalf("Sweep = %q, %v; want the last batch, no error", next, err)
+			}
+			if age := time.Since(ss.before); age < strandedAfter || age > strandedAfter+time.Minute {
+				t.Errorf("looked at deliveries updated before %v ago, want %v", age, strandedAfter)
+			}
+			if !slices.Equal(st.described, []string{"event/evt_1"}) {
+				t.Errorf("described %v, want the event's workflow", st.described)
+			}
+			if tc.started {
+				if len(st.starts) != 1 || st.starts[0].ID != "event/evt_1" || len(st.inputs[0].Targets) != 1 || st.inputs[0].Targets[0].DeliveryID != "del_a" {
+					t.Fatalf("starts %+v, inputs %+v; want the event's workflow for its pending delivery only", st.starts, st.inputs)
+				}
+			} else if len(st.starts) != 0 {
+				t.Fatalf("started %+v, want nothing", st.starts)
+			}
+			a, b := fs.existDs[0], fs.existDs[1]
+			if a.Status != tc.status || b.Status != herald.StatusSucceeded {
+				t.Fatalf("deliveries %s and %s, want %s and succeeded", a.Status, b.Status, tc.status)
+			}
+			if tc.status == herald.StatusFailed && (a.LastError == nil || *a.LastError != NotStartedReason) {
+				t.Errorf("failed delivery's reason %v, want %q", a.LastError, NotStartedReason)
+			}
+		})
+	}
+}
+
+// The sweep goes through the events a batch at a time, and past one it
+// could not look at: the next sweep starts after it, and wraps round.
+func TestSweepCursor(t *testing.T) {
+	fs := &fakeStore{}
+	ss := &sweepStore{fakeStore: fs}
+	for i := range sweepBatch + 5 {
+		ss.events = append(ss.events, &herald.Event{ID: fmt.Sprintf("evt_%03d", i), WorkflowID: fmt.Sprintf("event/evt_%03d", i)})
+	}
+	st := &fakeStarter{}
+	for _, ev := range ss.events {
+		st.running = append(st.running, ev.WorkflowID)
+	}
+	p := newPublisher(fs, st)
+	next, err := p.Sweep(context.Background(), ss, "")
+	if err != nil || next != ss.events[sweepBatch-1].ID {
+		t.Fatalf("first sweep = %q, %v; want the cursor after a full batch", next, err)
+	}
+	next, err = p.Sweep(context.Background(), ss, next)
+	if err != nil || next != "" || len(st.described) != sweepBatch+5 {
+		t.Fatalf("second sweep = %q, %v after %d described; want every event once, then the start again", next, err, len(st.described))
+	}
+
+	// Temporal unreachable at the third event: the sweep stops there, and
+	// the next one starts after it.
+	failing := &failingDescriber{fakeStarter: st, failAt: ss.events[2].WorkflowID}
+	p = newPublisher(fs, st)
+	p.starter = failing
+	next, err = p.Sweep(context.Background(), ss, "")
+	if err == nil || next != ss.events[2].ID {
+		t.Fatalf("sweep with a failing describe = %q, %v; want an error and the cursor at the failing event", next, err)
+	}
+}
+
+type failingDescriber struct {
+	*fakeStarter
+	failAt string
+}
+
+func (f *failingDescriber) DescribeWorkflowExecution(ctx context.Context, id, run string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+	if id == f.failAt {
+		return nil, errors.New("connection refused")
+	}
+	return f.fakeStarter.DescribeWorkflowExecution(ctx, id, run)
+}
