@@ -60,11 +60,12 @@ type Main struct {
 	acts     *activities.Activities
 	http     *http.Server
 	stopping chan struct{} // closed when the HTTP server starts to shut down
+	httpLn   net.Listener
+	metrics  *metrics.Metrics
+
 	// stopSweeps ends the sweeps for events stored without a workflow and
 	// waits for the one running.
 	stopSweeps func()
-	httpLn   net.Listener
-	metrics  *metrics.Metrics
 
 	// HTTPURL and UIURL are where the API and Temporal UI listen, once
 	// Start returned.

@@ -32,14 +32,15 @@ type Config struct {
 	AllowPrivateTargets  bool
 	DisableAfterFailures int
 	WorkerStopTimeout    time.Duration
-	// SweepInterval is how often an API process looks for events stored
-	// without a workflow (publish.Publisher.Sweep); zero is every 30 s.
-	SweepInterval time.Duration
 	LogLevel             string
 	SlackAPIURL          string
 	DiscordAPIURL        string
 	TelegramAPIURL       string
 	Bench                benchOptions // herald bench only
+
+	// SweepInterval is how often an API process looks for events stored
+	// without a workflow (publish.Publisher.Sweep); zero is every 30 s.
+	SweepInterval time.Duration
 }
 
 var commands = map[string]string{
