@@ -32,6 +32,10 @@ import (
 // startTimeout bounds one workflow start.
 const startTimeout = 10 * time.Second
 
+// storeTimeout bounds what a publish does before it starts the workflow:
+// reading the targets and storing the event.
+const storeTimeout = 30 * time.Second
+
 // Store is the part of the store publishing needs.
 type Store interface {
 	ListEnabledWebhooks(ctx context.Context) ([]*herald.Webhook, error)
@@ -111,7 +115,12 @@ func (p *Publisher) Publish(ctx context.Context, r Request) (*herald.Event, bool
 	}
 	ev.WorkflowID = workflows.WorkflowID(ev.ID)
 
-	targets, err := p.matching(ctx, r.Event)
+	// Bounded, so that a publish reaches its start well within the
+	// sweep's wait (sweepAfter), which takes an event still without a
+	// workflow by then for one its publisher gave up on.
+	sctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	targets, err := p.matching(sctx, r.Event)
 	if err != nil {
 		return nil, false, err
 	}
@@ -119,7 +128,7 @@ func (p *Publisher) Publish(ctx context.Context, r Request) (*herald.Event, bool
 	for i, t := range targets {
 		deliveries[i] = newDelivery(ev, t.Type, t.ID, now)
 	}
-	stored, existed, err := p.store.CreateEvent(ctx, store.CreateEventRequest{Event: ev, Deliveries: deliveries})
+	stored, existed, err := p.store.CreateEvent(sctx, store.CreateEventRequest{Event: ev, Deliveries: deliveries})
 	if err != nil {
 		return nil, false, fmt.Errorf("store event: %w", err)
 	}
@@ -201,7 +210,9 @@ func (p *Publisher) index(ctx context.Context) (*targetIndex, error) {
 // have failed; for an event whose workflow runs or ran it does nothing.
 // Only deliveries still pending go into it: after Temporal's retention has
 // dropped a closed workflow, the start succeeds again, and a finished
-// delivery must not be sent twice.
+// delivery must not be sent twice. A pending delivery whose target was
+// deleted, or whose max age has passed since the event was published,
+// ends failed instead.
 func (p *Publisher) restart(ctx context.Context, ev *herald.Event) error {
 	ds, err := p.store.ListDeliveries(ctx, ev.ID)
 	if err != nil {
@@ -241,8 +252,21 @@ func (p *Publisher) restart(ctx context.Context, ev *herald.Event) error {
 		if err != nil {
 			return fmt.Errorf("load target: %w", err)
 		}
+		if t.Retry.MaxAge > 0 && time.Since(ev.Created) > t.Retry.MaxAge {
+			// Max age counts from the publication (SPEC §6); a workflow
+			// started now would count it from now, and send an event
+			// stranded for days as if it were new.
+			reason := "max age passed before the event's workflow started"
+			if err := p.store.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason}); err != nil {
+				return fmt.Errorf("stop delivery %s: %w", d.ID, err)
+			}
+			continue
+		}
 		targets = append(targets, t)
 		kept = append(kept, d)
+	}
+	if len(kept) == 0 {
+		return nil
 	}
 	return p.start(ctx, ev, kept, targets)
 }

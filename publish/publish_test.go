@@ -215,7 +215,7 @@ func TestPublishAsksAgainAfterAStartTimedOut(t *testing.T) {
 }
 
 func TestPublishSameClientIDStartsOnlyWhatIsStillPending(t *testing.T) {
-	existing := &herald.Event{ID: "evt_1", ClientID: "c1", Name: "user.created", WorkflowID: "event/evt_1"}
+	existing := &herald.Event{ID: "evt_1", ClientID: "c1", Name: "user.created", WorkflowID: "event/evt_1", Created: herald.Now()}
 	pending := &herald.Delivery{ID: "del_1", EventID: "evt_1", TargetType: herald.TargetWebhook, TargetID: "wh_a", Status: herald.StatusPending}
 	tests := []struct {
 		name       string
@@ -250,7 +250,7 @@ func TestPublishSameClientIDStartsOnlyWhatIsStillPending(t *testing.T) {
 // that finished is not sent again (once Temporal has dropped the closed
 // workflow the start succeeds), and one whose target was deleted stops.
 func TestPublishSameClientIDRestartsOnlyPendingDeliveries(t *testing.T) {
-	existing := &herald.Event{ID: "evt_1", ClientID: "c1", Name: "user.created", WorkflowID: "event/evt_1"}
+	existing := &herald.Event{ID: "evt_1", ClientID: "c1", Name: "user.created", WorkflowID: "event/evt_1", Created: herald.Now()}
 	delivery := func(id, target, status string) *herald.Delivery {
 		return &herald.Delivery{ID: id, EventID: "evt_1", TargetType: herald.TargetWebhook, TargetID: target, Status: status}
 	}
@@ -508,5 +508,40 @@ func TestPublishStartRefusedSaysSo(t *testing.T) {
 	var herr *herald.Error
 	if !errors.As(err, &herr) || herr.Code != herald.EUnavailable || !strings.Contains(herr.Message, "refused") {
 		t.Fatalf("Publish = %v, want a 503 saying the start was refused", err)
+	}
+}
+
+// Max age counts from the publication: a restart days later ends the
+// deliveries whose max age has passed instead of sending them as new.
+func TestRestartEndsDeliveriesPastTheirMaxAge(t *testing.T) {
+	existing := &herald.Event{ID: "evt_1", ClientID: "c1", Name: "user.created", WorkflowID: "event/evt_1", Created: herald.Now().Add(-48 * time.Hour)}
+	longer := hook("wh_b", "*")
+	longer.Retry.MaxAgeSeconds = 72 * 3600
+	s := &fakeStore{
+		hooks:    []*herald.Webhook{hook("wh_a", "*"), longer},
+		existing: existing,
+		existDs: []*herald.Delivery{
+			{ID: "del_a", EventID: "evt_1", TargetType: herald.TargetWebhook, TargetID: "wh_a", Status: herald.StatusPending},
+			{ID: "del_b", EventID: "evt_1", TargetType: herald.TargetWebhook, TargetID: "wh_b", Status: herald.StatusPending},
+		},
+	}
+	st := &fakeStarter{}
+	if _, _, err := newPublisher(s, st).Publish(context.Background(), Request{ClientID: "c1", Event: "user.created", Data: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.inputs) != 1 || len(st.inputs[0].Targets) != 1 || st.inputs[0].Targets[0].DeliveryID != "del_b" {
+		t.Fatalf("started %+v, want one workflow for del_b only", st.inputs)
+	}
+	a := s.existDs[0]
+	if a.Status != herald.StatusFailed || a.LastError == nil || !strings.Contains(*a.LastError, "max age") {
+		t.Errorf("del_a is %s (%v), want failed for its max age", a.Status, a.LastError)
+	}
+
+	// Every delivery past its max age: no workflow at all.
+	s.existDs = s.existDs[:1]
+	s.existDs[0].Status = herald.StatusPending
+	st = &fakeStarter{}
+	if _, _, err := newPublisher(s, st).Publish(context.Background(), Request{ClientID: "c1", Event: "user.created", Data: []byte(`{}`)}); err != nil || len(st.starts) != 0 {
+		t.Fatalf("Publish = %v after %d starts, want no start", err, len(st.starts))
 	}
 }

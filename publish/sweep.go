@@ -10,11 +10,12 @@ import (
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/store"
+	"github.com/heraldhub/herald/workflows"
 )
 
 // SweepStore is the part of the store the sweep needs.
 type SweepStore interface {
-	ListUnstartedEvents(ctx context.Context, before time.Time, after string, limit int) ([]string, error)
+	ListUnstartedEvents(ctx context.Context, since, before time.Time, after string, limit int) ([]string, error)
 	GetEvent(ctx context.Context, id string) (*herald.Event, error)
 	ListDeliveries(ctx context.Context, eventID string) ([]*herald.Delivery, error)
 	RecordAttempt(ctx context.Context, deliveryID string, rec store.AttemptRecord) error
@@ -25,6 +26,12 @@ type SweepStore interface {
 // untried, with its workflow waiting.
 const sweepBatch = 100
 
+// sweepAfter is how long an untried delivery must have been left alone
+// before the sweep looks at its event: far longer than a publish takes
+// from storing an event to starting its workflow (storeTimeout, then two
+// tries of startTimeout), with room for clocks that differ between hosts.
+const sweepAfter = 2 * time.Minute
+
 // NotStartedReason is the last error of a delivery whose event's workflow
 // never started and whose publisher gave no id (see Sweep).
 const NotStartedReason = "the event's workflow never started, and its publisher was not told it was accepted; retry the delivery to send it"
@@ -33,22 +40,29 @@ const NotStartedReason = "the event's workflow never started, and its publisher 
 // stored one died before it started the event's workflow, or the start
 // failed and the event has a client id (and so was kept for the
 // publisher's retry). Their deliveries would stay pending for ever. It
-// looks at up to sweepBatch events with an untried delivery last updated
-// more than strandedAfter ago (a publish may still be starting the
-// workflow), by ID after cursor, and returns the cursor for the next
-// sweep: "" once it reached the last one.
+// looks at up to sweepBatch events published within horizon with an
+// untried delivery last updated more than sweepAfter ago, by ID after
+// cursor, and returns the cursor for the next sweep: "" once it reached
+// the last one.
+//
+// horizon is to be shorter than the Temporal namespace's retention: a
+// workflow is looked up by ID, and one that closed longer than the
+// retention ago is gone, which would look the same as one that never
+// started. (An event whose workflow was ended by hand has untried
+// deliveries left.)
 //
 // An event whose workflow exists (running, or ended by hand) is left
 // alone. For one without:
 //   - with a client id, the workflow is started now, as the publisher's
-//     retry of that id would do: the publisher may have given up, and a
-//     retry after this start delivers nothing twice;
+//     retry of that id would do (see restart): the publisher may have
+//     given up, and a retry after this start delivers nothing twice;
 //   - without one, the publisher got no 202 and may have published the
 //     event again under a new ID, so sending it could deliver it twice.
 //     Its deliveries end as failed with NotStartedReason, where an admin
 //     sees them and can retry or recover them.
-func (p *Publisher) Sweep(ctx context.Context, s SweepStore, cursor string) (string, error) {
-	ids, err := s.ListUnstartedEvents(ctx, time.Now().Add(-strandedAfter), cursor, sweepBatch)
+func (p *Publisher) Sweep(ctx context.Context, s SweepStore, cursor string, horizon time.Duration) (string, error) {
+	now := time.Now()
+	ids, err := s.ListUnstartedEvents(ctx, now.Add(-horizon), now.Add(-sweepAfter), cursor, sweepBatch)
 	if err != nil {
 		return cursor, fmt.Errorf("list unstarted events: %w", err)
 	}
@@ -67,6 +81,15 @@ func (p *Publisher) Sweep(ctx context.Context, s SweepStore, cursor string) (str
 }
 
 func (p *Publisher) sweepOne(ctx context.Context, s SweepStore, id string) error {
+	wid := workflows.WorkflowID(id)
+	_, err := p.starter.DescribeWorkflowExecution(ctx, wid, "")
+	var missing *serviceerror.NotFound
+	if err == nil || !errors.As(err, &missing) {
+		if err != nil {
+			return fmt.Errorf("describe workflow %s: %w", wid, err)
+		}
+		return nil // it has a workflow: that is at its deliveries, or was ended by hand
+	}
 	ev, err := s.GetEvent(ctx, id)
 	if herald.IsNotFound(err) {
 		return nil // deleted meanwhile (its start failed, without a client id)
@@ -74,19 +97,11 @@ func (p *Publisher) sweepOne(ctx context.Context, s SweepStore, id string) error
 	if err != nil {
 		return fmt.Errorf("load event %s: %w", id, err)
 	}
-	_, err = p.starter.DescribeWorkflowExecution(ctx, ev.WorkflowID, "")
-	var missing *serviceerror.NotFound
-	if err == nil || !errors.As(err, &missing) {
-		if err != nil {
-			return fmt.Errorf("describe workflow %s: %w", ev.WorkflowID, err)
-		}
-		return nil // it has a workflow: that is at its deliveries, or was ended by hand
-	}
 	if ev.ClientID != "" {
 		if err := p.restart(ctx, ev); err != nil {
 			return fmt.Errorf("start the workflow of event %s: %w", id, err)
 		}
-		p.log.Warn("started the workflow of an event stored without one", "event_id", id, "workflow_id", ev.WorkflowID)
+		p.log.Warn("started the workflow of an event stored without one", "event_id", id, "workflow_id", wid)
 		return nil
 	}
 	ds, err := s.ListDeliveries(ctx, id)
@@ -113,22 +128,30 @@ func (p *Publisher) sweepOne(ctx context.Context, s SweepStore, id string) error
 	return nil
 }
 
-// RunSweeps sweeps every interval, and once at once, until ctx ends.
-// Errors are logged; the next sweep tries again.
-func (p *Publisher) RunSweeps(ctx context.Context, s SweepStore, interval time.Duration) {
+// sweepSoon is the pause before the next sweep when the last one looked
+// at a full batch: a backlog (say, every event published while no worker
+// ran) is gone through quicker than every interval, but not all at once.
+const sweepSoon = 5 * time.Second
+
+// RunSweeps sweeps at once, then every interval (sooner while there are
+// more events to look at), until ctx ends. Errors are logged; the next
+// sweep tries again. See Sweep for horizon.
+func (p *Publisher) RunSweeps(ctx context.Context, s SweepStore, interval, horizon time.Duration) {
 	cursor := ""
-	t := time.NewTicker(interval)
-	defer t.Stop()
 	for {
 		var err error
-		cursor, err = p.Sweep(ctx, s, cursor)
+		cursor, err = p.Sweep(ctx, s, cursor, horizon)
 		if err != nil && ctx.Err() == nil {
 			p.log.Error("sweep for events stored without a workflow", "error", err)
+		}
+		wait := interval
+		if cursor != "" && err == nil {
+			wait = min(interval, sweepSoon)
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-time.After(wait):
 		}
 	}
 }

@@ -17,12 +17,12 @@ import (
 // each stored with fakeStore's deliveries.
 type sweepStore struct {
 	*fakeStore
-	events []*herald.Event
-	before time.Time // ListUnstartedEvents' argument
+	events        []*herald.Event
+	since, before time.Time // ListUnstartedEvents' arguments
 }
 
-func (s *sweepStore) ListUnstartedEvents(_ context.Context, before time.Time, after string, limit int) ([]string, error) {
-	s.before = before
+func (s *sweepStore) ListUnstartedEvents(_ context.Context, since, before time.Time, after string, limit int) ([]string, error) {
+	s.since, s.before = since, before
 	var ids []string
 	for _, ev := range s.events {
 		if ev.ID > after && len(ids) < limit {
@@ -59,19 +59,24 @@ func TestSweepStartsOrEndsEventsStoredWithoutAWorkflow(t *testing.T) {
 			fs.existDs = []*herald.Delivery{
 				{ID: "del_a", TargetType: herald.TargetWebhook, TargetID: "wh_a", Status: herald.StatusPending},
 				{ID: "del_b", TargetType: herald.TargetWebhook, TargetID: "wh_b", Status: herald.StatusSucceeded, Attempts: 1},
+				// Reopened by a redelivery, which is at it.
+				{ID: "del_c", TargetType: herald.TargetWebhook, TargetID: "wh_c", Status: herald.StatusPending, Generation: 1},
 			}
-			ev := &herald.Event{ID: "evt_1", ClientID: tc.clientID, Name: "user.created", WorkflowID: "event/evt_1"}
+			ev := &herald.Event{ID: "evt_1", ClientID: tc.clientID, Name: "user.created", WorkflowID: "event/evt_1", Created: herald.Now().Add(-time.Hour)}
 			st := &fakeStarter{}
 			if tc.running {
 				st.running = []string{"event/evt_1"}
 			}
 			ss := &sweepStore{fakeStore: fs, events: []*herald.Event{ev}}
-			next, err := newPublisher(fs, st).Sweep(context.Background(), ss, "")
+			next, err := newPublisher(fs, st).Sweep(context.Background(), ss, "", 48*time.Hour)
 			if err != nil || next != "" {
 				t.Fatalf("Sweep = %q, %v; want the last batch, no error", next, err)
 			}
-			if age := time.Since(ss.before); age < strandedAfter || age > strandedAfter+time.Minute {
-				t.Errorf("looked at deliveries updated before %v ago, want %v", age, strandedAfter)
+			if age := time.Since(ss.before); age < sweepAfter || age > sweepAfter+time.Minute {
+				t.Errorf("looked at deliveries updated before %v ago, want %v", age, sweepAfter)
+			}
+			if age := time.Since(ss.since); age < 48*time.Hour || age > 48*time.Hour+time.Minute {
+				t.Errorf("looked at events published since %v ago, want the horizon, 48h", age)
 			}
 			if !slices.Equal(st.described, []string{"event/evt_1"}) {
 				t.Errorf("described %v, want the event's workflow", st.described)
@@ -83,9 +88,9 @@ func TestSweepStartsOrEndsEventsStoredWithoutAWorkflow(t *testing.T) {
 			} else if len(st.starts) != 0 {
 				t.Fatalf("started %+v, want nothing", st.starts)
 			}
-			a, b := fs.existDs[0], fs.existDs[1]
-			if a.Status != tc.status || b.Status != herald.StatusSucceeded {
-				t.Fatalf("deliveries %s and %s, want %s and succeeded", a.Status, b.Status, tc.status)
+			a, b, c := fs.existDs[0], fs.existDs[1], fs.existDs[2]
+			if a.Status != tc.status || b.Status != herald.StatusSucceeded || c.Status != herald.StatusPending {
+				t.Fatalf("deliveries %s, %s and %s, want %s, succeeded and pending", a.Status, b.Status, c.Status, tc.status)
 			}
 			if tc.status == herald.StatusFailed && (a.LastError == nil || *a.LastError != NotStartedReason) {
 				t.Errorf("failed delivery's reason %v, want %q", a.LastError, NotStartedReason)
@@ -107,11 +112,11 @@ func TestSweepCursor(t *testing.T) {
 		st.running = append(st.running, ev.WorkflowID)
 	}
 	p := newPublisher(fs, st)
-	next, err := p.Sweep(context.Background(), ss, "")
+	next, err := p.Sweep(context.Background(), ss, "", time.Hour)
 	if err != nil || next != ss.events[sweepBatch-1].ID {
 		t.Fatalf("first sweep = %q, %v; want the cursor after a full batch", next, err)
 	}
-	next, err = p.Sweep(context.Background(), ss, next)
+	next, err = p.Sweep(context.Background(), ss, next, time.Hour)
 	if err != nil || next != "" || len(st.described) != sweepBatch+5 {
 		t.Fatalf("second sweep = %q, %v after %d described; want every event once, then the start again", next, err, len(st.described))
 	}
@@ -121,7 +126,7 @@ func TestSweepCursor(t *testing.T) {
 	failing := &failingDescriber{fakeStarter: st, failAt: ss.events[2].WorkflowID}
 	p = newPublisher(fs, st)
 	p.starter = failing
-	next, err = p.Sweep(context.Background(), ss, "")
+	next, err = p.Sweep(context.Background(), ss, "", time.Hour)
 	if err == nil || next != ss.events[2].ID {
 		t.Fatalf("sweep with a failing describe = %q, %v; want an error and the cursor at the failing event", next, err)
 	}
@@ -137,4 +142,23 @@ func (f *failingDescriber) DescribeWorkflowExecution(ctx context.Context, id, ru
 		return nil, errors.New("connection refused")
 	}
 	return f.fakeStarter.DescribeWorkflowExecution(ctx, id, run)
+}
+
+// An event deleted since it was listed (its publish failed to start it
+// and removed it) is no error.
+func TestSweepSkipsAnEventDeletedMeanwhile(t *testing.T) {
+	fs := &fakeStore{}
+	ss := &sweepStore{fakeStore: fs, events: []*herald.Event{{ID: "evt_1", WorkflowID: "event/evt_1"}}}
+	st := &fakeStarter{}
+	gone := &goneStore{ss}
+	next, err := newPublisher(fs, st).Sweep(context.Background(), gone, "", time.Hour)
+	if err != nil || next != "" || len(st.starts) != 0 {
+		t.Fatalf("Sweep = %q, %v after %d starts; want nothing done", next, err, len(st.starts))
+	}
+}
+
+type goneStore struct{ *sweepStore }
+
+func (goneStore) GetEvent(context.Context, string) (*herald.Event, error) {
+	return nil, herald.Errorf(herald.ENotFound, "event not found")
 }

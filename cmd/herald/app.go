@@ -66,6 +66,9 @@ type Main struct {
 	// stopSweeps ends the sweeps for events stored without a workflow and
 	// waits for the one running.
 	stopSweeps func()
+	// retention is the Temporal namespace's, zero when it could not be
+	// read.
+	retention time.Duration
 
 	// HTTPURL and UIURL are where the API and Temporal UI listen, once
 	// Start returned.
@@ -252,11 +255,12 @@ func (m *Main) checkNamespace(ctx context.Context) error {
 	// Bounded: the SDK retries an unreachable server until ctx ends.
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	_, err := m.client.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: m.cfg.TemporalNamespace})
+	ns, err := m.client.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: m.cfg.TemporalNamespace})
 	var missing *serviceerror.NamespaceNotFound
 	if errors.As(err, &missing) {
 		return fmt.Errorf("temporal namespace %q does not exist at %s: create it, or set --temporal-namespace", m.cfg.TemporalNamespace, m.cfg.TemporalAddress)
 	}
+	m.retention = ns.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration()
 	return nil // anything else (no permission to describe it, say) is left to the calls that need it
 }
 
@@ -325,15 +329,22 @@ func (m *Main) startHTTP(ctx context.Context, sender *delivery.Sender, chat *dis
 // stored without a workflow.
 const defaultSweepInterval = 30 * time.Second
 
+// fallbackRetention stands for a namespace retention that could not be
+// read: Temporal's default, and the least it allows on a cluster.
+const fallbackRetention = 24 * time.Hour
+
 // startSweeps runs publisher's sweeps until Close: every API process does,
 // since any of them may have stored an event and died before starting its
 // workflow. Two at once are harmless (a start under one ID happens once).
+// The sweep's horizon is nine tenths of the namespace's retention (see
+// publish.Publisher.Sweep), leaving room for clocks that differ.
 func (m *Main) startSweeps(publisher *publish.Publisher) {
+	horizon := cmp.Or(m.retention, fallbackRetention) / 10 * 9
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		publisher.RunSweeps(ctx, m.db, cmp.Or(m.cfg.SweepInterval, defaultSweepInterval))
+		publisher.RunSweeps(ctx, m.db, cmp.Or(m.cfg.SweepInterval, defaultSweepInterval), horizon)
 	}()
 	m.stopSweeps = func() {
 		cancel()

@@ -110,9 +110,9 @@ func testConfig(dir string) Config {
 		Command: "dev", DataDir: dir, HTTPAddr: "127.0.0.1:0", TemporalPort: 0, UIPort: -1,
 		TemporalNamespace: "default", TaskQueue: "herald", AdminKey: testAdminKey,
 		AllowPrivateTargets: true, DisableAfterFailures: 20, WorkerStopTimeout: 5 * time.Second,
-		// Only the sweep at start-up: a test that stores an event without
-		// a workflow decides what happens to it (TestSweepFindsEventsStoredWithoutAWorkflow
-		// sets its own).
+		// Only the sweep at start-up, so that a test storing an event
+		// without a workflow decides when a sweep sees it (as
+		// TestSweepFindsEventsStoredWithoutAWorkflow does by restarting).
 		SweepInterval: time.Hour,
 	}
 	if chat != nil {

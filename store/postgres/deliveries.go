@@ -179,12 +179,13 @@ func (db *DB) ListFailedDeliveries(ctx context.Context, targetType, targetID str
 // ListUnstartedEvents returns events with a delivery no attempt has reached
 // (see store.Store). The literal conditions match the partial index
 // deliveries_unstarted, which holds only such deliveries.
-func (db *DB) ListUnstartedEvents(ctx context.Context, before time.Time, after string, limit int) ([]string, error) {
+func (db *DB) ListUnstartedEvents(ctx context.Context, since, before time.Time, after string, limit int) ([]string, error) {
 	ids, err := queryAll(ctx, db.pool, scanID, `SELECT DISTINCT d.event_id FROM deliveries d JOIN events e ON e.id = d.event_id
 		WHERE d.status = 'pending' AND d.attempts = 0 AND d.generation = 0
 			AND d.updated_at < $1 AND d.event_id > $2
 			AND e.workflow_id <> '' -- not test sends
-		ORDER BY d.event_id LIMIT $3`, before, after, limitOf(limit))
+			AND e.created_at >= $3
+		ORDER BY d.event_id LIMIT $4`, before, after, since, limitOf(limit))
 	if err != nil {
 		return nil, dbError("list unstarted events", "event", err)
 	}

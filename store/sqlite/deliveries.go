@@ -183,12 +183,13 @@ func (db *DB) ListFailedDeliveries(ctx context.Context, targetType, targetID str
 // ListUnstartedEvents returns events with a delivery no attempt has reached
 // (see store.Store). The literal conditions match the partial index
 // deliveries_unstarted, which holds only such deliveries.
-func (db *DB) ListUnstartedEvents(ctx context.Context, before time.Time, after string, limit int) ([]string, error) {
+func (db *DB) ListUnstartedEvents(ctx context.Context, since, before time.Time, after string, limit int) ([]string, error) {
 	ids, err := queryAll(ctx, db.read, scanID, `SELECT DISTINCT d.event_id FROM deliveries d JOIN events e ON e.id = d.event_id
 		WHERE d.status = 'pending' AND d.attempts = 0 AND d.generation = 0
 			AND d.updated_at < ? AND d.event_id > ?
 			AND e.workflow_id <> '' -- not test sends
-		ORDER BY d.event_id LIMIT ?`, formatTime(before), after, limitOf(limit))
+			AND e.created_at >= ?
+		ORDER BY d.event_id LIMIT ?`, formatTime(before), after, formatTime(since), limitOf(limit))
 	if err != nil {
 		return nil, dbError("list unstarted events", "event", err)
 	}

@@ -22,7 +22,8 @@ func testUnstartedEvents(t *testing.T, s store.Store) {
 	must(t, s.RecordAttempt(ctx, halfDs[0].ID, store.AttemptRecord{Log: log, Status: herald.StatusPending, StatusCode: intp(503)}))
 
 	// Not listed: a delivery with an attempt, one ended without any, one
-	// reopened by a redelivery, one stored after before, and a test send.
+	// reopened by a redelivery, one stored after before, one published
+	// before since, and a test send.
 	_, tried := createEvent(t, s, newEvent("user.created", old, "wh_a"))
 	must(t, s.RecordAttempt(ctx, tried[0].ID, store.AttemptRecord{Log: newLog(tried[0], "user.created", 503, "", old), Status: herald.StatusPending, StatusCode: intp(503)}))
 	_, ended := createEvent(t, s, newEvent("user.created", old, "wh_a"))
@@ -33,6 +34,7 @@ func testUnstartedEvents(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	createEvent(t, s, newEvent("user.created", time.Now().Add(time.Hour), "wh_a"))
+	createEvent(t, s, newEvent("user.created", old.Add(-time.Hour), "wh_a"))
 	test := newEvent("webhook.test", old, "wh_a")
 	test.Event.WorkflowID = ""
 	createEvent(t, s, test)
@@ -40,16 +42,17 @@ func testUnstartedEvents(t *testing.T, s store.Store) {
 	// After every write above, so that only the conditions on each
 	// delivery keep it out, except for the one stored after before.
 	before := time.Now().Add(time.Minute)
+	since := old.Add(-time.Minute)
 	want := []string{both.ID, half.ID}
 	slices.Sort(want)
-	got, err := s.ListUnstartedEvents(ctx, before, "", 10)
+	got, err := s.ListUnstartedEvents(ctx, since, before, "", 10)
 	must(t, err)
 	equal(t, "unstarted events", got, want)
 
-	first, err := s.ListUnstartedEvents(ctx, before, "", 1)
+	first, err := s.ListUnstartedEvents(ctx, since, before, "", 1)
 	must(t, err)
 	equal(t, "first page", first, want[:1])
-	rest, err := s.ListUnstartedEvents(ctx, before, first[0], 10)
+	rest, err := s.ListUnstartedEvents(ctx, since, before, first[0], 10)
 	must(t, err)
 	equal(t, "after the first", rest, want[1:])
 }
