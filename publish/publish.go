@@ -133,12 +133,12 @@ func (p *Publisher) Publish(ctx context.Context, r Request) (*herald.Event, bool
 		return nil, false, fmt.Errorf("store event: %w", err)
 	}
 	if existed {
-		if err := p.restart(ctx, stored); err != nil {
+		if _, err := p.restart(ctx, stored); err != nil {
 			return nil, false, err
 		}
 		return stored, true, nil
 	}
-	if err := p.start(ctx, ev, deliveries, targets); err != nil {
+	if _, err := p.start(ctx, ev, deliveries, targets); err != nil {
 		if r.ClientID == "" {
 			if derr := p.store.DeleteEvent(context.WithoutCancel(ctx), ev.ID); derr != nil {
 				p.log.Error("remove event whose workflow did not start", "event_id", ev.ID, "error", derr)
@@ -212,17 +212,17 @@ func (p *Publisher) index(ctx context.Context) (*targetIndex, error) {
 // dropped a closed workflow, the start succeeds again, and a finished
 // delivery must not be sent twice. A pending delivery whose target was
 // deleted, or whose max age has passed since the event was published,
-// ends failed instead.
-func (p *Publisher) restart(ctx context.Context, ev *herald.Event) error {
+// ends failed instead. It reports whether this call started the workflow.
+func (p *Publisher) restart(ctx context.Context, ev *herald.Event) (bool, error) {
 	ds, err := p.store.ListDeliveries(ctx, ev.ID)
 	if err != nil {
-		return fmt.Errorf("list deliveries: %w", err)
+		return false, fmt.Errorf("list deliveries: %w", err)
 	}
 	// Pending in a later generation: a redelivery reopened it and runs
 	// it; starting the event's workflow beside it would send it twice.
 	ds = slices.DeleteFunc(ds, func(d *herald.Delivery) bool { return d.Status != herald.StatusPending || d.Generation > 0 })
 	if len(ds) == 0 {
-		return nil // the workflow ran
+		return false, nil // the workflow ran
 	}
 	targets := make([]workflows.Target, 0, len(ds))
 	kept := ds[:0]
@@ -245,12 +245,12 @@ func (p *Publisher) restart(ctx context.Context, ev *herald.Event) error {
 			// workflow would (SPEC §6).
 			reason := d.TargetType + " was deleted"
 			if err := p.store.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason}); err != nil {
-				return fmt.Errorf("stop delivery %s: %w", d.ID, err)
+				return false, fmt.Errorf("stop delivery %s: %w", d.ID, err)
 			}
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("load target: %w", err)
+			return false, fmt.Errorf("load target: %w", err)
 		}
 		if t.Retry.MaxAge > 0 && time.Since(ev.Created) > t.Retry.MaxAge {
 			// Max age counts from the publication (SPEC §6); a workflow
@@ -258,7 +258,7 @@ func (p *Publisher) restart(ctx context.Context, ev *herald.Event) error {
 			// stranded for days as if it were new.
 			reason := "max age passed before the event's workflow started"
 			if err := p.store.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason}); err != nil {
-				return fmt.Errorf("stop delivery %s: %w", d.ID, err)
+				return false, fmt.Errorf("stop delivery %s: %w", d.ID, err)
 			}
 			continue
 		}
@@ -266,7 +266,7 @@ func (p *Publisher) restart(ctx context.Context, ev *herald.Event) error {
 		kept = append(kept, d)
 	}
 	if len(kept) == 0 {
-		return nil
+		return false, nil
 	}
 	return p.start(ctx, ev, kept, targets)
 }
@@ -291,8 +291,10 @@ func connectorTarget(c *herald.Connector) workflows.Target {
 	}
 }
 
-// start starts the event workflow; deliveries[i] goes to targets[i].
-func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*herald.Delivery, targets []workflows.Target) error {
+// start starts the event workflow; deliveries[i] goes to targets[i]. A
+// workflow that was started already is no error; the bool reports whether
+// this call started it.
+func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*herald.Delivery, targets []workflows.Target) (bool, error) {
 	in := workflows.EventInput{EventID: ev.ID, Event: ev.Name}
 	ids := make([]string, len(targets))
 	for i, t := range targets {
@@ -327,18 +329,23 @@ func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*h
 	}
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if err == nil || errors.As(err, &started) {
-		return nil
+		return err == nil, nil
 	}
 	p.log.Error("start event workflow", "event_id", ev.ID, "error", err)
+	// An event without a client id is removed again (see Publish).
+	again := "publish the event again"
+	if ev.ClientID != "" {
+		again = "retry with the same id"
+	}
 	var refused *serviceerror.InvalidArgument
 	if errors.As(err, &refused) {
 		// The server was reached but refused the start: Herald's search
 		// attributes missing on an external cluster, say, or not yet
 		// known to every frontend (they cache them for a minute). The
 		// log has the server's reason.
-		return &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine refused to start the event's workflow (see Herald's log); retry with the same id"}
+		return false, &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine refused to start the event's workflow (see Herald's log); " + again}
 	}
-	return &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine is not reachable; retry with the same id"}
+	return false, &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine is not reachable; " + again}
 }
 
 // maxSearchValue is the size Temporal allows one search attribute value

@@ -32,6 +32,8 @@ type fakeStore struct {
 	deleted  []string
 	version  int64 // TargetsVersion; tests that change targets move it
 	lists    int   // ListEnabledWebhooks calls
+	// createDeadline is the deadline CreateEvent was called with.
+	createDeadline time.Time
 }
 
 func (s *fakeStore) ListEnabledWebhooks(context.Context) ([]*herald.Webhook, error) {
@@ -60,7 +62,8 @@ func (s *fakeStore) GetConnector(_ context.Context, id string) (*herald.Connecto
 	}
 	return nil, herald.Errorf(herald.ENotFound, "connector not found")
 }
-func (s *fakeStore) CreateEvent(_ context.Context, r store.CreateEventRequest) (*herald.Event, bool, error) {
+func (s *fakeStore) CreateEvent(ctx context.Context, r store.CreateEventRequest) (*herald.Event, bool, error) {
+	s.createDeadline, _ = ctx.Deadline()
 	if s.existing != nil && r.Event.ClientID != "" && r.Event.ClientID == s.existing.ClientID {
 		return s.existing, true, nil
 	}
@@ -180,13 +183,13 @@ func TestPublishWithoutClientIDRemovesTheEventWhenTheStartFails(t *testing.T) {
 	s := &fakeStore{hooks: []*herald.Webhook{hook("wh_a", "*")}}
 	_, _, err := newPublisher(s, &fakeStarter{err: errors.New("connection refused")}).
 		Publish(context.Background(), Request{Event: "user.created", Data: []byte(`{}`)})
-	if herald.ErrorCode(err) != herald.EUnavailable || len(s.deleted) != 1 {
-		t.Errorf("err %v, deleted %v; want unavailable and the event removed", err, s.deleted)
+	if herald.ErrorCode(err) != herald.EUnavailable || len(s.deleted) != 1 || !strings.Contains(err.Error(), "publish the event again") {
+		t.Errorf("err %v, deleted %v; want unavailable, the event removed, and to publish it again", err, s.deleted)
 	}
 	s.deleted = nil
 	_, _, err = newPublisher(s, &fakeStarter{err: errors.New("connection refused")}).
 		Publish(context.Background(), Request{ClientID: "c1", Event: "user.created", Data: []byte(`{}`)})
-	if herald.ErrorCode(err) != herald.EUnavailable || len(s.deleted) != 0 {
+	if herald.ErrorCode(err) != herald.EUnavailable || len(s.deleted) != 0 || !strings.Contains(err.Error(), "retry with the same id") {
 		t.Errorf("with a client id: err %v, deleted %v; want the event kept for the client's retry", err, s.deleted)
 	}
 }
@@ -543,5 +546,19 @@ func TestRestartEndsDeliveriesPastTheirMaxAge(t *testing.T) {
 	st = &fakeStarter{}
 	if _, _, err := newPublisher(s, st).Publish(context.Background(), Request{ClientID: "c1", Event: "user.created", Data: []byte(`{}`)}); err != nil || len(st.starts) != 0 {
 		t.Fatalf("Publish = %v after %d starts, want no start", err, len(st.starts))
+	}
+}
+
+// Storing an event is bounded, so that a publish reaches its start long
+// before the sweep would take the event for one left without a workflow.
+func TestPublishBoundsStoringTheEvent(t *testing.T) {
+	s := &fakeStore{hooks: []*herald.Webhook{hook("wh_a", "*")}}
+	if _, _, err := newPublisher(s, &fakeStarter{}).Publish(context.Background(), Request{Event: "user.created", Data: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	left := time.Until(s.createDeadline)
+	if left <= 0 || left > storeTimeout || storeTimeout+2*startTimeout >= sweepAfter/2 {
+		t.Errorf("CreateEvent had %v left (storeTimeout %v, two starts %v, sweep after %v); want a bound well inside the sweep's wait",
+			left, storeTimeout, 2*startTimeout, sweepAfter)
 	}
 }

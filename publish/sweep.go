@@ -98,10 +98,13 @@ func (p *Publisher) sweepOne(ctx context.Context, s SweepStore, id string) error
 		return fmt.Errorf("load event %s: %w", id, err)
 	}
 	if ev.ClientID != "" {
-		if err := p.restart(ctx, ev); err != nil {
+		started, err := p.restart(ctx, ev)
+		if err != nil {
 			return fmt.Errorf("start the workflow of event %s: %w", id, err)
 		}
-		p.log.Warn("started the workflow of an event stored without one", "event_id", id, "workflow_id", wid)
+		if started { // not when another sweep, or the publisher's retry, was first
+			p.log.Warn("started the workflow of an event stored without one", "event_id", id, "workflow_id", wid)
+		}
 		return nil
 	}
 	ds, err := s.ListDeliveries(ctx, id)
@@ -124,7 +127,9 @@ func (p *Publisher) sweepOne(ctx context.Context, s SweepStore, id string) error
 		}
 		ended++
 	}
-	p.log.Warn("event stored without a workflow and without a client id: its deliveries ended as failed", "event_id", id, "deliveries", ended)
+	if ended > 0 {
+		p.log.Warn("event stored without a workflow and without a client id: its deliveries ended as failed", "event_id", id, "deliveries", ended)
+	}
 	return nil
 }
 

@@ -1,13 +1,17 @@
 package publish
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/heraldhub/herald"
@@ -161,4 +165,36 @@ type goneStore struct{ *sweepStore }
 
 func (goneStore) GetEvent(context.Context, string) (*herald.Event, error) {
 	return nil, herald.Errorf(herald.ENotFound, "event not found")
+}
+
+// Two sweeps (or a sweep and the publisher's retry) racing to start one
+// event's workflow: the one whose start is refused as a duplicate says
+// nothing, and an event with nothing left to end is not logged either.
+func TestSweepLogsOnlyWhatItDid(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		clientID string
+		status   string
+		startErr error
+		want     string // in the log; "" for an empty log
+	}{
+		{"started", "c1", herald.StatusPending, nil, "started the workflow"},
+		{"another was first", "c1", herald.StatusPending, serviceerror.NewWorkflowExecutionAlreadyStarted("running", "", ""), ""},
+		{"ended", "", herald.StatusPending, nil, "ended as failed"},
+		{"another ended it", "", herald.StatusFailed, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := &fakeStore{hooks: []*herald.Webhook{hook("wh_a", "*")}}
+			fs.existDs = []*herald.Delivery{{ID: "del_a", TargetType: herald.TargetWebhook, TargetID: "wh_a", Status: tc.status}}
+			ss := &sweepStore{fakeStore: fs, events: []*herald.Event{{ID: "evt_1", ClientID: tc.clientID, WorkflowID: "event/evt_1", Created: herald.Now()}}}
+			var buf bytes.Buffer
+			p := New(fs, &fakeStarter{err: tc.startErr}, "herald", slog.New(slog.NewTextHandler(&buf, nil)), nil)
+			if _, err := p.Sweep(context.Background(), ss, "", time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			if got := buf.String(); (tc.want == "" && got != "") || !strings.Contains(got, tc.want) {
+				t.Errorf("log %q, want %q", got, tc.want)
+			}
+		})
+	}
 }
