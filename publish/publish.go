@@ -295,7 +295,7 @@ func connectorTarget(c *herald.Connector) workflows.Target {
 // workflow that was started already is no error; the bool reports whether
 // this call started it.
 func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*herald.Delivery, targets []workflows.Target) (bool, error) {
-	in := workflows.EventInput{EventID: ev.ID, Event: ev.Name}
+	in := workflows.EventInput{EventID: ev.ID, Event: ev.Name, Published: ev.Created}
 	ids := make([]string, len(targets))
 	for i, t := range targets {
 		ids[i] = t.ID

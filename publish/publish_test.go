@@ -535,6 +535,9 @@ func TestRestartEndsDeliveriesPastTheirMaxAge(t *testing.T) {
 	if len(st.inputs) != 1 || len(st.inputs[0].Targets) != 1 || st.inputs[0].Targets[0].DeliveryID != "del_b" {
 		t.Fatalf("started %+v, want one workflow for del_b only", st.inputs)
 	}
+	if !st.inputs[0].Published.Equal(existing.Created) {
+		t.Errorf("the workflow counts max age from %v, want the publication, %v", st.inputs[0].Published, existing.Created)
+	}
 	a := s.existDs[0]
 	if a.Status != herald.StatusFailed || a.LastError == nil || !strings.Contains(*a.LastError, "max age") {
 		t.Errorf("del_a is %s (%v), want failed for its max age", a.Status, a.LastError)

@@ -46,8 +46,8 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 	input := DeliverInput{DeliveryID: t.DeliveryID, TargetType: t.Type, TargetID: t.ID, EventID: in.EventID, AttemptOffset: t.PriorAttempts, Timeout: t.Timeout, Generation: t.Generation}
 	timeout := t.Timeout + localAttemptSlack
 	// No attempt starts once the target's max age has passed since the
-	// workflow started (SPEC §6).
-	deadline := maxAgeDeadline(ctx, t.Retry.MaxAge)
+	// event was published (SPEC §6).
+	deadline := maxAgeDeadline(ctx, in.Published, t.Retry.MaxAge)
 
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout:    timeout,
@@ -218,13 +218,20 @@ func queuedTooLong(err error) bool {
 // maxAgeChange versions the max-age deadline of deliver (workflow.GetVersion).
 const maxAgeChange = "max-age-deadline"
 
-// maxAgeDeadline is when the target's max age runs out, counted from the
-// workflow's start (for an event, its publication), or zero for no limit.
-func maxAgeDeadline(ctx workflow.Context, maxAge time.Duration) time.Time {
+// maxAgeDeadline is when the target's max age runs out, or zero for no
+// limit. It counts from published when that is set and earlier than the
+// workflow's start (a publisher's clock ahead of Temporal's moves nothing
+// later), else from the workflow's start. It depends only on the input and
+// the start time, both fixed in history.
+func maxAgeDeadline(ctx workflow.Context, published time.Time, maxAge time.Duration) time.Time {
 	if maxAge <= 0 {
 		return time.Time{}
 	}
-	return workflow.GetInfo(ctx).WorkflowStartTime.Add(maxAge)
+	from := workflow.GetInfo(ctx).WorkflowStartTime
+	if !published.IsZero() && published.Before(from) {
+		from = published
+	}
+	return from.Add(maxAge)
 }
 
 // attemptWindow is the schedule-to-close timeout of regular attempts that

@@ -769,3 +769,31 @@ func TestEventWorkflowLocalPanicIsRetried(t *testing.T) {
 		t.Errorf("finishes %+v; want one, not counted, its reason naming a panic without quoting it", fin)
 	}
 }
+
+// A workflow started late (a publisher's retry after a failed start, or
+// the sweep) counts max age from the event's publication: with 8 s of its
+// 12 s gone at the start, the attempts due at 0, 1 and 3 s run and the
+// one due at 7 s does not. A publication time after the start (another
+// host's clock ahead) moves nothing.
+func TestEventWorkflowMaxAgeCountsFromPublication(t *testing.T) {
+	start := time.Date(2026, 5, 17, 21, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name      string
+		published time.Time
+		gaps      []time.Duration
+	}{
+		{"published 8 s before", start.Add(-8 * time.Second), []time.Duration{time.Second, 2 * time.Second}},
+		{"published after the start", start.Add(time.Minute), []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tg := target("whk_a", fastRetry)
+			tg.Retry.MaxAge = 12 * time.Second
+			in := oneTarget(tg)
+			in.Published = tc.published
+			_, f := runEventWith(t, in, map[string][]func() error{
+				"whk_a": {func() error { return retryableErr("HTTP 500", 0) }},
+			}, func(env *testsuite.TestWorkflowEnvironment, _ *fakeActivities) { env.SetStartTime(start) })
+			checkGaps(t, f.calls("whk_a"), tc.gaps)
+		})
+	}
+}

@@ -32,6 +32,12 @@ type EventInput struct {
 	EventID string
 	Event   string
 	Targets []Target // sorted by TargetID by the publisher
+	// Published is when the event was published: the targets' max age
+	// counts from it (SPEC §6), however late the workflow starts (a
+	// publisher's retry after a failed start, or the sweep). Zero, in a
+	// redelivery (which gets a max age of its own) or a workflow started
+	// before it was added, counts from the workflow's start.
+	Published time.Time
 }
 
 // Target is one delivery of the event.
