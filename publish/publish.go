@@ -211,8 +211,10 @@ func (p *Publisher) index(ctx context.Context) (*targetIndex, error) {
 // Only deliveries still pending go into it: after Temporal's retention has
 // dropped a closed workflow, the start succeeds again, and a finished
 // delivery must not be sent twice. A pending delivery whose target was
-// deleted, or whose max age has passed since the event was published,
-// ends failed instead. It reports whether this call started the workflow.
+// deleted ends failed instead. The workflow counts max age from the
+// event's publication (EventInput.Published), so one started late makes
+// the first attempt and no retry past it. It reports whether this call
+// started the workflow.
 func (p *Publisher) restart(ctx context.Context, ev *herald.Event) (bool, error) {
 	ds, err := p.store.ListDeliveries(ctx, ev.ID)
 	if err != nil {
@@ -244,23 +246,14 @@ func (p *Publisher) restart(ctx context.Context, ev *herald.Event) (bool, error)
 			// Deleted since: the delivery stops, as one pending in a
 			// workflow would (SPEC §6).
 			reason := d.TargetType + " was deleted"
-			if err := p.store.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason}); err != nil {
+			err := p.store.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason, Generation: &d.Generation})
+			if err != nil && !errors.Is(err, store.ErrStaleGeneration) { // stale: a redelivery took it meanwhile
 				return false, fmt.Errorf("stop delivery %s: %w", d.ID, err)
 			}
 			continue
 		}
 		if err != nil {
 			return false, fmt.Errorf("load target: %w", err)
-		}
-		if t.Retry.MaxAge > 0 && time.Since(ev.Created) > t.Retry.MaxAge {
-			// Max age counts from the publication (SPEC §6); a workflow
-			// started now would count it from now, and send an event
-			// stranded for days as if it were new.
-			reason := "max age passed before the event's workflow started"
-			if err := p.store.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason}); err != nil {
-				return false, fmt.Errorf("stop delivery %s: %w", d.ID, err)
-			}
-			continue
 		}
 		targets = append(targets, t)
 		kept = append(kept, d)

@@ -514,54 +514,21 @@ func TestPublishStartRefusedSaysSo(t *testing.T) {
 	}
 }
 
-// Max age counts from the publication: a restart days later ends the
-// deliveries whose max age has passed instead of sending them as new.
-func TestRestartEndsDeliveriesPastTheirMaxAge(t *testing.T) {
+// A workflow started late (the publisher's retry of an id whose start
+// failed, or the sweep) is told when the event was published: max age
+// counts from then (see workflows.EventInput.Published).
+func TestRestartPassesThePublicationTime(t *testing.T) {
 	existing := &herald.Event{ID: "evt_1", ClientID: "c1", Name: "user.created", WorkflowID: "event/evt_1", Created: herald.Now().Add(-48 * time.Hour)}
-	longer := hook("wh_b", "*")
-	longer.Retry.MaxAgeSeconds = 72 * 3600
 	s := &fakeStore{
-		hooks:    []*herald.Webhook{hook("wh_a", "*"), longer},
+		hooks:    []*herald.Webhook{hook("wh_a", "*")},
 		existing: existing,
-		existDs: []*herald.Delivery{
-			{ID: "del_a", EventID: "evt_1", TargetType: herald.TargetWebhook, TargetID: "wh_a", Status: herald.StatusPending},
-			{ID: "del_b", EventID: "evt_1", TargetType: herald.TargetWebhook, TargetID: "wh_b", Status: herald.StatusPending},
-		},
+		existDs:  []*herald.Delivery{{ID: "del_a", EventID: "evt_1", TargetType: herald.TargetWebhook, TargetID: "wh_a", Status: herald.StatusPending}},
 	}
 	st := &fakeStarter{}
 	if _, _, err := newPublisher(s, st).Publish(context.Background(), Request{ClientID: "c1", Event: "user.created", Data: []byte(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
-	if len(st.inputs) != 1 || len(st.inputs[0].Targets) != 1 || st.inputs[0].Targets[0].DeliveryID != "del_b" {
-		t.Fatalf("started %+v, want one workflow for del_b only", st.inputs)
-	}
-	if !st.inputs[0].Published.Equal(existing.Created) {
-		t.Errorf("the workflow counts max age from %v, want the publication, %v", st.inputs[0].Published, existing.Created)
-	}
-	a := s.existDs[0]
-	if a.Status != herald.StatusFailed || a.LastError == nil || !strings.Contains(*a.LastError, "max age") {
-		t.Errorf("del_a is %s (%v), want failed for its max age", a.Status, a.LastError)
-	}
-
-	// Every delivery past its max age: no workflow at all.
-	s.existDs = s.existDs[:1]
-	s.existDs[0].Status = herald.StatusPending
-	st = &fakeStarter{}
-	if _, _, err := newPublisher(s, st).Publish(context.Background(), Request{ClientID: "c1", Event: "user.created", Data: []byte(`{}`)}); err != nil || len(st.starts) != 0 {
-		t.Fatalf("Publish = %v after %d starts, want no start", err, len(st.starts))
-	}
-}
-
-// Storing an event is bounded, so that a publish reaches its start long
-// before the sweep would take the event for one left without a workflow.
-func TestPublishBoundsStoringTheEvent(t *testing.T) {
-	s := &fakeStore{hooks: []*herald.Webhook{hook("wh_a", "*")}}
-	if _, _, err := newPublisher(s, &fakeStarter{}).Publish(context.Background(), Request{Event: "user.created", Data: []byte(`{}`)}); err != nil {
-		t.Fatal(err)
-	}
-	left := time.Until(s.createDeadline)
-	if left <= 0 || left > storeTimeout || storeTimeout+2*startTimeout >= sweepAfter/2 {
-		t.Errorf("CreateEvent had %v left (storeTimeout %v, two starts %v, sweep after %v); want a bound well inside the sweep's wait",
-			left, storeTimeout, 2*startTimeout, sweepAfter)
+	if len(st.inputs) != 1 || !st.inputs[0].Published.Equal(existing.Created) {
+		t.Fatalf("started %+v, want one workflow counting from the publication, %v", st.inputs, existing.Created)
 	}
 }

@@ -218,17 +218,30 @@ func queuedTooLong(err error) bool {
 // maxAgeChange versions the max-age deadline of deliver (workflow.GetVersion).
 const maxAgeChange = "max-age-deadline"
 
+// publishedChange versions counting max age from the event's publication
+// (workflow.GetVersion): a workflow an older worker ran counted from its
+// start, and must replay as it ran.
+const publishedChange = "max-age-from-publication"
+
+// lateStart is how long after the event's publication a workflow must
+// start for max age to count from the publication. A publish starts its
+// workflow within a minute (usually milliseconds), and that difference is
+// not worth a version marker in every event's history.
+const lateStart = time.Minute
+
 // maxAgeDeadline is when the target's max age runs out, or zero for no
-// limit. It counts from published when that is set and earlier than the
-// workflow's start (a publisher's clock ahead of Temporal's moves nothing
-// later), else from the workflow's start. It depends only on the input and
-// the start time, both fixed in history.
+// limit. It counts from published when the workflow started more than
+// lateStart after it (started late: by a publisher's retry of an id whose
+// start failed, or by the sweep), else from the workflow's start. It
+// depends only on the input, the start time and the version, all fixed in
+// history.
 func maxAgeDeadline(ctx workflow.Context, published time.Time, maxAge time.Duration) time.Time {
 	if maxAge <= 0 {
 		return time.Time{}
 	}
 	from := workflow.GetInfo(ctx).WorkflowStartTime
-	if !published.IsZero() && published.Before(from) {
+	if !published.IsZero() && from.Sub(published) > lateStart &&
+		workflow.GetVersion(ctx, publishedChange, workflow.DefaultVersion, 1) == 1 {
 		from = published
 	}
 	return from.Add(maxAge)

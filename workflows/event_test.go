@@ -771,28 +771,40 @@ func TestEventWorkflowLocalPanicIsRetried(t *testing.T) {
 }
 
 // A workflow started late (a publisher's retry after a failed start, or
-// the sweep) counts max age from the event's publication: with 8 s of its
-// 12 s gone at the start, the attempts due at 0, 1 and 3 s run and the
-// one due at 7 s does not. A publication time after the start (another
-// host's clock ahead) moves nothing.
+// the sweep) counts max age from the event's publication: with 2 min of
+// its 2 min 4 s gone at the start, the attempts due at 0, 1 and 3 s run
+// and the one due at 7 s does not. A start less than a minute after the
+// publication (any normal publish), a publication time after the start
+// (another host's clock ahead), and a history an older worker wrote
+// (no version marker) count from the start.
 func TestEventWorkflowMaxAgeCountsFromPublication(t *testing.T) {
 	start := time.Date(2026, 5, 17, 21, 0, 0, 0, time.UTC)
+	all := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
 	for _, tc := range []struct {
 		name      string
 		published time.Time
+		maxAge    time.Duration
+		old       bool // replaying an older worker's history
 		gaps      []time.Duration
 	}{
-		{"published 8 s before", start.Add(-8 * time.Second), []time.Duration{time.Second, 2 * time.Second}},
-		{"published after the start", start.Add(time.Minute), []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}},
+		{"started 2 min late", start.Add(-2 * time.Minute), 2*time.Minute + 4*time.Second, false, all[:2]},
+		{"started 50 s late", start.Add(-50 * time.Second), 12 * time.Second, false, all},
+		{"published after the start", start.Add(time.Minute), 12 * time.Second, false, all},
+		{"an older worker's history", start.Add(-2 * time.Minute), 12 * time.Second, true, all},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tg := target("whk_a", fastRetry)
-			tg.Retry.MaxAge = 12 * time.Second
+			tg.Retry.MaxAge = tc.maxAge
 			in := oneTarget(tg)
 			in.Published = tc.published
 			_, f := runEventWith(t, in, map[string][]func() error{
 				"whk_a": {func() error { return retryableErr("HTTP 500", 0) }},
-			}, func(env *testsuite.TestWorkflowEnvironment, _ *fakeActivities) { env.SetStartTime(start) })
+			}, func(env *testsuite.TestWorkflowEnvironment, _ *fakeActivities) {
+				env.SetStartTime(start)
+				if tc.old {
+					env.OnGetVersion("max-age-from-publication", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+				}
+			})
 			checkGaps(t, f.calls("whk_a"), tc.gaps)
 		})
 	}

@@ -330,8 +330,10 @@ func (m *Main) startHTTP(ctx context.Context, sender *delivery.Sender, chat *dis
 const defaultSweepInterval = 30 * time.Second
 
 // fallbackRetention stands for a namespace retention that could not be
-// read: Temporal's default, and the least it allows on a cluster.
-const fallbackRetention = 24 * time.Hour
+// read: the least Temporal allows (devserver's minimum), so that the
+// sweep never takes a workflow removed after its retention for one that
+// never started.
+const fallbackRetention = time.Hour
 
 // startSweeps runs publisher's sweeps until Close: every API process does,
 // since any of them may have stored an event and died before starting its

@@ -725,20 +725,29 @@ func TestSweepFindsEventsStoredWithoutAWorkflow(t *testing.T) {
 	}
 	rcv := newReceiver(t, 200)
 	id, _ := createWebhook(t, h, map[string]any{"url": rcv.URL, "events": []string{"awardrecord.created"}})
+	h.Close()
+	// Stored while no Herald runs, so that only the next one's sweep can
+	// see them.
+	db, err := sqlite.Open(t.Context(), h.cfg.sqlitePath())
+	if err != nil {
+		t.Fatal(err)
+	}
 	long := herald.Now().Add(-time.Hour)
 	stranded := func(clientID string) (*herald.Event, *herald.Delivery) {
 		ev := &herald.Event{ID: herald.NewID(herald.PrefixEvent), ClientID: clientID, Name: "awardrecord.created", Created: long, Data: []byte(`{"id": 7}`)}
 		ev.WorkflowID = "event/" + ev.ID
 		d := &herald.Delivery{ID: herald.NewID(herald.PrefixDelivery), EventID: ev.ID, TargetType: herald.TargetWebhook, TargetID: id,
 			Status: herald.StatusPending, CreatedAt: long, UpdatedAt: long}
-		if _, _, err := h.db.CreateEvent(t.Context(), store.CreateEventRequest{Event: ev, Deliveries: []*herald.Delivery{d}}); err != nil {
+		if _, _, err := db.CreateEvent(t.Context(), store.CreateEventRequest{Event: ev, Deliveries: []*herald.Delivery{d}}); err != nil {
 			t.Fatal(err)
 		}
 		return ev, d
 	}
 	withID, withIDDelivery := stranded("perscom-sweep-1")
 	_, withoutIDDelivery := stranded("")
-	h.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	h2, err := startHerald(dir)
 	if err != nil {
