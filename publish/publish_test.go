@@ -532,3 +532,17 @@ func TestRestartPassesThePublicationTime(t *testing.T) {
 		t.Fatalf("started %+v, want one workflow counting from the publication, %v", st.inputs, existing.Created)
 	}
 }
+
+// Storing an event is bounded, so that a publish reaches its start long
+// before the sweep would take the event for one left without a workflow.
+func TestPublishBoundsStoringTheEvent(t *testing.T) {
+	s := &fakeStore{hooks: []*herald.Webhook{hook("wh_a", "*")}}
+	if _, _, err := newPublisher(s, &fakeStarter{}).Publish(context.Background(), Request{Event: "user.created", Data: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	left := time.Until(s.createDeadline)
+	if left <= 0 || left > storeTimeout || storeTimeout+2*startTimeout >= sweepAfter/2 {
+		t.Errorf("CreateEvent had %v left (storeTimeout %v, two starts %v, sweep after %v); want a bound well inside the sweep's wait",
+			left, storeTimeout, 2*startTimeout, sweepAfter)
+	}
+}

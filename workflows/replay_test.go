@@ -180,3 +180,25 @@ func TestReplayOfAnOlderStoreOutageHold(t *testing.T) {
 		t.Fatalf("replay of a history recorded before the outage backoff changed: %v", err)
 	}
 }
+
+// A late-started event workflow (published 2 min before its start, max age
+// 2 min 30 s) that a worker from before max age counted from the
+// publication ran: it counted from the start, so after the first attempt
+// failed it slept the 1 min until the retry. Today's code would end the
+// delivery there instead (the retry is past the publication plus max age),
+// so the replay must find no version marker and count from the start too.
+func TestReplayOfALateStartAnOlderWorkerRan(t *testing.T) {
+	in := workflows.EventInput{EventID: "evt_1", Event: "user.created", Targets: []workflows.Target{{
+		DeliveryID: "dlv_1", Type: "webhook", ID: "whk_a", Timeout: 5 * time.Second,
+		Retry: workflows.RetrySettings{InitialInterval: time.Minute, BackoffCoefficient: 2, MaxInterval: time.Hour, MaxAge: 2*time.Minute + 30*time.Second},
+	}}, Published: time.Date(2026, 5, 17, 20, 58, 0, 0, time.UTC)} // 2 min before newRecorded's start
+	r := newRecorded(t, in)
+	first := r.task(0)
+	r.localActivity(0, first, workflows.DeliverActivityName, &failurepb.Failure{Message: "HTTP 500",
+		FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{Type: workflows.ErrRetryable}}})
+	r.version(0, first, "max-age-deadline", 1)
+	r.sleep(0, first, time.Minute, true)
+	if err := r.replay(); err != nil {
+		t.Fatalf("replay of a late start an older worker ran: %v", err)
+	}
+}
