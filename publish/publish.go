@@ -74,6 +74,8 @@ type Publisher struct {
 
 	mu      sync.Mutex
 	targets *targetIndex // the last read, nil before the first
+
+	storeTimeout time.Duration // storeTimeout; tests shorten it
 }
 
 // targetIndex is what matching needs of every enabled target, read at one
@@ -90,7 +92,7 @@ type indexEntry struct {
 
 // New returns a Publisher starting workflows on taskQueue; m may be nil.
 func New(s Store, starter Starter, taskQueue string, log *slog.Logger, m *metrics.Metrics) *Publisher {
-	return &Publisher{store: s, starter: starter, taskQueue: taskQueue, log: log, metrics: m}
+	return &Publisher{store: s, starter: starter, taskQueue: taskQueue, log: log, metrics: m, storeTimeout: storeTimeout}
 }
 
 // Publish stores the event and its deliveries, then starts its workflow.
@@ -118,11 +120,11 @@ func (p *Publisher) Publish(ctx context.Context, r Request) (*herald.Event, bool
 	// Bounded, so that a publish reaches its start well within the
 	// sweep's wait (sweepAfter), which takes an event still without a
 	// workflow by then for one its publisher gave up on.
-	sctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	sctx, cancel := context.WithTimeout(ctx, p.storeTimeout)
 	defer cancel()
 	targets, err := p.matching(sctx, r.Event)
 	if err != nil {
-		return nil, false, err
+		return nil, false, p.storeError(sctx, ev, err)
 	}
 	deliveries := make([]*herald.Delivery, len(targets))
 	for i, t := range targets {
@@ -130,7 +132,7 @@ func (p *Publisher) Publish(ctx context.Context, r Request) (*herald.Event, bool
 	}
 	stored, existed, err := p.store.CreateEvent(sctx, store.CreateEventRequest{Event: ev, Deliveries: deliveries})
 	if err != nil {
-		return nil, false, fmt.Errorf("store event: %w", err)
+		return nil, false, p.storeError(sctx, ev, fmt.Errorf("store event: %w", err))
 	}
 	if existed {
 		if _, err := p.restart(ctx, stored); err != nil {
@@ -148,6 +150,27 @@ func (p *Publisher) Publish(ctx context.Context, r Request) (*herald.Event, bool
 	}
 	p.metrics.Published(ev.Name)
 	return ev, false, nil
+}
+
+// storeError is the answer to a publish whose store step failed with err:
+// when the step ran out of its time (a busy or locked database), a 503 that
+// says how to retry, as for a start that failed; otherwise err. The event
+// is most likely not stored; should it be, the sweep takes care of it.
+func (p *Publisher) storeError(sctx context.Context, ev *herald.Event, err error) error {
+	if !errors.Is(sctx.Err(), context.DeadlineExceeded) {
+		return err
+	}
+	p.log.Error("store event", "event_id", ev.ID, "error", err)
+	return &herald.Error{Code: herald.EUnavailable, Message: "Herald's database did not answer in time; " + retryHint(ev)}
+}
+
+// retryHint tells a publisher how to publish an event again: an event
+// without a client id is not kept.
+func retryHint(ev *herald.Event) string {
+	if ev.ClientID != "" {
+		return "retry with the same id"
+	}
+	return "publish the event again"
 }
 
 // matching returns the event's targets: matching enabled webhooks, then
@@ -326,10 +349,7 @@ func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*h
 	}
 	p.log.Error("start event workflow", "event_id", ev.ID, "error", err)
 	// An event without a client id is removed again (see Publish).
-	again := "publish the event again"
-	if ev.ClientID != "" {
-		again = "retry with the same id"
-	}
+	again := retryHint(ev)
 	var refused *serviceerror.InvalidArgument
 	if errors.As(err, &refused) {
 		// The server was reached but refused the start: Herald's search

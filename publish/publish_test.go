@@ -546,3 +546,29 @@ func TestPublishBoundsStoringTheEvent(t *testing.T) {
 			left, storeTimeout, 2*startTimeout, sweepAfter)
 	}
 }
+
+// A store step that runs out of its time (a locked table, say) answers a
+// 503 that says how to retry, not a bare internal error.
+func TestPublishStoreTimeoutIsUnavailable(t *testing.T) {
+	for _, clientID := range []string{"", "c1"} {
+		s := &slowStore{fakeStore: &fakeStore{hooks: []*herald.Webhook{hook("wh_a", "*")}}}
+		p := newPublisher(s.fakeStore, &fakeStarter{})
+		p.store, p.storeTimeout = s, 10*time.Millisecond
+		_, _, err := p.Publish(context.Background(), Request{ClientID: clientID, Event: "user.created", Data: []byte(`{}`)})
+		want := "publish the event again"
+		if clientID != "" {
+			want = "retry with the same id"
+		}
+		if herald.ErrorCode(err) != herald.EUnavailable || !strings.Contains(err.Error(), want) {
+			t.Errorf("client id %q: %v, want a 503 saying to %s", clientID, err, want)
+		}
+	}
+}
+
+// slowStore's CreateEvent waits until its context ends.
+type slowStore struct{ *fakeStore }
+
+func (s *slowStore) CreateEvent(ctx context.Context, _ store.CreateEventRequest) (*herald.Event, bool, error) {
+	<-ctx.Done()
+	return nil, false, fmt.Errorf("create deliveries: timeout: %w", ctx.Err())
+}
