@@ -36,10 +36,15 @@ const sweepAfter = 2 * time.Minute
 // never started and whose publisher gave no id (see Sweep).
 const NotStartedReason = "the event's workflow never started, and its publisher was not told it was accepted; retry the delivery to send it"
 
+// InterruptedTestReason is the last error of a test send's delivery left
+// pending by an API process that stopped during it (see Sweep).
+const InterruptedTestReason = "the test send was cut off (Herald stopped during it); send a new test"
+
 // Sweep looks for events stored without a workflow: the process that
 // stored one died before it started the event's workflow, or the start
 // failed and the event has a client id (and so was kept for the
-// publisher's retry). Their deliveries would stay pending for ever. It
+// publisher's retry); and for test sends the process died during. Their
+// deliveries would stay pending for ever. It
 // looks at up to sweepBatch events published within horizon with an
 // untried delivery last updated more than sweepAfter ago, by ID after
 // cursor, and returns the cursor for the next sweep: "" once it reached
@@ -52,7 +57,8 @@ const NotStartedReason = "the event's workflow never started, and its publisher 
 // deliveries left.)
 //
 // An event whose workflow exists (running, or ended by hand) is left
-// alone. For one without:
+// alone. A test send, which has none, is over in seconds: one left pending
+// ends failed with InterruptedTestReason. For any other event without one:
 //   - with a client id, the workflow is started now, as the publisher's
 //     retry of that id would do (see restart): the publisher may have
 //     given up, and a retry after this start delivers nothing twice;
@@ -97,6 +103,15 @@ func (p *Publisher) sweepOne(ctx context.Context, s SweepStore, id string) error
 	if err != nil {
 		return fmt.Errorf("load event %s: %w", id, err)
 	}
+	if ev.IsTest() {
+		// A test send runs in the API request, without a workflow, and
+		// is over in seconds: the process died during it.
+		n, err := endPending(ctx, s, id, InterruptedTestReason)
+		if n > 0 {
+			p.log.Warn("test send cut off: its delivery ended as failed", "event_id", id)
+		}
+		return err
+	}
 	if ev.ClientID != "" {
 		started, err := p.restart(ctx, ev)
 		if err != nil {
@@ -107,11 +122,21 @@ func (p *Publisher) sweepOne(ctx context.Context, s SweepStore, id string) error
 		}
 		return nil
 	}
-	ds, err := s.ListDeliveries(ctx, id)
-	if err != nil {
-		return fmt.Errorf("list deliveries of event %s: %w", id, err)
+	ended, err := endPending(ctx, s, id, NotStartedReason)
+	if ended > 0 {
+		p.log.Warn("event stored without a workflow and without a client id: its deliveries ended as failed", "event_id", id, "deliveries", ended)
 	}
-	reason := NotStartedReason
+	return err
+}
+
+// endPending ends the event's pending deliveries of generation 0 as failed
+// with reason, and returns how many it ended. One a redelivery has
+// reopened meanwhile is left to it.
+func endPending(ctx context.Context, s SweepStore, eventID, reason string) (int, error) {
+	ds, err := s.ListDeliveries(ctx, eventID)
+	if err != nil {
+		return 0, fmt.Errorf("list deliveries of event %s: %w", eventID, err)
+	}
 	ended := 0
 	for _, d := range ds {
 		if d.Status != herald.StatusPending || d.Generation > 0 {
@@ -120,17 +145,14 @@ func (p *Publisher) sweepOne(ctx context.Context, s SweepStore, id string) error
 		gen := d.Generation
 		err := s.RecordAttempt(ctx, d.ID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason, Generation: &gen})
 		if errors.Is(err, store.ErrStaleGeneration) {
-			continue // a redelivery took it meanwhile
+			continue
 		}
 		if err != nil {
-			return fmt.Errorf("end delivery %s: %w", d.ID, err)
+			return ended, fmt.Errorf("end delivery %s: %w", d.ID, err)
 		}
 		ended++
 	}
-	if ended > 0 {
-		p.log.Warn("event stored without a workflow and without a client id: its deliveries ended as failed", "event_id", id, "deliveries", ended)
-	}
-	return nil
+	return ended, nil
 }
 
 // sweepSoon is the pause before the next sweep when the last one looked

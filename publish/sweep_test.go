@@ -198,3 +198,19 @@ func TestSweepLogsOnlyWhatItDid(t *testing.T) {
 		})
 	}
 }
+
+// A test send left pending (the API process stopped during it) ends failed
+// with its own reason; nothing is started or sent.
+func TestSweepEndsACutOffTestSend(t *testing.T) {
+	fs := &fakeStore{}
+	fs.existDs = []*herald.Delivery{{ID: "del_t", TargetType: herald.TargetWebhook, TargetID: "wh_a", Status: herald.StatusPending}}
+	ss := &sweepStore{fakeStore: fs, events: []*herald.Event{{ID: "evt_t", Name: "webhook.test", Created: herald.Now()}}} // no workflow ID: a test send
+	st := &fakeStarter{}
+	if _, err := newPublisher(fs, st).Sweep(context.Background(), ss, "", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	d := fs.existDs[0]
+	if len(st.starts) != 0 || d.Status != herald.StatusFailed || d.LastError == nil || *d.LastError != InterruptedTestReason {
+		t.Fatalf("after %d starts the test delivery is %s (%v), want failed with %q", len(st.starts), d.Status, d.LastError, InterruptedTestReason)
+	}
+}

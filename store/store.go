@@ -215,10 +215,11 @@ type Store interface {
 	// the count are one write. Returns whether this call disabled the target.
 	CountDeliveryFailure(ctx context.Context, deliveryID string, generation, disableAfter int) (disabled bool, err error)
 	// ListUnstartedEvents returns, by ascending ID, at most limit IDs
-	// greater than after of events published (not test sends) at or after
-	// since with a delivery no attempt has reached: pending, in generation
-	// 0, with no attempts, and last updated before before. Such an event's
-	// workflow may never have started (see publish.Publisher.Sweep).
+	// greater than after of events (test sends included) published at or
+	// after since with a delivery no attempt has reached: pending, in
+	// generation 0, with no attempts, and last updated before before. Such
+	// an event's workflow may never have started, or its test send was cut
+	// off (see publish.Publisher.Sweep).
 	ListUnstartedEvents(ctx context.Context, since, before time.Time, after string, limit int) ([]string, error)
 	// ReopenDelivery makes a delivery that is not pending pending again,
 	// for a redelivery, and moves its Generation on, in one write. It

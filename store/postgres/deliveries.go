@@ -183,7 +183,6 @@ func (db *DB) ListUnstartedEvents(ctx context.Context, since, before time.Time, 
 	ids, err := queryAll(ctx, db.pool, scanID, `SELECT DISTINCT d.event_id FROM deliveries d JOIN events e ON e.id = d.event_id
 		WHERE d.status = 'pending' AND d.attempts = 0 AND d.generation = 0
 			AND d.updated_at < $1 AND d.event_id > $2
-			AND e.workflow_id <> '' -- not test sends
 			AND e.created_at >= $3
 		ORDER BY d.event_id LIMIT $4`, before, after, since, limitOf(limit))
 	if err != nil {

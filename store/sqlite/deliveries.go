@@ -187,7 +187,6 @@ func (db *DB) ListUnstartedEvents(ctx context.Context, since, before time.Time, 
 	ids, err := queryAll(ctx, db.read, scanID, `SELECT DISTINCT d.event_id FROM deliveries d JOIN events e ON e.id = d.event_id
 		WHERE d.status = 'pending' AND d.attempts = 0 AND d.generation = 0
 			AND d.updated_at < ? AND d.event_id > ?
-			AND e.workflow_id <> '' -- not test sends
 			AND e.created_at >= ?
 		ORDER BY d.event_id LIMIT ?`, formatTime(before), after, formatTime(since), limitOf(limit))
 	if err != nil {

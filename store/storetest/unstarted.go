@@ -9,8 +9,9 @@ import (
 	"github.com/heraldhub/herald/store"
 )
 
-// testUnstartedEvents: ListUnstartedEvents finds the published events with a
-// delivery no attempt has reached, once each, by ID, a page at a time.
+// testUnstartedEvents: ListUnstartedEvents finds the events (test sends
+// included) with a delivery no attempt has reached, once each, by ID, a
+// page at a time.
 func testUnstartedEvents(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	old := t0
@@ -21,9 +22,14 @@ func testUnstartedEvents(t *testing.T, s store.Store) {
 	log := newLog(halfDs[0], "user.created", 503, "", old)
 	must(t, s.RecordAttempt(ctx, halfDs[0].ID, store.AttemptRecord{Log: log, Status: herald.StatusPending, StatusCode: intp(503)}))
 
+	// A test send's, cut off: listed too.
+	test := newEvent("webhook.test", old, "wh_a")
+	test.Event.WorkflowID = ""
+	createEvent(t, s, test)
+
 	// Not listed: a delivery with an attempt, one ended without any, one
-	// reopened by a redelivery, one stored after before, one published
-	// before since, and a test send.
+	// reopened by a redelivery, one stored after before, and one published
+	// before since.
 	_, tried := createEvent(t, s, newEvent("user.created", old, "wh_a"))
 	must(t, s.RecordAttempt(ctx, tried[0].ID, store.AttemptRecord{Log: newLog(tried[0], "user.created", 503, "", old), Status: herald.StatusPending, StatusCode: intp(503)}))
 	_, ended := createEvent(t, s, newEvent("user.created", old, "wh_a"))
@@ -35,15 +41,12 @@ func testUnstartedEvents(t *testing.T, s store.Store) {
 	}
 	createEvent(t, s, newEvent("user.created", time.Now().Add(time.Hour), "wh_a"))
 	createEvent(t, s, newEvent("user.created", old.Add(-time.Hour), "wh_a"))
-	test := newEvent("webhook.test", old, "wh_a")
-	test.Event.WorkflowID = ""
-	createEvent(t, s, test)
 
 	// After every write above, so that only the conditions on each
 	// delivery keep it out, except for the one stored after before.
 	before := time.Now().Add(time.Minute)
 	since := old.Add(-time.Minute)
-	want := []string{both.ID, half.ID}
+	want := []string{both.ID, half.ID, test.Event.ID}
 	slices.Sort(want)
 	got, err := s.ListUnstartedEvents(ctx, since, before, "", 10)
 	must(t, err)
