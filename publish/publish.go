@@ -348,7 +348,6 @@ func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*h
 		return err == nil, nil
 	}
 	p.log.Error("start event workflow", "event_id", ev.ID, "error", err)
-	// An event without a client id is removed again (see Publish).
 	again := retryHint(ev)
 	var refused *serviceerror.InvalidArgument
 	if errors.As(err, &refused) {

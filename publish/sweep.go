@@ -40,15 +40,14 @@ const NotStartedReason = "the event's workflow never started, and its publisher 
 // pending by an API process that stopped during it (see Sweep).
 const InterruptedTestReason = "the test send was cut off (Herald stopped during it); send a new test"
 
-// Sweep looks for events stored without a workflow: the process that
+// Sweep looks for events stored without a workflow (the process that
 // stored one died before it started the event's workflow, or the start
-// failed and the event has a client id (and so was kept for the
-// publisher's retry); and for test sends the process died during. Their
-// deliveries would stay pending for ever. It
-// looks at up to sweepBatch events published within horizon with an
-// untried delivery last updated more than sweepAfter ago, by ID after
-// cursor, and returns the cursor for the next sweep: "" once it reached
-// the last one.
+// failed and the event has a client id, so it was kept for the
+// publisher's retry) and for test sends cut off by a stop. Their
+// deliveries would stay pending for ever. It looks at up to sweepBatch
+// events published within horizon with an untried delivery last updated
+// more than sweepAfter ago, by ID after cursor, and returns the cursor for
+// the next sweep: "" once it reached the last one.
 //
 // horizon is to be shorter than the Temporal namespace's retention: a
 // workflow is looked up by ID, and one that closed longer than the
