@@ -78,6 +78,9 @@ func requestSecrets(req *http.Request, custom map[string]string) []string {
 			add(v)
 		}
 	}
+	for _, seg := range pathTokens(req.URL) {
+		add(seg)
+	}
 	if u := req.URL.User; u != nil {
 		if pw, ok := u.Password(); ok {
 			add(pw)
@@ -108,6 +111,44 @@ func requestSecrets(req *http.Request, custom map[string]string) []string {
 func credentialLike(v string) bool {
 	return strings.ContainsAny(v, "0123456789") &&
 		strings.ContainsFunc(v, func(r rune) bool { return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') })
+}
+
+// minPathToken is the shortest URL path segment pathToken takes for a key.
+const minPathToken = 16
+
+// pathToken reports whether a URL path segment is a key rather than a
+// name: it is at least minPathToken long and mixes letters and digits, as
+// the keys services put in the paths of their webhook URLs do (Slack's
+// hooks.slack.com/services/T…/B…/<key>, Discord's api/webhooks/<id>/<key>,
+// IFTTT's …/with/key/<key>, or a UUID that only its receiver knows). Words,
+// versions, short IDs and all-digit IDs ("hooks", "v2", "T0123ABCD",
+// "1234567890123456789") stay readable.
+func pathToken(seg string) bool {
+	return len(seg) >= minPathToken && credentialLike(seg)
+}
+
+// pathTokens returns the decoded path segments of u that pathToken takes
+// for keys.
+func pathTokens(u *url.URL) []string {
+	var out []string
+	for seg := range strings.SplitSeq(u.Path, "/") {
+		if pathToken(seg) {
+			out = append(out, seg)
+		}
+	}
+	return out
+}
+
+// maskPath is u's escaped path with each segment that pathToken takes
+// for a key replaced by the mask.
+func maskPath(u *url.URL) string {
+	segs := strings.Split(u.EscapedPath(), "/")
+	for i, seg := range segs {
+		if dec, err := url.PathUnescape(seg); err == nil && pathToken(dec) {
+			segs[i] = masked
+		}
+	}
+	return strings.Join(segs, "/")
 }
 
 // Redact replaces every occurrence in s of each non-empty secret, as
@@ -210,8 +251,8 @@ func truncate(b []byte) string {
 
 // maskURL renders u for the log with credentials masked: the userinfo
 // password, or the user name when it stands alone (a token given as
-// https://TOKEN@host/), and, when maskQuery is set, the values of query parameters
-// named like secrets. A GET's query is the envelope alone (SPEC §4: it
+// https://TOKEN@host/), path segments that look like keys (pathToken), and,
+// when maskQuery is set, the values of query parameters named like secrets. A GET's query is the envelope alone (SPEC §4: it
 // replaces the URL's own), event data as a POST body carries it, so it is
 // logged as sent: masking would hide data[author_id] for its "auth".
 func maskURL(u *url.URL, maskQuery bool) string {
@@ -235,6 +276,11 @@ func maskURL(u *url.URL, maskQuery bool) string {
 			}
 		}
 		c.RawQuery = strings.Join(pairs, "&")
+	}
+	if p := maskPath(&c); p != c.EscapedPath() {
+		// RawPath must be a valid escaping of Path, or String ignores it.
+		c.RawPath = p
+		c.Path, _ = url.PathUnescape(p)
 	}
 	c.Fragment, c.RawFragment = "", "" // never sent
 	if tokenUser {

@@ -433,6 +433,47 @@ func TestSendGETLogsALongQueryCut(t *testing.T) {
 // credentials are redacted from the response's body and headers, in JSON
 // and URL escaping too. Query parameters named like keys are masked in the
 // logged URL.
+// Keys in a URL's path (Slack's, Discord's and IFTTT's webhook URLs carry
+// them there) are masked in the logged URL and wherever the receiver
+// echoes them; the segments that name things stay readable.
+func TestSendLogEntryMasksKeysInThePath(t *testing.T) {
+	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Echo-Url", r.URL.String())
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"path":"` + r.URL.Path + `","raw":"` + r.URL.EscapedPath() + `"}`))
+	})
+	for _, tc := range []struct{ path, key, logged string }{
+		{"/services/T0123ABCD/B0456EFGH/kX9eR2vQ7pLm4Ws8Yt3Zb6Nc", "kX9eR2vQ7pLm4Ws8Yt3Zb6Nc", "/services/T0123ABCD/B0456EFGH/********"},
+		{"/api/webhooks/1234567890123456789/aB3-dE6_gH9iJ2kL5mN8oP1qR4sT7uV0wX3yZ6", "aB3-dE6_gH9iJ2kL5mN8oP1qR4sT7uV0wX3yZ6", "/api/webhooks/1234567890123456789/********"},
+		{"/hooks/550e8400-e29b-41d4-a716-446655440000/notify", "550e8400-e29b-41d4-a716-446655440000", "/hooks/********/notify"},
+		// Escaped in the URL: masked as sent and as decoded.
+		{"/trigger/x/with/key/k3y%2Fwith%20sl4sh-and-space", "k3y/with sl4sh-and-space", "/trigger/x/with/key/********"},
+		{"/notifications/webhook-receiver", "", "/notifications/webhook-receiver"},
+	} {
+		entry, _ := send(t, localSender(), testWebhook(rc.URL+tc.path, "POST", rawSecret), 1)
+		reqs := rc.requests()
+		if got := reqs[len(reqs)-1].Path; tc.key != "" && !strings.Contains(got, tc.key) {
+			t.Errorf("receiver got path %q, want the real one with %q", got, tc.key)
+		}
+		if want := rc.URL + tc.logged; entry.Request.URL != want {
+			t.Errorf("logged URL = %q, want %q", entry.Request.URL, want)
+		}
+		if entry.Response == nil {
+			t.Fatal("no response logged")
+		}
+		js, err := json.Marshal(entry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.key != "" && (strings.Contains(string(js), tc.key) || strings.Contains(string(js), url.PathEscape(tc.key))) {
+			t.Errorf("the log entry contains the path key %q: %s", tc.key, js)
+		}
+		if tc.key == "" && !strings.Contains(entry.Response.Body, tc.path) {
+			t.Errorf("a path without keys was redacted in the echo: %s", entry.Response.Body)
+		}
+	}
+}
+
 func TestSendLogEntryRedactsEchoedSecrets(t *testing.T) {
 	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request) {
 		echo, _ := json.Marshal(map[string]any{"headers": r.Header, "query": r.URL.RawQuery})
