@@ -29,6 +29,9 @@ func TestClassify(t *testing.T) {
 	}{
 		{"rate limit from discordgo", limited, answered(429, nil),
 			&connectors.Error{Reason: "discord: rate limited", Retryable: true, RetryAfter: 1500 * time.Millisecond, StatusCode: 429}},
+		{"rate limit with the wait in the header alone", &discordgo.RateLimitError{RateLimit: &discordgo.RateLimit{TooManyRequests: &discordgo.TooManyRequests{}}},
+			answered(429, map[string]string{"Retry-After": "30"}),
+			&connectors.Error{Reason: "discord: rate limited", Retryable: true, RetryAfter: 30 * time.Second, StatusCode: 429}},
 		{"429 that is not Discord's JSON", errors.New("invalid character '<'"), answered(429, map[string]string{"Retry-After": "7"}),
 			&connectors.Error{Reason: "discord answered 429", Retryable: true, RetryAfter: 7 * time.Second, StatusCode: 429}},
 		{"502 after no retries", errors.New("Exceeded Max retries HTTP 502"), answered(502, nil),

@@ -123,7 +123,13 @@ func classify(ctx context.Context, err error, exchanges []connectors.Exchange) *
 	resp := exchanges[len(exchanges)-1].Response
 	var limited *discordgo.RateLimitError
 	if errors.As(err, &limited) && limited.RateLimit != nil && limited.TooManyRequests != nil {
-		return connectors.Retryable(resp.Status, limited.RetryAfter, "discord: rate limited")
+		// A gateway in front of Discord may give the wait in the
+		// Retry-After header alone.
+		wait := limited.RetryAfter
+		if wait <= 0 {
+			wait = connectors.RetryAfter(resp.Headers, time.Now())
+		}
+		return connectors.Retryable(resp.Status, wait, "discord: rate limited")
 	}
 	if resp.Status >= 200 && resp.Status < 300 {
 		return nil
