@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/envelope"
 )
 
 // MaxBodyBytes limits every JSON request body (SPEC §2).
@@ -172,6 +173,13 @@ func decodeObject(raw []byte, dst reflect.Value, prefix string) []herald.FieldEr
 			// give null their own meaning.
 			errs = append(errs, field(prefix+key, "must not be null; leave the field out to keep its value or take the default"))
 			continue
+		}
+		if fv.Type() != rawMessage {
+			// Raw fields keep the text as sent, and their handlers check it.
+			if err := envelope.CheckText(value); err != nil {
+				errs = append(errs, field(prefix+key, err.Error()))
+				continue
+			}
 		}
 		if isNested(fv.Type()) {
 			fv.Set(reflect.New(fv.Type().Elem()))

@@ -230,9 +230,9 @@ func checkJSON(raw []byte) string {
 	return ""
 }
 
-// notUTF8 is the error of raw JSON fields (kept as sent, so not repaired
-// the way decoded strings are) that hold bytes JSON does not allow.
-const notUTF8 = "must be valid UTF-8"
+// notUTF8 is the error of raw JSON fields (kept as sent) that hold bytes
+// JSON does not allow; decoded fields get the same (envelope.CheckText).
+var notUTF8 = envelope.ErrNotUTF8.Error()
 
 // testData picks the data of a test request: the caller's, as sent, else
 // the catalog example of the event.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -89,6 +90,44 @@ func TestNULInTextFields(t *testing.T) {
 	// Event data is kept as the publisher wrote it, escapes included.
 	r := e.do(t, "POST", "/v1/events", adminKey, `{"event":"user.created","data":{"note":"a\u0000b"}}`)
 	wantStatus(t, r, http.StatusAccepted)
+}
+
+// Text that decoding would not keep as sent (bytes that are not UTF-8, a
+// \u escape of half a surrogate pair) is its field's error. Decoded, it
+// would become U+FFFD: two different idempotency ids would name one event,
+// and a secret would sign with a key its owner never set.
+func TestTextThatIsNotUTF8(t *testing.T) {
+	e := newEnv(t)
+	w := e.createWebhook(t, hookBody(nil))
+	secret := `"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"`
+	for _, tc := range []struct {
+		method, path, body, field string
+	}{
+		{"POST", "/v1/events", "{\"id\":\"order-\xff\",\"event\":\"user.created\",\"data\":{}}", "id"},
+		{"POST", "/v1/events", `{"id":"order-\udbff","event":"user.created","data":{}}`, "id"},
+		{"POST", "/v1/events", `{"id":"order-\udc00x","event":"user.created","data":{}}`, "id"},
+		{"POST", "/v1/webhooks", "{\"url\":\"https://example.com/hook\",\"events\":[\"*\"],\"secret\":\"\xff\xfe0123456789abcdef\"}", "secret"},
+		{"PATCH", "/v1/webhooks/" + w.ID, "{\"description\":\"caf\xe9\"}", "description"},
+		{"PATCH", "/v1/webhooks/" + w.ID, "{\"headers\":{\"X-Team\":\"\xc3\"}}", "headers"},
+		{"PATCH", "/v1/webhooks/" + w.ID, "{\"events\":[\"user.*\",\"\xff\"]}", "events"},
+		{"POST", "/v1/api-keys", `{"name":"ops\ud800","scopes":["view:log"]}`, "name"},
+		{"POST", "/v1/connectors", "{\"name\":\"ops\",\"kind\":\"slack\",\"events\":[\"*\"],\"config\":{\"token\":\"" + slackToken + "\",\"channel\":\"#ops-\xff\"}}", "config.channel"},
+	} {
+		r := e.do(t, tc.method, tc.path, adminKey, tc.body)
+		wantProblem(t, r, http.StatusUnprocessableEntity, tc.field)
+	}
+	got := e.do(t, "GET", "/v1/webhooks/"+w.ID, adminKey, "")
+	wantStatus(t, got, http.StatusOK)
+	if after := decodeAs[webhookJSON](t, got); after.Description != w.Description || len(after.Headers) != len(w.Headers) || !slices.Equal(after.Events, w.Events) {
+		t.Errorf("a refused PATCH changed the webhook: %+v, was %+v", after, w)
+	}
+	// Nothing was stored under the mangled id: a valid id that decodes to
+	// what it would have become is a new event.
+	r := e.do(t, "POST", "/v1/events", adminKey, `{"id":"order-\ufffd","event":"user.created","data":{}}`)
+	wantStatus(t, r, http.StatusAccepted)
+	// A whole surrogate pair, escaped, is text like any other.
+	r = e.do(t, "POST", "/v1/webhooks", adminKey, `{"url":"https://example.com/hook","events":["*"],"description":"\ud83d\ude80","secret":`+secret+`}`)
+	wantStatus(t, r, http.StatusCreated)
 }
 
 // A query string Go's parser cannot read whole is refused: the bad pair

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // Errors of Check.
@@ -33,6 +34,21 @@ func Check(raw []byte) error {
 		return err
 	}
 	return checkKeys(raw)
+}
+
+// ErrNotUTF8 is CheckText's error for bytes that are not UTF-8.
+var ErrNotUTF8 = errors.New("must be valid UTF-8")
+
+// CheckText returns ErrNotUTF8, or an error wrapping ErrLoneSurrogate,
+// when the JSON value raw holds text that decoding would not keep as
+// written: bytes that are not UTF-8, or a \u escape of half a surrogate
+// pair. encoding/json turns both into U+FFFD, so two different values
+// (two idempotency keys, two secrets) would decode as the same one.
+func CheckText(raw []byte) error {
+	if !utf8.Valid(raw) {
+		return ErrNotUTF8
+	}
+	return checkSurrogates(raw)
 }
 
 // checkSurrogates finds an unpaired surrogate escape. In valid JSON a
