@@ -70,6 +70,16 @@ func (e Envelope) JSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// OrNoChanges is changes, or [] (SPEC §4: no changes) when the publisher
+// gave none. Events are stored with it, so that reading one back shows
+// what its envelope carries.
+func OrNoChanges(changes json.RawMessage) json.RawMessage {
+	if len(changes) == 0 {
+		return json.RawMessage("[]")
+	}
+	return changes
+}
+
 func (e Envelope) created() string { return e.Created.UTC().Format(CreatedLayout) }
 
 // compacted validates Data and Changes and returns them without
@@ -82,11 +92,8 @@ func (e Envelope) compacted() (data, changes []byte, err error) {
 	if err := json.Compact(&d, e.Data); err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrInvalidData, err)
 	}
-	if len(e.Changes) == 0 {
-		return d.Bytes(), []byte("[]"), nil
-	}
 	var c bytes.Buffer
-	if err := json.Compact(&c, e.Changes); err != nil {
+	if err := json.Compact(&c, OrNoChanges(e.Changes)); err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrInvalidChanges, err)
 	}
 	return d.Bytes(), c.Bytes(), nil

@@ -24,6 +24,7 @@ import (
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/catalog"
 	"github.com/heraldhub/herald/connectors/dispatch"
+	"github.com/heraldhub/herald/envelope"
 	"github.com/heraldhub/herald/metrics"
 	"github.com/heraldhub/herald/store"
 	"github.com/heraldhub/herald/workflows"
@@ -110,7 +111,7 @@ func (p *Publisher) Publish(ctx context.Context, r Request) (*herald.Event, bool
 		Created:  now,
 		TraceID:  r.TraceID,
 		Data:     r.Data,
-		Changes:  r.Changes,
+		Changes:  envelope.OrNoChanges(r.Changes),
 	}
 	if ev.TraceID == "" {
 		ev.TraceID = newTraceID()

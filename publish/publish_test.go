@@ -179,6 +179,22 @@ func TestPublishStoresMatchingTargetsAndStartsTheWorkflow(t *testing.T) {
 	}
 }
 
+// An event published without changes is stored with [], as its envelope
+// carries it, so reading it back shows what receivers got; given changes,
+// null included, are kept as sent.
+func TestPublishStoresChangesAsTheEnvelopeCarriesThem(t *testing.T) {
+	for given, want := range map[string]string{"": `[]`, `null`: `null`, `{"name": "x"}`: `{"name": "x"}`} {
+		s := &fakeStore{hooks: []*herald.Webhook{hook("wh_a", "*")}}
+		_, _, err := newPublisher(s, &fakeStarter{}).Publish(context.Background(), Request{Event: "user.updated", Data: []byte(`{}`), Changes: []byte(given)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(s.created.Event.Changes); got != want {
+			t.Errorf("published with changes %q: stored %q, want %q", given, got, want)
+		}
+	}
+}
+
 func TestPublishWithoutClientIDRemovesTheEventWhenTheStartFails(t *testing.T) {
 	s := &fakeStore{hooks: []*herald.Webhook{hook("wh_a", "*")}}
 	_, _, err := newPublisher(s, &fakeStarter{err: errors.New("connection refused")}).

@@ -94,7 +94,7 @@ func (t *Tester) prepare(ctx context.Context, targetType, targetID, event string
 	now := herald.Now()
 	ev := &herald.Event{
 		ID: herald.NewID(herald.PrefixEvent), Name: event, Created: now,
-		TraceID: newTraceID(), Data: data,
+		TraceID: newTraceID(), Data: data, Changes: envelope.OrNoChanges(nil),
 	}
 	d := newDelivery(ev, targetType, targetID, now)
 	if _, _, err := t.store.CreateEvent(ctx, store.CreateEventRequest{Event: ev, Deliveries: []*herald.Delivery{d}}); err != nil {
