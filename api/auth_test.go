@@ -39,7 +39,7 @@ var routeScopes = map[string]string{
 	"POST /v1/connectors/:id/test":        herald.ScopeManageWebhook,
 	"GET /v1/connectors/:id/logs":         herald.ScopeViewLog,
 	"POST /v1/events":                     herald.ScopePublishEvent,
-	"GET /v1/event-types":                 herald.ScopeViewLog,
+	"GET /v1/event-types":                 anyKey,
 	"GET /v1/events":                      herald.ScopeViewLog,
 	"GET /v1/events/:id":                  herald.ScopeViewLog,
 	"GET /v1/webhooks/:id/logs":           herald.ScopeViewLog,
@@ -49,6 +49,9 @@ var routeScopes = map[string]string{
 	"GET /v1/api-keys":                    herald.ScopeAdmin,
 	"DELETE /v1/api-keys/:id":             herald.ScopeAdmin,
 }
+
+// anyKey stands in routeScopes for a route every valid key may use.
+const anyKey = "any key"
 
 var nonAdminScopes = []string{herald.ScopeManageWebhook, herald.ScopePublishEvent, herald.ScopeViewLog}
 
@@ -96,6 +99,13 @@ func TestEveryRouteIsGuarded(t *testing.T) {
 			}
 			if scope == "" {
 				wantStatus(t, e.do(t, method, path, "", ""), http.StatusOK)
+				return
+			}
+			if scope == anyKey {
+				wantProblem(t, e.do(t, method, path, "", ""), http.StatusUnauthorized)
+				for _, key := range granting {
+					wantStatus(t, e.do(t, method, path, key, ""), http.StatusOK)
+				}
 				return
 			}
 			r := e.do(t, method, path, "", "")
@@ -164,6 +174,7 @@ func TestScopes(t *testing.T) {
 	}{
 		{"view:log creates webhook", view, "POST", "/v1/webhooks", hookBody(nil), 403},
 		{"view:log reads event types", view, "GET", "/v1/event-types", "", 200},
+		{"publish:event reads event types", pub, "GET", "/v1/event-types", "", 200},
 		{"view:log publishes", view, "POST", "/v1/events", event, 403},
 		{"publish:event publishes", pub, "POST", "/v1/events", event, 202},
 		{"publish:event lists webhooks", pub, "GET", "/v1/webhooks", "", 403},

@@ -90,8 +90,11 @@ func scopeOf(op map[string]any) (string, error) {
 	}
 	req, _ := reqs[0].(map[string]any)
 	scopes, _ := req["bearer"].([]any)
+	if _, bearer := req["bearer"]; len(reqs) == 1 && len(req) == 1 && bearer && len(scopes) == 0 {
+		return anyKey, nil
+	}
 	if len(reqs) != 1 || len(req) != 1 || len(scopes) != 1 {
-		return "", fmt.Errorf("security = %v, want [{bearer: [<scope>]}]", reqs)
+		return "", fmt.Errorf("security = %v, want [{bearer: [<scope>]}] or [{bearer: []}] for any key", reqs)
 	}
 	s, _ := scopes[0].(string)
 	return s, nil
@@ -109,7 +112,7 @@ func TestOpenAPIV1OperationsDeclareScope(t *testing.T) {
 		switch {
 		case err != nil:
 			t.Errorf("%s: %v", key, err)
-		case strings.HasPrefix(path, "/v1/") && !slices.Contains(known, scope):
+		case strings.HasPrefix(path, "/v1/") && !slices.Contains(known, scope) && scope != anyKey:
 			t.Errorf("%s declares scope %q, want one of %q", key, scope, known)
 		case !strings.HasPrefix(path, "/v1/") && scope != "":
 			t.Errorf("%s declares scope %q, but only /v1 needs a key", key, scope)

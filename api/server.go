@@ -158,8 +158,11 @@ func (s *Server) routes() *gin.Engine {
 
 	v1.POST("/events", require("publish:event"), s.publishEvent)
 
+	// The catalog is what every key needs: event names to subscribe to,
+	// to publish, and to read logs by.
+	v1.GET("/event-types", s.eventTypes)
+
 	view := v1.Group("", require("view:log"))
-	view.GET("/event-types", s.eventTypes)
 	view.GET("/events", s.listEvents)
 	view.GET("/events/:id", s.getEvent)
 	view.GET("/webhooks/:id/logs", s.webhookLogs)
