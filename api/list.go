@@ -2,6 +2,7 @@ package api
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -62,11 +63,13 @@ func since(c *gin.Context) (time.Time, error) {
 	return t, nil
 }
 
-// parseTime reads an RFC 3339 time as UTC. A time whose UTC year falls
-// outside 1 to 9999 is refused: an offset can carry 9999-12-31T23:30-02:00
-// into year 10000, which the stores' text encoding would sort before 2026.
+// parseTime reads an RFC 3339 time as UTC, its "T" and "Z" in either case
+// (RFC 3339 §5.6 allows both; Go's layout takes upper case only). A time
+// whose UTC year falls outside 1 to 9999 is refused: an offset can carry
+// 9999-12-31T23:30-02:00 into year 10000, which the stores' text encoding
+// would sort before 2026.
 func parseTime(v string) (time.Time, bool) {
-	t, err := time.Parse(time.RFC3339Nano, v)
+	t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(v))
 	if err != nil {
 		return time.Time{}, false
 	}

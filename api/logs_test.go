@@ -87,6 +87,8 @@ func TestWebhookLogs(t *testing.T) {
 		{"event=calendar.created", nil},
 		{"since=" + past, []string{ok1, bad1, bad2, ok2}},
 		{"since=" + future, nil},
+		{"since=" + strings.ToLower(past), []string{ok1, bad1, bad2, ok2}}, // "t" and "z" (RFC 3339 §5.6)
+		{"since=" + strings.ToLower(future), nil},
 	}
 	for _, tc := range tests {
 		t.Run("filter "+tc.query, func(t *testing.T) {
