@@ -41,6 +41,11 @@ func (s *Server) decode(c *gin.Context, dst any, optional bool) error {
 		}
 		return &httpError{http.StatusBadRequest, "request body is empty; a JSON object is required"}
 	}
+	if ce := strings.TrimSpace(c.GetHeader("Content-Encoding")); ce != "" && !strings.EqualFold(ce, "identity") {
+		// Read as it is, a compressed body is malformed JSON; the problem
+		// is the encoding (RFC 9110 §15.5.16).
+		return &httpError{http.StatusUnsupportedMediaType, "Content-Encoding " + ce + " is not supported; send the body uncompressed"}
+	}
 	mt, params, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 		return &httpError{http.StatusUnsupportedMediaType, "Content-Type must be application/json"}

@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -169,6 +171,27 @@ func TestRequestBodyProblems(t *testing.T) {
 			}
 		})
 	}
+	t.Run("compressed body", func(t *testing.T) {
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		_, _ = zw.Write([]byte(hookBody(nil)))
+		_ = zw.Close()
+		req, err := http.NewRequest("POST", e.srv.URL+"/v1/webhooks", &gz)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+adminKey)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Encoding", "gzip")
+		p := wantProblem(t, e.request(t, req), http.StatusUnsupportedMediaType)
+		if !strings.Contains(p.Detail, "Content-Encoding gzip") {
+			t.Errorf("detail %q does not name the encoding", p.Detail)
+		}
+		req.Header.Set("Content-Encoding", "identity")
+		req.Body = io.NopCloser(strings.NewReader(hookBody(nil)))
+		req.ContentLength = int64(len(hookBody(nil)))
+		wantStatus(t, e.request(t, req), http.StatusCreated)
+	})
 	t.Run("JSON with charset", func(t *testing.T) {
 		r := e.send(t, "POST", "/v1/webhooks", adminKey, "application/json; charset=utf-8", hookBody(nil))
 		wantStatus(t, r, http.StatusCreated)
