@@ -150,9 +150,13 @@ func (s *Server) readBody(c *gin.Context) ([]byte, error) {
 // its own entry, named by its path below prefix. Pointer-to-struct fields
 // are decoded the same way, one level down.
 func decodeObject(raw []byte, dst reflect.Value, prefix string) []herald.FieldError {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
+	obj, repeated, err := readObject(raw)
+	if err != nil {
 		return []herald.FieldError{field(strings.TrimSuffix(prefix, "."), "must be an object")}
+	}
+	var errs []herald.FieldError
+	for _, key := range repeated {
+		errs = append(errs, field(prefix+key, repeatedKey))
 	}
 	sv := dst.Elem()
 	index := map[string]int{}
@@ -162,8 +166,10 @@ func decodeObject(raw []byte, dst reflect.Value, prefix string) []herald.FieldEr
 			index[name] = i
 		}
 	}
-	var errs []herald.FieldError
 	for _, key := range slices.Sorted(maps.Keys(obj)) {
+		if slices.Contains(repeated, key) {
+			continue
+		}
 		i, ok := index[key]
 		if !ok {
 			errs = append(errs, field(prefix+key, "is not a known field"))
@@ -210,6 +216,41 @@ func decodeObject(raw []byte, dst reflect.Value, prefix string) []herald.FieldEr
 	return errs
 }
 
+// repeatedKey is the error of a key an object gives twice.
+const repeatedKey = "is given more than once"
+
+// readObject reads the members of the JSON object raw, and returns the
+// keys it gives more than once. encoding/json would keep the last value
+// without a word: {"event": "user.created", "event": "user.deleted"}
+// would publish user.deleted, where other readers take the first.
+func readObject(raw []byte) (map[string]json.RawMessage, []string, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, nil, errors.New("not an object")
+	}
+	obj := map[string]json.RawMessage{}
+	var repeated []string
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, nil, err
+		}
+		key, _ := t.(string) // what comes before a member's value is its key
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, nil, err
+		}
+		if _, seen := obj[key]; seen && !slices.Contains(repeated, key) {
+			repeated = append(repeated, key)
+		}
+		obj[key] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, nil, err
+	}
+	return obj, repeated, nil
+}
+
 // rawMessage is the type of the fields kept as raw JSON.
 var rawMessage = reflect.TypeFor[json.RawMessage]()
 
@@ -254,13 +295,17 @@ func isStringMap(t reflect.Type) bool {
 // raw entry by entry, so that a value that is not a string is named by its
 // own path (headers.X-Team) rather than the map's.
 func decodeStringMap(raw []byte, dst reflect.Value, path string) []herald.FieldError {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
+	obj, repeated, err := readObject(raw)
+	if err != nil {
 		return []herald.FieldError{field(path, "must be an object")}
 	}
 	m := make(map[string]string, len(obj))
 	var errs []herald.FieldError
 	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		if slices.Contains(repeated, k) {
+			errs = append(errs, field(path+"."+k, repeatedKey))
+			continue
+		}
 		v, ok := jsonString(obj[k])
 		if !ok {
 			errs = append(errs, field(path+"."+k, "must be a string"))

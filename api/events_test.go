@@ -47,6 +47,8 @@ func TestPublishEventValidation(t *testing.T) {
 		{"changes not UTF-8", "{\"event\": \"user.updated\", \"data\": {}, \"changes\": {\"x\": \"\xfe\"}}", []string{"changes"}},
 		{"id null", `{"id": null, "event": "user.created", "data": {}}`, []string{"id"}},
 		{"data with a key twice", `{"event": "user.created", "data": {"role": "user", "role": "admin"}}`, []string{"data"}},
+		{"event twice", `{"event": "user.created", "data": {}, "event": "user.deleted"}`, []string{"event"}},
+		{"id twice, once escaped", `{"id": "a", "event": "user.created", "data": {}, "\u0069d": "b"}`, []string{"id"}},
 		{"data with half a surrogate pair", `{"event": "user.created", "data": {"name": "\ud800"}}`, []string{"data"}},
 		{"changes with a key twice", `{"event": "user.updated", "data": {}, "changes": {"a": [1, 2], "a": [3, 4]}}`, []string{"changes"}},
 		{"id of 200 characters in more bytes", `{"id": "` + strings.Repeat("é", 201) + `", "event": "user.created", "data": {}}`, []string{"id"}},

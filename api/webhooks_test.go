@@ -47,6 +47,8 @@ func TestCreateWebhookValidation(t *testing.T) {
 		fields []string
 	}{
 		{name: "url and events missing", body: `{}`, status: 422, fields: []string{"url", "events"}},
+		{name: "url twice", body: `{"url": "ftp://files.example.com/in", "events": ["*"], "url": "https://hooks.example.com/in"}`, status: 422, fields: []string{"url"}},
+		{name: "header and retry setting twice", body: `{"url": "https://hooks.example.com/in", "events": ["*"], "headers": {"X-Team": "a", "X-Team": "b", "X-Env": "prod"}, "retry": {"max_attempts": 3, "max_attempts": 5}}`, status: 422, fields: []string{"headers.X-Team", "retry.max_attempts"}},
 		{name: "relative url", body: hookBody(map[string]any{"url": "/hooks/in"}), status: 422, fields: []string{"url"}},
 		{name: "ftp url", body: hookBody(map[string]any{"url": "ftp://files.example.com/in"}), status: 422, fields: []string{"url"}},
 		{name: "url of 2049 chars", body: hookBody(map[string]any{"url": longURL(2049)}), status: 422, fields: []string{"url"}},
