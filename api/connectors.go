@@ -15,6 +15,7 @@ import (
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/connectors"
+	"github.com/heraldhub/herald/envelope"
 	"github.com/heraldhub/herald/store"
 )
 
@@ -244,10 +245,14 @@ func (s *Server) applyConnector(ctx context.Context, con *herald.Connector, in *
 	if len(config) == 0 && create {
 		errs = append(errs, field("config", "is required"))
 	}
+	textOK := true
 	if len(config) > 0 {
 		con.Config = config
+		bad := configText(config)
+		errs = append(errs, bad...)
+		textOK = len(bad) == 0
 	}
-	if k, ok := s.Kinds[con.Kind]; ok && len(con.Config) > 0 && (len(config) > 0 || in.Kind != nil) {
+	if k, ok := s.Kinds[con.Kind]; ok && textOK && len(con.Config) > 0 && (len(config) > 0 || in.Kind != nil) {
 		bad := k.Validate(con.Config)
 		for _, e := range bad {
 			path := "config"
@@ -291,6 +296,28 @@ func (s *Server) checkTemplates(t map[string]string) []herald.FieldError {
 	var errs []herald.FieldError
 	for _, name := range slices.Sorted(maps.Keys(bad)) {
 		errs = append(errs, field("templates."+name, bad[name]))
+	}
+	return errs
+}
+
+// configText names the members of a connector config given twice or
+// holding text that decoding would not keep as sent. The kinds read a
+// config with encoding/json, which keeps the last of a repeated key and
+// turns such text into U+FFFD: a channel or token other than the one sent.
+// Checked here, on what an admin sends, not where a stored config is read
+// for a send.
+func configText(config json.RawMessage) []herald.FieldError {
+	members, repeated, err := envelope.Members(config)
+	if err != nil {
+		return nil // the kind's own check says it is no object
+	}
+	var errs []herald.FieldError
+	for _, name := range slices.Sorted(maps.Keys(members)) {
+		if repeated[name] {
+			errs = append(errs, field("config."+name, repeatedKey))
+		} else if err := envelope.CheckText(members[name]); err != nil {
+			errs = append(errs, field("config."+name, err.Error()))
+		}
 	}
 	return errs
 }

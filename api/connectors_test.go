@@ -113,6 +113,9 @@ func TestCreateConnectorValidation(t *testing.T) {
 		{name: "several fields bad at once", body: connectorBody(map[string]any{
 			"name": "", "events": []any{"bogus.*"}, "config": map[string]any{"token": slackToken}, "templates": map[string]any{"nope.created": "hi"},
 		}), status: 422, fields: []string{"name", "events[0]", "config.channel", "templates.nope.created"}},
+		{name: "config field twice", body: `{"name": "ops", "kind": "slack", "events": ["*"], "config": {"token": "` + slackToken + `", "channel": "#ops", "channel": "#exec"}}`, status: 422, fields: []string{"config.channel"}},
+		{name: "config field twice, once escaped", body: `{"name": "ops", "kind": "slack", "events": ["*"], "config": {"webhook_url": "` + slackHookURL + `", "webhook\u005furl": "https://hooks.slack.com/services/T1/B1/other"}}`, status: 422, fields: []string{"config.webhook_url"}},
+		{name: "config text with half a surrogate pair", body: `{"name": "ops", "kind": "slack", "events": ["*"], "config": {"token": "` + slackToken + `", "channel": "#ops\udc00"}}`, status: 422, fields: []string{"config.channel"}},
 		{name: "config missing with a valid kind", body: connectorBody(map[string]any{"config": omit}), status: 422, fields: []string{"config"}},
 		{name: "slack webhook_url on a private address", body: connectorBody(map[string]any{"config": map[string]any{"webhook_url": "https://blocked.example/services/T/B/X"}}), status: 422, fields: []string{"config.webhook_url"}},
 	}

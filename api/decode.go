@@ -25,10 +25,11 @@ const MaxBodyBytes = 1 << 20
 
 // decode reads a JSON object request body into dst, a pointer to a struct
 // whose fields carry json tags. It answers 415 for a content type other
-// than JSON, 413 above MaxBodyBytes, 400 for malformed JSON or a body that
-// is not an object, and 422 with one entry per bad field (its JSON path)
-// for unknown fields and wrong types. When optional is true an empty body
-// leaves dst as it is.
+// than JSON or a compressed body, 413 above MaxBodyBytes, 400 for malformed
+// JSON or a body that is not an object, and 422 with one entry per bad
+// field (its JSON path) for unknown fields, wrong types, keys given twice
+// and text that is not UTF-8. When optional is true an empty body leaves
+// dst as it is.
 func (s *Server) decode(c *gin.Context, dst any, optional bool) error {
 	body, err := s.readBody(c)
 	if err != nil {
@@ -150,12 +151,12 @@ func (s *Server) readBody(c *gin.Context) ([]byte, error) {
 // its own entry, named by its path below prefix. Pointer-to-struct fields
 // are decoded the same way, one level down.
 func decodeObject(raw []byte, dst reflect.Value, prefix string) []herald.FieldError {
-	obj, repeated, err := readObject(raw)
+	obj, repeated, err := envelope.Members(raw)
 	if err != nil {
 		return []herald.FieldError{field(strings.TrimSuffix(prefix, "."), "must be an object")}
 	}
 	var errs []herald.FieldError
-	for _, key := range repeated {
+	for _, key := range slices.Sorted(maps.Keys(repeated)) {
 		errs = append(errs, field(prefix+key, repeatedKey))
 	}
 	sv := dst.Elem()
@@ -167,7 +168,7 @@ func decodeObject(raw []byte, dst reflect.Value, prefix string) []herald.FieldEr
 		}
 	}
 	for _, key := range slices.Sorted(maps.Keys(obj)) {
-		if slices.Contains(repeated, key) {
+		if repeated[key] {
 			continue
 		}
 		i, ok := index[key]
@@ -219,38 +220,6 @@ func decodeObject(raw []byte, dst reflect.Value, prefix string) []herald.FieldEr
 // repeatedKey is the error of a key an object gives twice.
 const repeatedKey = "is given more than once"
 
-// readObject reads the members of the JSON object raw, and returns the
-// keys it gives more than once. encoding/json would keep the last value
-// without a word: {"event": "user.created", "event": "user.deleted"}
-// would publish user.deleted, where other readers take the first.
-func readObject(raw []byte) (map[string]json.RawMessage, []string, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, nil, errors.New("not an object")
-	}
-	obj := map[string]json.RawMessage{}
-	var repeated []string
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, nil, err
-		}
-		key, _ := t.(string) // what comes before a member's value is its key
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, nil, err
-		}
-		if _, seen := obj[key]; seen && !slices.Contains(repeated, key) {
-			repeated = append(repeated, key)
-		}
-		obj[key] = v
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, nil, err
-	}
-	return obj, repeated, nil
-}
-
 // rawMessage is the type of the fields kept as raw JSON.
 var rawMessage = reflect.TypeFor[json.RawMessage]()
 
@@ -295,14 +264,14 @@ func isStringMap(t reflect.Type) bool {
 // raw entry by entry, so that a value that is not a string is named by its
 // own path (headers.X-Team) rather than the map's.
 func decodeStringMap(raw []byte, dst reflect.Value, path string) []herald.FieldError {
-	obj, repeated, err := readObject(raw)
+	obj, repeated, err := envelope.Members(raw)
 	if err != nil {
 		return []herald.FieldError{field(path, "must be an object")}
 	}
 	m := make(map[string]string, len(obj))
 	var errs []herald.FieldError
 	for _, k := range slices.Sorted(maps.Keys(obj)) {
-		if slices.Contains(repeated, k) {
+		if repeated[k] {
 			errs = append(errs, field(path+"."+k, repeatedKey))
 			continue
 		}

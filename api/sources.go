@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/heraldhub/herald"
+	"github.com/heraldhub/herald/envelope"
 	"github.com/heraldhub/herald/signature"
 	"github.com/heraldhub/herald/store"
 )
@@ -125,21 +126,30 @@ type ingestEnvelope struct {
 
 // readEnvelope reads the fields Herald uses from a PERSCOM envelope, which
 // has others too (created, request_id). It reports false for a body that is
-// not a JSON object. An event that is not a string is a field error in
-// shape (a 422, as on POST /v1/events); a trace_id that is not a string is
-// ignored, as an invalid one is.
+// not a JSON object. An event that is not a string, and a field Herald uses
+// given twice, are field errors in shape (a 422, as on POST /v1/events); a
+// trace_id that is not a string is ignored, as an invalid one is.
 func readEnvelope(body []byte) (env ingestEnvelope, shape error, ok bool) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(bytes.TrimSpace(body), &obj); err != nil || obj == nil {
+	obj, repeated, err := envelope.Members(bytes.TrimSpace(body))
+	if err != nil {
 		return env, nil, false
 	}
-	if raw, found := obj["event"]; found && string(raw) != "null" {
+	var bad []herald.FieldError
+	for _, name := range []string{"changes", "data", "event", "trace_id"} {
+		if repeated[name] {
+			bad = append(bad, field(name, repeatedKey))
+		}
+	}
+	if raw, found := obj["event"]; found && string(raw) != "null" && !repeated["event"] {
 		var event string
 		if err := json.Unmarshal(raw, &event); err != nil {
-			shape = invalid(field("event", "must be a string"))
+			bad = append(bad, field("event", "must be a string"))
 		} else {
 			env.Event = &event
 		}
+	}
+	if len(bad) > 0 {
+		shape = invalid(bad...)
 	}
 	_ = json.Unmarshal(obj["trace_id"], &env.TraceID)
 	env.Data, env.Changes = obj["data"], obj["changes"]

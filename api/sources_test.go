@@ -61,7 +61,8 @@ func TestSourcesListGetDelete(t *testing.T) {
 	wantProblem(t, e.do(t, "GET", "/v1/sources?limit=0", adminKey, ""), http.StatusUnprocessableEntity, "limit")
 }
 
-// A signed envelope whose event is not a string is a 422 naming the field,
+// A signed envelope whose event is not a string, or that gives a field
+// twice, is a 422 naming the field,
 // as on POST /v1/events; a trace_id that is not a string is ignored, as an
 // invalid one is, and a body that is not a JSON object stays a 400.
 func TestIngestEnvelopeWithWrongTypes(t *testing.T) {
@@ -78,4 +79,9 @@ func TestIngestEnvelopeWithWrongTypes(t *testing.T) {
 	wantStatus(t, ingest(`{"event": "user.created", "trace_id": 5, "data": {"id": 1}}`), http.StatusAccepted)
 	wantProblem(t, ingest(`[1]`), http.StatusBadRequest)
 	wantProblem(t, ingest(`null`), http.StatusBadRequest)
+	// A field Herald reads, given twice, is refused as on POST /v1/events;
+	// one it does not read may repeat.
+	wantProblem(t, ingest(`{"event": "user.created", "data": {"id": 1}, "event": "user.deleted"}`), http.StatusUnprocessableEntity, "event")
+	wantProblem(t, ingest(`{"event": "user.created", "data": {"id": 1}, "data": {"id": 2}}`), http.StatusUnprocessableEntity, "data")
+	wantStatus(t, ingest(`{"event": "user.created", "data": {"id": 3}, "request_id": "a", "request_id": "b"}`), http.StatusAccepted)
 }

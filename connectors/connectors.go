@@ -20,7 +20,6 @@ import (
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/delivery"
-	"github.com/heraldhub/herald/envelope"
 	"github.com/heraldhub/herald/netguard"
 )
 
@@ -251,12 +250,6 @@ func (c *ConfigObject) String(name string, required bool) string {
 	var s string
 	if err := json.Unmarshal(c.fields[name], &s); err != nil {
 		c.Fail(name, "must be a string")
-		return ""
-	}
-	if err := envelope.CheckText(c.fields[name]); err != nil {
-		// A token or URL decoded with U+FFFD in place of what was sent
-		// could never work.
-		c.Fail(name, err.Error())
 		return ""
 	}
 	if strings.TrimSpace(s) == "" {

@@ -36,6 +36,41 @@ func Check(raw []byte) error {
 	return checkKeys(raw)
 }
 
+// errNotObject is Members' error for a value that is no JSON object.
+var errNotObject = errors.New("is not a JSON object")
+
+// Members reads the members of the JSON object raw, and returns the set of
+// keys it gives more than once. encoding/json would keep the last value
+// without a word: {"event": "user.created", "event": "user.deleted"}
+// would publish user.deleted, where other readers take the first.
+func Members(raw []byte) (map[string]json.RawMessage, map[string]bool, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, nil, errNotObject
+	}
+	obj := map[string]json.RawMessage{}
+	repeated := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, nil, err
+		}
+		key, _ := t.(string) // what comes before a member's value is its key
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, nil, err
+		}
+		if _, seen := obj[key]; seen {
+			repeated[key] = true
+		}
+		obj[key] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, nil, err
+	}
+	return obj, repeated, nil
+}
+
 // ErrNotUTF8 is CheckText's error for bytes that are not UTF-8.
 var ErrNotUTF8 = errors.New("must be valid UTF-8")
 
