@@ -78,8 +78,9 @@ func requestSecrets(req *http.Request, custom map[string]string) []string {
 			add(v)
 		}
 	}
-	for _, seg := range pathTokens(req.URL) {
-		add(seg)
+	_, keys := maskPath(req.URL)
+	for _, key := range keys {
+		add(key)
 	}
 	if u := req.URL.User; u != nil {
 		if pw, ok := u.Password(); ok {
@@ -116,39 +117,47 @@ func credentialLike(v string) bool {
 // minPathToken is the shortest URL path segment pathToken takes for a key.
 const minPathToken = 16
 
-// pathToken reports whether a URL path segment is a key rather than a
-// name: it is at least minPathToken long and mixes letters and digits, as
-// the keys services put in the paths of their webhook URLs do (Slack's
-// hooks.slack.com/services/T…/B…/<key>, Discord's api/webhooks/<id>/<key>,
-// IFTTT's …/with/key/<key>, or a UUID that only its receiver knows). Words,
-// versions, short IDs and all-digit IDs ("hooks", "v2", "T0123ABCD",
-// "1234567890123456789") stay readable.
+// pathToken reports whether a URL path segment (decoded) looks like a key
+// rather than a name: at least minPathToken long, with a change from a
+// lower-case letter to an upper-case one or between a letter and a digit
+// for every six characters or fewer. Random keys change that often, as
+// Slack's hooks.slack.com/services/T…/B…/<key>, Discord's
+// api/webhooks/<id>/<key>, IFTTT's …/with/key/<key> and UUIDs do; names
+// made of words, with or without a version or year, do not
+// ("notifications-v2", "github-webhook-2024", "perscom_handler_v1.php").
+// Short keys (Zapier's) look like names and stay readable.
 func pathToken(seg string) bool {
-	return len(seg) >= minPathToken && credentialLike(seg)
-}
-
-// pathTokens returns the decoded path segments of u that pathToken takes
-// for keys.
-func pathTokens(u *url.URL) []string {
-	var out []string
-	for seg := range strings.SplitSeq(u.Path, "/") {
-		if pathToken(seg) {
-			out = append(out, seg)
+	if len(seg) < minPathToken {
+		return false
+	}
+	changes := 0
+	for i := 1; i < len(seg); i++ {
+		a, b := seg[i-1], seg[i]
+		lowerToUpper := isLower(a) && isUpper(b)
+		letterDigit := isLetter(a) && isDigit(b) || isDigit(a) && isLetter(b)
+		if lowerToUpper || letterDigit {
+			changes++
 		}
 	}
-	return out
+	return changes*6 >= len(seg)
 }
 
-// maskPath is u's escaped path with each segment that pathToken takes
-// for a key replaced by the mask.
-func maskPath(u *url.URL) string {
+func isLower(c byte) bool  { return c >= 'a' && c <= 'z' }
+func isUpper(c byte) bool  { return c >= 'A' && c <= 'Z' }
+func isLetter(c byte) bool { return isLower(c) || isUpper(c) }
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+
+// maskPath returns u's escaped path with each segment that pathToken takes
+// for a key (decoded) replaced by the mask, and those keys, decoded.
+func maskPath(u *url.URL) (path string, keys []string) {
 	segs := strings.Split(u.EscapedPath(), "/")
 	for i, seg := range segs {
 		if dec, err := url.PathUnescape(seg); err == nil && pathToken(dec) {
 			segs[i] = masked
+			keys = append(keys, dec)
 		}
 	}
-	return strings.Join(segs, "/")
+	return strings.Join(segs, "/"), keys
 }
 
 // Redact replaces every occurrence in s of each non-empty secret, as
@@ -277,7 +286,7 @@ func maskURL(u *url.URL, maskQuery bool) string {
 		}
 		c.RawQuery = strings.Join(pairs, "&")
 	}
-	if p := maskPath(&c); p != c.EscapedPath() {
+	if p, keys := maskPath(&c); len(keys) > 0 {
 		// RawPath must be a valid escaping of Path, or String ignores it.
 		c.RawPath = p
 		c.Path, _ = url.PathUnescape(p)
