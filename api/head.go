@@ -1,0 +1,44 @@
+package api
+
+import (
+	"context"
+	"net/http"
+)
+
+// HeadAsGet serves a HEAD request as the GET of the same target, which is
+// what HEAD means (RFC 9110 §9.3.2), so that every GET route, /healthz and
+// /readyz included, answers the probes that use HEAD; the router itself
+// knows GET routes only. http.Server sends no body for a HEAD request
+// whatever the handler writes. A streaming handler (the live log) would
+// keep the connection past the headers, so a HEAD request's context ends
+// at its first flush: the headers are out, and the response is whole.
+func HeadAsGet(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodHead {
+			h.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		get := r.Clone(ctx)
+		get.Method = http.MethodGet
+		h.ServeHTTP(headWriter{w, cancel}, get)
+	})
+}
+
+// headWriter ends a HEAD request's context once its headers are flushed.
+type headWriter struct {
+	http.ResponseWriter
+	done context.CancelFunc
+}
+
+func (w headWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+	w.done()
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer
+// (write deadlines).
+func (w headWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
