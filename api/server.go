@@ -125,7 +125,6 @@ func (s *Server) routes() *gin.Engine {
 		r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/dashboard/") })
 		r.GET("/dashboard", func(c *gin.Context) { c.Redirect(http.StatusFound, "/dashboard/") })
 		r.GET("/dashboard/*filepath", gin.WrapH(http.StripPrefix("/dashboard", s.Dashboard)))
-		r.HEAD("/dashboard/*filepath", gin.WrapH(http.StripPrefix("/dashboard", s.Dashboard)))
 	}
 	if s.Metrics != nil {
 		r.GET("/metrics", gin.WrapH(s.Metrics.Handler()))
