@@ -79,6 +79,8 @@ func TestIngestEnvelopeWithWrongTypes(t *testing.T) {
 	wantStatus(t, ingest(`{"event": "user.created", "trace_id": 5, "data": {"id": 1}}`), http.StatusAccepted)
 	wantProblem(t, ingest(`[1]`), http.StatusBadRequest)
 	wantProblem(t, ingest(`null`), http.StatusBadRequest)
+	wantProblem(t, ingest(`{"event": "user.created", "data": {"id": 1}} x`), http.StatusBadRequest)
+	wantProblem(t, ingest(`{"event": "user.created", "data": {"id": 1}}{"event": "user.deleted"}`), http.StatusBadRequest)
 	// A field Herald reads, given twice, is refused as on POST /v1/events;
 	// one it does not read may repeat.
 	wantProblem(t, ingest(`{"event": "user.created", "data": {"id": 1}, "event": "user.deleted"}`), http.StatusUnprocessableEntity, "event")

@@ -36,7 +36,8 @@ func Check(raw []byte) error {
 	return checkKeys(raw)
 }
 
-// errNotObject is Members' error for a value that is no JSON object.
+// errNotObject is Members' error for a value that is no JSON object, or
+// one followed by more than white space.
 var errNotObject = errors.New("is not a JSON object")
 
 // Members reads the members of the JSON object raw, and returns the set of
@@ -67,6 +68,9 @@ func Members(raw []byte) (map[string]json.RawMessage, map[string]bool, error) {
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, nil, errNotObject // more after the object
 	}
 	return obj, repeated, nil
 }

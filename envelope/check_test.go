@@ -38,7 +38,7 @@ func TestCheck(t *testing.T) {
 
 // Members reads each key once, with its last value as encoding/json would,
 // and names every key given twice, however it is escaped; anything but an
-// object is an error.
+// object, alone but for white space, is an error.
 func TestMembers(t *testing.T) {
 	tests := []struct {
 		raw      string
@@ -66,7 +66,7 @@ func TestMembers(t *testing.T) {
 	if m, _, _ := Members([]byte(`{"event": "x", "event": "y"}`)); string(m["event"]) != `"y"` {
 		t.Errorf("event = %s, want the last value, as encoding/json keeps", m["event"])
 	}
-	for _, raw := range []string{`[]`, `null`, `"x"`, `{"a": 1`, ``} {
+	for _, raw := range []string{`[]`, `null`, `"x"`, `{"a": 1`, ``, `{"a": 1} x`, `{"a": 1}{"b": 2}`, `{"a": 1}]`} {
 		if _, _, err := Members([]byte(raw)); err == nil {
 			t.Errorf("Members(%q): no error", raw)
 		}
