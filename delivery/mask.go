@@ -118,14 +118,17 @@ func credentialLike(v string) bool {
 const minPathToken = 16
 
 // pathToken reports whether a URL path segment (decoded) looks like a key
-// rather than a name: at least minPathToken long, with a change from a
-// lower-case letter to an upper-case one or between a letter and a digit
-// for every six characters or fewer. Random keys change that often, as
-// Slack's hooks.slack.com/services/T…/B…/<key>, Discord's
-// api/webhooks/<id>/<key>, IFTTT's …/with/key/<key> and UUIDs do; names
-// made of words, with or without a version or year, do not
-// ("notifications-v2", "github-webhook-2024", "perscom_handler_v1.php").
-// Short keys (Zapier's) look like names and stay readable.
+// rather than a name. It must be at least minPathToken long, and either
+// change from a lower-case letter to an upper-case one or between a letter
+// and a digit at least once per six characters (random mixed-case keys,
+// as Slack's hooks.slack.com/services/T…/B…/<key> and Discord's
+// api/webhooks/<id>/<key>), or hold a run of at least eight letters and
+// digits, mixed, between separators (random lower-case keys, as
+// Mattermost's and Make's, and UUIDs). Names of words with a version or a
+// year ("notifications-v2", "github-webhook-2024",
+// "perscom_handler_v1.php") stay readable; a camelCase name of many short
+// words may be masked. Short keys (Zapier's) look like names and stay
+// readable.
 func pathToken(seg string) bool {
 	if len(seg) < minPathToken {
 		return false
@@ -139,8 +142,20 @@ func pathToken(seg string) bool {
 			changes++
 		}
 	}
-	return changes*6 >= len(seg)
+	if changes*6 >= len(seg) {
+		return true
+	}
+	for part := range strings.FieldsFuncSeq(seg, func(r rune) bool { return r == '-' || r == '_' || r == '.' || r == '~' }) {
+		if len(part) >= minMixedRun && credentialLike(part) {
+			return true
+		}
+	}
+	return false
 }
+
+// minMixedRun is the shortest run between separators that pathToken
+// takes for a key when it mixes letters and digits.
+const minMixedRun = 8
 
 func isLower(c byte) bool  { return c >= 'a' && c <= 'z' }
 func isUpper(c byte) bool  { return c >= 'A' && c <= 'Z' }

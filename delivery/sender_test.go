@@ -440,6 +440,10 @@ func TestSendLogEntryMasksKeysInThePath(t *testing.T) {
 		{"/services/T0123ABCD/B0456EFGH/kX9eR2vQ7pLm4Ws8Yt3Zb6Nc", "kX9eR2vQ7pLm4Ws8Yt3Zb6Nc", "/services/T0123ABCD/B0456EFGH/********"},
 		{"/api/webhooks/1234567890123456789/aB3-dE6_gH9iJ2kL5mN8oP1qR4sT7uV0wX3yZ6", "aB3-dE6_gH9iJ2kL5mN8oP1qR4sT7uV0wX3yZ6", "/api/webhooks/1234567890123456789/********"},
 		{"/hooks/550e8400-e29b-41d4-a716-446655440000/notify", "550e8400-e29b-41d4-a716-446655440000", "/hooks/********/notify"},
+		// Lower-case keys and UUIDs, which seldom change case or class.
+		{"/hooks/riirauzkefgkbfxpejdjw6yo95", "riirauzkefgkbfxpejdjw6yo95", "/hooks/********"},
+		{"/29qlkpclfqclj8rvklapya64vxmtfqdu", "29qlkpclfqclj8rvklapya64vxmtfqdu", "/********"},
+		{"/token/5351011b-ccbc-4727-a645-0c6399486548", "5351011b-ccbc-4727-a645-0c6399486548", "/token/********"},
 		// A key without digits changes case often enough.
 		{"/services/T0123ABCD/B0456EFGH/kXeRvQpLmWsYtZbNcAaBbCcD", "kXeRvQpLmWsYtZbNcAaBbCcD", "/services/T0123ABCD/B0456EFGH/********"},
 		// Escaped in the URL: masked as sent and as decoded, whole.
