@@ -18,12 +18,24 @@ func HeadAsGet(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		ctx, cancel := context.WithCancel(r.Context())
+		ctx, cancel := context.WithCancel(context.WithValue(r.Context(), headRequest{}, true))
 		defer cancel()
 		get := r.Clone(ctx)
 		get.Method = http.MethodGet
 		h.ServeHTTP(headWriter{w, cancel}, get)
 	})
+}
+
+// headRequest marks the context of a HEAD request served as a GET.
+type headRequest struct{}
+
+// requestMethod is r's method as the client sent it: HEAD for a HEAD
+// request that HeadAsGet serves as a GET.
+func requestMethod(r *http.Request) string {
+	if head, _ := r.Context().Value(headRequest{}).(bool); head {
+		return http.MethodHead
+	}
+	return r.Method
 }
 
 // headWriter ends a HEAD request's context once its headers are flushed.

@@ -4,17 +4,20 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/heraldhub/herald/api"
+	"github.com/heraldhub/herald/metrics"
 )
 
 // HEAD gets what GET would, without the body, on every GET route: the
 // probes, the API, and the live log, whose HEAD ends with its headers
 // instead of streaming. A route without GET still answers 405.
 func TestHeadAsGet(t *testing.T) {
-	e := newEnv(t)
+	m := metrics.New()
+	e := newEnv(t, func(d *api.Deps) { d.Metrics = m })
 	w := e.createWebhook(t, hookBody(nil))
 	srv := httptest.NewServer(api.HeadAsGet(e.handler))
 	t.Cleanup(func() {
@@ -55,6 +58,12 @@ func TestHeadAsGet(t *testing.T) {
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("HEAD %s took %v", tc.path, d)
 		}
+	}
+	// Counted as what the client sent.
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if want := `herald_http_requests_total{code="200",method="HEAD",route="/healthz"} 1`; !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("metrics lack %s:\n%s", want, rec.Body.String())
 	}
 	// The connection serves the next request: the stream's HEAD did not
 	// hold it.

@@ -190,7 +190,7 @@ func (s *Server) recover(c *gin.Context) {
 // count records each request by route template once it is answered.
 func (s *Server) count(c *gin.Context) {
 	c.Next()
-	s.Metrics.Request(c.FullPath(), c.Request.Method, c.Writer.Status())
+	s.Metrics.Request(c.FullPath(), requestMethod(c.Request), c.Writer.Status())
 }
 
 // Ready serves GET /readyz (SPEC §1): 200 when every check passes, else
