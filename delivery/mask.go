@@ -276,9 +276,10 @@ func truncate(b []byte) string {
 // maskURL renders u for the log with credentials masked: the userinfo
 // password, or the user name when it stands alone (a token given as
 // https://TOKEN@host/), path segments that look like keys (pathToken), and,
-// when maskQuery is set, the values of query parameters named like secrets. A GET's query is the envelope alone (SPEC §4: it
-// replaces the URL's own), event data as a POST body carries it, so it is
-// logged as sent: masking would hide data[author_id] for its "auth".
+// when maskQuery is set, the values of query parameters named like
+// secrets. A GET's query is the envelope alone (SPEC §4: it replaces the
+// URL's own), event data as a POST body carries it, so it is logged as
+// sent: masking would hide data[author_id] for its "auth".
 func maskURL(u *url.URL, maskQuery bool) string {
 	c := *u
 	tokenUser := false
