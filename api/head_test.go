@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/heraldhub/herald/api"
 	"github.com/heraldhub/herald/metrics"
 )
@@ -19,7 +21,7 @@ func TestHeadAsGet(t *testing.T) {
 	m := metrics.New()
 	e := newEnv(t, func(d *api.Deps) { d.Metrics = m })
 	w := e.createWebhook(t, hookBody(nil))
-	srv := httptest.NewServer(api.HeadAsGet(e.handler))
+	srv := httptest.NewServer(e.handler)
 	t.Cleanup(func() {
 		if !t.Failed() {
 			srv.Close() // a stream left running would hold it for ever
@@ -73,4 +75,49 @@ func TestHeadAsGet(t *testing.T) {
 		t.Fatalf("GET after HEADs: %v %v", resp, err)
 	}
 	resp.Body.Close()
+}
+
+// A 405 lists HEAD wherever it lists GET, since the handler serves HEAD
+// as GET; a route without GET gets no HEAD.
+func TestMethodNotAllowedListsHead(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct{ method, path, allow string }{
+		{http.MethodDelete, "/healthz", "GET, HEAD"},
+		{http.MethodPut, "/v1/webhooks", "GET, POST, HEAD"},
+		{http.MethodGet, "/v1/api-keys/x", "DELETE"},
+	} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(tc.method, tc.path, nil)
+		req.Header.Set("Authorization", "Bearer "+adminKey)
+		e.handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != tc.allow {
+			t.Errorf("%s %s: %d, Allow %q; want 405, Allow %q", tc.method, tc.path, rec.Code, rec.Header().Get("Allow"), tc.allow)
+		}
+	}
+}
+
+// gin's Context.Stream asks the writer for CloseNotify; on a HEAD request
+// it must not panic, and the stream ends after its first flush.
+func TestHeadAsGetStream(t *testing.T) {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.GET("/s", func(c *gin.Context) {
+		c.Header("Content-Type", "text/event-stream")
+		c.Stream(func(w io.Writer) bool {
+			_, _ = io.WriteString(w, "data: x\n\n")
+			return true // for ever, unless the client goes
+		})
+	})
+	srv := httptest.NewServer(api.HeadAsGet(r))
+	defer srv.Close()
+	client := &http.Client{Timeout: 5 * time.Second}
+	req, _ := http.NewRequest(http.MethodHead, srv.URL+"/s", nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("HEAD: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Errorf("HEAD: %d %q, want 200 text/event-stream", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -100,7 +102,7 @@ func New(d Deps) http.Handler {
 	if d.AdminKey != "" {
 		s.adminHash = HashKey(d.AdminKey)
 	}
-	return s.routes()
+	return HeadAsGet(s.routes())
 }
 
 func (s *Server) routes() *gin.Engine {
@@ -115,6 +117,11 @@ func (s *Server) routes() *gin.Engine {
 	r.Use(s.count, s.recover, textParams)
 	r.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "no such route", nil) })
 	r.NoMethod(func(c *gin.Context) {
+		// gin lists the route's methods in Allow; HeadAsGet adds HEAD
+		// wherever there is GET.
+		if allow := c.Writer.Header().Get("Allow"); slices.Contains(strings.Split(allow, ", "), http.MethodGet) {
+			c.Header("Allow", allow+", "+http.MethodHead)
+		}
 		writeProblem(c, http.StatusMethodNotAllowed, "method not allowed on this route", nil)
 	})
 

@@ -404,7 +404,7 @@ func (m *Main) serve(handler http.Handler) error {
 	ln := m.httpLn
 	// No ReadTimeout or WriteTimeout: the live log stream is long-lived and
 	// sets its own write deadlines.
-	srv := &http.Server{Handler: api.HeadAsGet(handler), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	m.http = srv
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
