@@ -42,10 +42,8 @@ func (s *Server) decode(c *gin.Context, dst any, optional bool) error {
 		}
 		return &httpError{http.StatusBadRequest, "request body is empty; a JSON object is required"}
 	}
-	if ce := strings.TrimSpace(c.GetHeader("Content-Encoding")); ce != "" && !strings.EqualFold(ce, "identity") {
-		// Read as it is, a compressed body is malformed JSON; the problem
-		// is the encoding (RFC 9110 §15.5.16).
-		return &httpError{http.StatusUnsupportedMediaType, "Content-Encoding " + ce + " is not supported; send the body uncompressed"}
+	if err := checkEncoding(c); err != nil {
+		return err
 	}
 	mt, params, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
@@ -66,6 +64,16 @@ func (s *Server) decode(c *gin.Context, dst any, optional bool) error {
 	}
 	if errs := decodeObject(body, reflect.ValueOf(dst), ""); len(errs) > 0 {
 		return invalid(errs...)
+	}
+	return nil
+}
+
+// checkEncoding answers 415 for a compressed body. Read as it is, such a
+// body is malformed JSON (or fails its signature); the problem is the
+// encoding (RFC 9110 §15.5.16).
+func checkEncoding(c *gin.Context) error {
+	if ce := strings.TrimSpace(c.GetHeader("Content-Encoding")); ce != "" && !strings.EqualFold(ce, "identity") {
+		return &httpError{http.StatusUnsupportedMediaType, "Content-Encoding " + ce + " is not supported; send the body uncompressed"}
 	}
 	return nil
 }

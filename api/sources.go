@@ -163,6 +163,9 @@ func readEnvelope(body []byte) (env ingestEnvelope, shape error, ok bool) {
 func (s *Server) ingest(c *gin.Context) {
 	ctx := c.Request.Context()
 	body, err := s.readBody(c)
+	if err == nil {
+		err = checkEncoding(c)
+	}
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -87,3 +87,22 @@ func TestIngestEnvelopeWithWrongTypes(t *testing.T) {
 	wantProblem(t, ingest(`{"event": "user.created", "data": {"id": 1}, "data": {"id": 2}}`), http.StatusUnprocessableEntity, "data")
 	wantStatus(t, ingest(`{"event": "user.created", "data": {"id": 3}, "request_id": "a", "request_id": "b"}`), http.StatusAccepted)
 }
+
+// A compressed ingest body is a 415 naming the encoding, not the 401 of a
+// signature that cannot match; an identity encoding is no compression.
+func TestIngestCompressedBody(t *testing.T) {
+	e := newEnv(t)
+	const secret = "0123456789abcdef"
+	id := e.createSource(t, secret)
+	body := `{"event": "user.created", "data": {"id": 1}}`
+	ingest := func(encoding string) response {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/ingest/"+id, strings.NewReader(body))
+		req.Header.Set("Signature", signature.Perscom(secret, []byte(body)))
+		req.Header.Set("Content-Encoding", encoding)
+		return e.request(t, req)
+	}
+	if p := wantProblem(t, ingest("gzip"), http.StatusUnsupportedMediaType); !strings.Contains(p.Detail, "Content-Encoding gzip") {
+		t.Errorf("detail %q does not name the encoding", p.Detail)
+	}
+	wantStatus(t, ingest("identity"), http.StatusAccepted)
+}
