@@ -27,8 +27,9 @@ type RedeliverStore interface {
 
 // strandedAfter is how long a pending delivery must have been left alone
 // before a redelivery asks whether a workflow owns it: a publish may still
-// be starting its event's workflow (startTimeout, then asking again).
-const strandedAfter = 3 * startTimeout
+// be storing its event and then starting the event's workflow, for as long
+// as the sweep allows (storeTimeout, then two tries of startTimeout).
+const strandedAfter = sweepAfter
 
 // stranded returns nil after ending as failed a pending delivery that no
 // workflow is at, so that it can be redelivered like any failed one; for
