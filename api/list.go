@@ -73,6 +73,13 @@ func parseTime(v string) (time.Time, bool) {
 	if err != nil {
 		return time.Time{}, false
 	}
+	// Stored times have microseconds. A finer since is rounded up, so
+	// that every store keeps exactly the records at or after it
+	// (PostgreSQL would cut it down to the microsecond, SQLite compare
+	// all its digits).
+	if r := t.Truncate(time.Microsecond); !r.Equal(t) {
+		t = r.Add(time.Microsecond)
+	}
 	t = t.UTC()
 	return t, t.Year() >= 1 && t.Year() <= 9999
 }

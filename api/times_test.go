@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/heraldhub/herald/api"
 )
 
 // createdAt returns the created_at of the JSON object in r, or of the
@@ -61,5 +64,26 @@ func TestCreatedTimesKeepMicroseconds(t *testing.T) {
 		if got := createdAt(t, e.do(t, "GET", read, adminKey, ""), id); got != created {
 			t.Errorf("GET %s: created_at %s, the create answered %s", read, got, created)
 		}
+	}
+}
+
+// A since finer than the stored microseconds is rounded up: the records
+// at or after it are those at or after the next microsecond, on every
+// store.
+func TestSinceRoundsUpToMicroseconds(t *testing.T) {
+	for in, want := range map[string]string{
+		"2026-05-17T21:04:05.4011185Z":      "2026-05-17T21:04:05.401119Z",
+		"2026-05-17T21:04:05.401118001Z":    "2026-05-17T21:04:05.401119Z",
+		"2026-05-17T21:04:05.401118Z":       "2026-05-17T21:04:05.401118Z",
+		"2026-05-17T23:04:05.4011180+02:00": "2026-05-17T21:04:05.401118Z",
+		"2026-05-17T21:04:05Z":              "2026-05-17T21:04:05Z",
+	} {
+		got, ok := api.ParseTime(in)
+		if !ok || got.Format(time.RFC3339Nano) != want {
+			t.Errorf("ParseTime(%s) = %v, %v; want %s", in, got.Format(time.RFC3339Nano), ok, want)
+		}
+	}
+	if _, ok := api.ParseTime("9999-12-31T23:59:59.9999999Z"); ok {
+		t.Error("a since rounded up past year 9999 is accepted")
 	}
 }
