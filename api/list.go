@@ -57,8 +57,13 @@ func since(c *gin.Context) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	t, ok := parseTime(v)
+	if i := len(v) - len(" 00:00"); !ok && i > 0 && v[i] == ' ' {
+		// An offset's "+" left unescaped in the URL, which query
+		// decoding turned into a space.
+		t, ok = parseTime(v[:i] + "+" + v[i+1:])
+	}
 	if !ok {
-		return time.Time{}, invalid(field("since", "must be an RFC 3339 time"))
+		return time.Time{}, invalid(field("since", "must be an RFC 3339 time (escape a + in its offset as %2B)"))
 	}
 	return t, nil
 }

@@ -89,6 +89,9 @@ func TestWebhookLogs(t *testing.T) {
 		{"since=" + future, nil},
 		{"since=" + strings.ToLower(past), []string{ok1, bad1, bad2, ok2}}, // "t" and "z" (RFC 3339 §5.6)
 		{"since=" + strings.ToLower(future), nil},
+		// An offset's "+" as curl sends it, unescaped: a space once decoded.
+		{"since=" + time.Now().Add(-time.Hour).In(time.FixedZone("", 2*3600)).Format(time.RFC3339), []string{ok1, bad1, bad2, ok2}},
+		{"since=" + time.Now().Add(time.Hour).In(time.FixedZone("", 2*3600)).Format(time.RFC3339), nil},
 	}
 	for _, tc := range tests {
 		t.Run("filter "+tc.query, func(t *testing.T) {
