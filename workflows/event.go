@@ -101,7 +101,10 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 		if !deadline.IsZero() && !legacy && !workflow.Now(ctx).Add(wait).Before(deadline) {
 			return finish(ctx, out, t, err)
 		}
-		if err := workflow.Sleep(ctx, wait); err != nil {
+		timer := workflow.NewTimerWithOptions(ctx, wait, workflow.TimerOptions{
+			Summary: fmt.Sprintf("%s %s, wait for attempt %d", t.Type, t.ID, input.AttemptOffset+1),
+		})
+		if err := timer.Get(ctx, nil); err != nil {
 			return finish(ctx, out, t, err)
 		}
 		scheduleToClose, ok := attemptWindow(deadline, workflow.Now(ctx), legacy)
@@ -287,6 +290,7 @@ func finish(ctx workflow.Context, out DeliveryOutcome, t Target, cause error) De
 		StartToCloseTimeout:    30 * time.Second,
 		ScheduleToCloseTimeout: 30 * time.Second,
 		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 5 * time.Second},
+		Summary:                fmt.Sprintf("record the failure of %s %s", t.Type, t.ID),
 	})
 	err := workflow.ExecuteLocalActivity(lctx, FinishActivityName, in).Get(ctx, nil)
 	if err != nil && workflow.GetVersion(ctx, finishFallbackChange, workflow.DefaultVersion, 1) == 1 {

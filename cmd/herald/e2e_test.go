@@ -19,6 +19,7 @@ import (
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
@@ -164,6 +165,10 @@ func TestRetriesUntilSuccessWithOneLogEntryPerAttempt(t *testing.T) {
 	if n := len(failures["data"].([]any)); n != 2 {
 		t.Errorf("%d failure entries, want 2", n)
 	}
+	// Temporal UI says what each wait is for.
+	if got, want := summaries(t, ev["workflow_id"].(string), enumspb.EVENT_TYPE_TIMER_STARTED), []string{"webhook " + id + ", wait for attempt 2"}; !slices.Equal(got, want) {
+		t.Errorf("timer summaries %q, want %q", got, want)
+	}
 }
 
 func TestClientErrorFailsAfterOneAttempt(t *testing.T) {
@@ -183,6 +188,10 @@ func TestClientErrorFailsAfterOneAttempt(t *testing.T) {
 	d := deliveryOf(t, shared, ev["id"].(string), id)
 	if d["attempts"] != float64(1) || d["last_status_code"] != float64(400) {
 		t.Errorf("delivery %v", d)
+	}
+	want := []string{"webhook " + id + ", attempt 1", "record the failure of webhook " + id}
+	if got := summaries(t, ev["workflow_id"].(string), enumspb.EVENT_TYPE_MARKER_RECORDED); !slices.Equal(got, want) {
+		t.Errorf("marker summaries %q, want %q", got, want)
 	}
 }
 

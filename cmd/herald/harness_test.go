@@ -16,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -310,6 +312,39 @@ func historyBytes(t *testing.T, c client.Client, workflowID string) []byte {
 			t.Fatal(err)
 		}
 		out = append(out, b...)
+	}
+	return out
+}
+
+// summaries returns the summaries Temporal UI shows for a workflow's
+// events of type typ, in order, after the workflow has ended.
+func summaries(t *testing.T, workflowID string, typ enumspb.EventType) []string {
+	t.Helper()
+	c, err := client.Dial(client.Options{HostPort: shared.cfg.TemporalAddress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.GetWorkflow(context.Background(), workflowID, "").Get(context.Background(), nil); err != nil {
+		t.Fatalf("workflow %s: %v", workflowID, err)
+	}
+	var out []string
+	iter := c.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
+	for iter.HasNext() {
+		e, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.GetEventType() != typ {
+			continue
+		}
+		var s string
+		if p := e.GetUserMetadata().GetSummary(); p != nil {
+			if err := converter.GetDefaultDataConverter().FromPayload(p, &s); err != nil {
+				t.Fatalf("summary of event %d: %v", e.GetEventId(), err)
+			}
+		}
+		out = append(out, s)
 	}
 	return out
 }
