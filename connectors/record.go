@@ -123,8 +123,11 @@ func peekBody(body io.ReadCloser) ([]byte, bool, io.ReadCloser) {
 	}{io.MultiReader(bytes.NewReader(head), body), body}
 }
 
+// urlForLog is u as the log shows it: a password masked, and no
+// fragment, which is never sent.
 func urlForLog(u *url.URL) string {
 	c := *u
+	c.Fragment, c.RawFragment = "", ""
 	if _, ok := c.User.Password(); ok {
 		c.User = url.UserPassword(c.User.Username(), Masked)
 	}
