@@ -46,8 +46,10 @@ func parseConfig(raw json.RawMessage) (config, []connectors.ConfigError) {
 	switch {
 	case strings.Contains(c.WebhookURL, connectors.Masked):
 		obj.Fail("webhook_url", connectors.MaskedSent)
-	case c.WebhookURL != "" && !validWebhookURL(c.WebhookURL):
-		obj.Fail("webhook_url", "must be an absolute http(s) URL of at most 2048 characters")
+	case c.WebhookURL != "":
+		if reason := checkWebhookURL(c.WebhookURL); reason != "" {
+			obj.Fail("webhook_url", reason)
+		}
 	}
 	switch {
 	case strings.Contains(c.Token, connectors.Masked):
@@ -65,9 +67,16 @@ func parseConfig(raw json.RawMessage) (config, []connectors.ConfigError) {
 // rotating "e.xoxb-") and printable ASCII, nothing else.
 var tokenShape = regexp.MustCompile(`^xox[!-~]+$`)
 
-func validWebhookURL(s string) bool {
+// checkWebhookURL returns why s is no webhook URL, or "".
+func checkWebhookURL(s string) string {
 	u, err := url.Parse(s)
-	return err == nil && len(s) <= 2048 && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.User == nil
+	switch {
+	case err != nil || len(s) > 2048 || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
+		return "must be an absolute http(s) URL of at most 2048 characters"
+	case u.User != nil:
+		return "must not contain credentials (user:password@)"
+	}
+	return ""
 }
 
 // secrets are the parts of c that must never be logged: the token, or the

@@ -39,6 +39,9 @@ func TestValidate(t *testing.T) {
 			{Field: "channel", Message: "must be a channel ID or name without spaces or control characters"},
 			{Field: "token", Message: "must be a Slack token (xoxb-…)"},
 		}},
+		{"webhook with credentials", `{"webhook_url": "https://u:p@hooks.slack.com/services/T0/B0/X"}`, []connectors.ConfigError{
+			{Field: "webhook_url", Message: "must not contain credentials (user:password@)"},
+		}},
 		{"relative webhook", `{"webhook_url": "/services/x"}`, []connectors.ConfigError{
 			{Field: "webhook_url", Message: "must be an absolute http(s) URL of at most 2048 characters"},
 		}},
