@@ -257,7 +257,7 @@ func (s *Server) applyConnector(ctx context.Context, con *herald.Connector, in *
 		for _, e := range bad {
 			path := "config"
 			if e.Field != "" {
-				path += "." + e.Field
+				path = memberPath(path, e.Field)
 			}
 			errs = append(errs, field(path, e.Message))
 		}
@@ -269,7 +269,7 @@ func (s *Server) applyConnector(ctx context.Context, con *herald.Connector, in *
 						lookupErr = err
 					}
 					if msg != "" {
-						errs = append(errs, field("config."+name, msg))
+						errs = append(errs, field(memberPath("config", name), msg))
 					}
 				}
 			}
@@ -295,7 +295,7 @@ func (s *Server) checkTemplates(t map[string]string) []herald.FieldError {
 	bad := s.CheckTemplates(t)
 	var errs []herald.FieldError
 	for _, name := range slices.Sorted(maps.Keys(bad)) {
-		errs = append(errs, field("templates."+name, bad[name]))
+		errs = append(errs, field(memberPath("templates", name), bad[name]))
 	}
 	return errs
 }
@@ -314,9 +314,9 @@ func configText(config json.RawMessage) []herald.FieldError {
 	var errs []herald.FieldError
 	for _, name := range slices.Sorted(maps.Keys(members)) {
 		if repeated[name] {
-			errs = append(errs, field("config."+name, repeatedKey))
+			errs = append(errs, field(memberPath("config", name), repeatedKey))
 		} else if err := envelope.CheckText(members[name]); err != nil {
-			errs = append(errs, field("config."+name, err.Error()))
+			errs = append(errs, field(memberPath("config", name), err.Error()))
 		}
 	}
 	return errs

@@ -103,16 +103,16 @@ func TestCreateConnectorValidation(t *testing.T) {
 		{name: "discord URL not a Discord webhook", body: connectorBody(map[string]any{"kind": "discord", "config": map[string]any{"webhook_url": "https://example.com/hooks/1"}}), status: 422, fields: []string{"config.webhook_url"}},
 		{name: "telegram token without colon", body: connectorBody(map[string]any{"kind": "telegram", "config": map[string]any{"token": "123456telegram", "chat_id": "-100123"}}), status: 422, fields: []string{"config.token"}},
 		{name: "telegram chat_id missing", body: connectorBody(map[string]any{"kind": "telegram", "config": map[string]any{"token": telegramToken}}), status: 422, fields: []string{"config.chat_id"}},
-		{name: "template does not parse", body: connectorBody(map[string]any{"templates": map[string]any{"rankrecord.created": "{{ .Data.x "}}), status: 422, fields: []string{"templates.rankrecord.created"}},
-		{name: "template for an unknown event", body: connectorBody(map[string]any{"templates": map[string]any{"nope.created": "hi"}}), status: 422, fields: []string{"templates.nope.created"}},
-		{name: "template over 4096 bytes", body: connectorBody(map[string]any{"templates": map[string]any{"rankrecord.created": strings.Repeat("x", 4097)}}), status: 422, fields: []string{"templates.rankrecord.created"}},
+		{name: "template does not parse", body: connectorBody(map[string]any{"templates": map[string]any{"rankrecord.created": "{{ .Data.x "}}), status: 422, fields: []string{`templates["rankrecord.created"]`}},
+		{name: "template for an unknown event", body: connectorBody(map[string]any{"templates": map[string]any{"nope.created": "hi"}}), status: 422, fields: []string{`templates["nope.created"]`}},
+		{name: "template over 4096 bytes", body: connectorBody(map[string]any{"templates": map[string]any{"rankrecord.created": strings.Repeat("x", 4097)}}), status: 422, fields: []string{`templates["rankrecord.created"]`}},
 		{name: "template of 4096 bytes", body: connectorBody(map[string]any{"templates": map[string]any{"rankrecord.created": strings.Repeat("x", 4096)}}), status: 201},
 		{name: "more than 50 templates", body: connectorBody(map[string]any{"templates": manyTemplates}), status: 422, fields: []string{"templates"}},
-		{name: "template not a string", body: connectorBody(map[string]any{"templates": map[string]any{"rankrecord.created": 5}}), status: 422, fields: []string{"templates.rankrecord.created"}},
+		{name: "template not a string", body: connectorBody(map[string]any{"templates": map[string]any{"rankrecord.created": 5}}), status: 422, fields: []string{`templates["rankrecord.created"]`}},
 		{name: "unknown top-level field", body: connectorBody(map[string]any{"colour": "red"}), status: 422, fields: []string{"colour"}},
 		{name: "several fields bad at once", body: connectorBody(map[string]any{
 			"name": "", "events": []any{"bogus.*"}, "config": map[string]any{"token": slackToken}, "templates": map[string]any{"nope.created": "hi"},
-		}), status: 422, fields: []string{"name", "events[0]", "config.channel", "templates.nope.created"}},
+		}), status: 422, fields: []string{"name", "events[0]", "config.channel", `templates["nope.created"]`}},
 		{name: "config field twice", body: `{"name": "ops", "kind": "slack", "events": ["*"], "config": {"token": "` + slackToken + `", "channel": "#ops", "channel": "#exec"}}`, status: 422, fields: []string{"config.channel"}},
 		{name: "config field twice, once escaped", body: `{"name": "ops", "kind": "slack", "events": ["*"], "config": {"webhook_url": "` + slackHookURL + `", "webhook\u005furl": "https://hooks.slack.com/services/T1/B1/other"}}`, status: 422, fields: []string{"config.webhook_url"}},
 		{name: "config text with half a surrogate pair", body: `{"name": "ops", "kind": "slack", "events": ["*"], "config": {"token": "` + slackToken + `", "channel": "#ops\udc00"}}`, status: 422, fields: []string{"config.channel"}},
@@ -232,7 +232,7 @@ func TestConnectorPatch(t *testing.T) {
 		{"config not an object", `{"config": "x"}`, []string{"config"}},
 		{"kind changed, slack config kept", `{"kind": "telegram"}`, []string{"config.token", "config.chat_id", "config.webhook_url"}},
 		{"unknown kind", `{"kind": "teams"}`, []string{"kind"}},
-		{"empty name and bad template", `{"name": "", "templates": {"nope.created": "x"}}`, []string{"name", "templates.nope.created"}},
+		{"empty name and bad template", `{"name": "", "templates": {"nope.created": "x"}}`, []string{"name", `templates["nope.created"]`}},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {

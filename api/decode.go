@@ -156,16 +156,17 @@ func (s *Server) readBody(c *gin.Context) ([]byte, error) {
 
 // decodeObject fills the struct dst points to from the JSON object raw,
 // field by field, so that every unknown field and every type error gets
-// its own entry, named by its path below prefix. Pointer-to-struct fields
-// are decoded the same way, one level down.
-func decodeObject(raw []byte, dst reflect.Value, prefix string) []herald.FieldError {
+// its own entry, named by its path (see memberPath) below path, "" for
+// the body. Pointer-to-struct fields are decoded the same way, one level
+// down.
+func decodeObject(raw []byte, dst reflect.Value, path string) []herald.FieldError {
 	obj, repeated, err := envelope.Members(raw)
 	if err != nil {
-		return []herald.FieldError{field(strings.TrimSuffix(prefix, "."), "must be an object")}
+		return []herald.FieldError{field(path, "must be an object")}
 	}
 	var errs []herald.FieldError
 	for _, key := range slices.Sorted(maps.Keys(repeated)) {
-		errs = append(errs, field(prefix+key, repeatedKey))
+		errs = append(errs, field(memberPath(path, key), repeatedKey))
 	}
 	sv := dst.Elem()
 	index := map[string]int{}
@@ -179,9 +180,10 @@ func decodeObject(raw []byte, dst reflect.Value, prefix string) []herald.FieldEr
 		if repeated[key] {
 			continue
 		}
+		kp := memberPath(path, key)
 		i, ok := index[key]
 		if !ok {
-			errs = append(errs, field(prefix+key, "is not a known field"))
+			errs = append(errs, field(kp, "is not a known field"))
 			continue
 		}
 		fv := sv.Field(i)
@@ -191,23 +193,23 @@ func decodeObject(raw []byte, dst reflect.Value, prefix string) []herald.FieldEr
 			// (headers, description) must not be told it worked while
 			// the old value stays. Raw fields (data, changes, config)
 			// give null their own meaning.
-			errs = append(errs, field(prefix+key, "must not be null; leave the field out to keep its value or take the default"))
+			errs = append(errs, field(kp, "must not be null; leave the field out to keep its value or take the default"))
 			continue
 		}
 		if fv.Type() != rawMessage {
 			// Raw fields keep the text as sent, and their handlers check it.
 			if err := envelope.CheckText(value); err != nil {
-				errs = append(errs, field(prefix+key, err.Error()))
+				errs = append(errs, field(kp, err.Error()))
 				continue
 			}
 		}
 		if isNested(fv.Type()) {
 			fv.Set(reflect.New(fv.Type().Elem()))
-			errs = append(errs, decodeObject(value, fv, prefix+key+".")...)
+			errs = append(errs, decodeObject(value, fv, kp)...)
 			continue
 		}
 		if isStringMap(fv.Type()) {
-			errs = append(errs, decodeStringMap(value, fv, prefix+key)...)
+			errs = append(errs, decodeStringMap(value, fv, kp)...)
 			continue
 		}
 		if err := json.Unmarshal(value, fv.Addr().Interface()); err != nil {
@@ -215,14 +217,34 @@ func decodeObject(raw []byte, dst reflect.Value, prefix string) []herald.FieldEr
 			// pointer before it failed, and checks of the decoded
 			// fields must see the field as missing.
 			fv.Set(reflect.Zero(fv.Type()))
-			errs = append(errs, typeError(prefix+key, err))
+			errs = append(errs, typeError(kp, err))
 			continue
 		}
-		if path := nulAt(fv, prefix+key); path != "" {
+		if path := nulAt(fv, kp); path != "" {
 			errs = append(errs, field(path, noNUL))
 		}
 	}
 	return errs
+}
+
+// memberPath is the path of member key of the object at path ("" for the
+// body), in SPEC §2's dot-and-bracket form: retry.max_attempts, but
+// templates["user.created"] for a key that is not a plain name (event
+// names hold dots), which a client could not otherwise split.
+func memberPath(path, key string) string {
+	if key != "" && strings.IndexFunc(key, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+	}) < 0 {
+		if path == "" {
+			return key
+		}
+		return path + "." + key
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(key) // a string always encodes
+	return path + "[" + strings.TrimSuffix(b.String(), "\n") + "]"
 }
 
 // repeatedKey is the error of a key an object gives twice.
@@ -280,16 +302,16 @@ func decodeStringMap(raw []byte, dst reflect.Value, path string) []herald.FieldE
 	var errs []herald.FieldError
 	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if repeated[k] {
-			errs = append(errs, field(path+"."+k, repeatedKey))
+			errs = append(errs, field(memberPath(path, k), repeatedKey))
 			continue
 		}
 		v, ok := jsonString(obj[k])
 		if !ok {
-			errs = append(errs, field(path+"."+k, "must be a string"))
+			errs = append(errs, field(memberPath(path, k), "must be a string"))
 			continue
 		}
 		if strings.ContainsRune(k, 0) || strings.ContainsRune(v, 0) {
-			errs = append(errs, field(path+"."+k, noNUL))
+			errs = append(errs, field(memberPath(path, k), noNUL))
 			continue
 		}
 		m[k] = v

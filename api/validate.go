@@ -186,7 +186,7 @@ func checkHeaders(h map[string]string) []herald.FieldError {
 	seen := map[string]bool{}
 	for _, name := range slices.Sorted(maps.Keys(h)) {
 		value := h[name]
-		f := "headers." + name
+		f := memberPath("headers", name)
 		canon := textproto.CanonicalMIMEHeaderKey(name)
 		switch {
 		case seen[canon]:
