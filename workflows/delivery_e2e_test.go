@@ -225,16 +225,7 @@ func runE2EWith(t *testing.T, o e2eOptions, retry workflows.RetrySettings, repli
 	tg := target("whk_a", retry)
 	tg.Timeout = o.timeout
 	env.ExecuteWorkflow(workflows.EventWorkflowName, oneTarget(tg))
-	if !env.IsWorkflowCompleted() {
-		t.Fatal("workflow did not complete")
-	}
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatalf("workflow failed: %v", err)
-	}
-	var res workflows.EventResult
-	if err := env.GetWorkflowResult(&res); err != nil {
-		t.Fatal(err)
-	}
+	res := eventResult(t, env)
 	for i, h := range rc.all() {
 		if h.VerifyErr != nil {
 			t.Errorf("request %d: receiver rejected the signature: %v", i+1, h.VerifyErr)

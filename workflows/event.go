@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -38,7 +39,47 @@ func EventWorkflow(ctx workflow.Context, in EventInput) (EventResult, error) {
 		})
 	}
 	wg.Wait(ctx)
-	return EventResult{Deliveries: results}, nil
+	result := EventResult{Deliveries: results}
+	if msg := failedSummary(results); msg != "" && ctx.Err() == nil &&
+		workflow.GetVersion(ctx, failedStatusChange, workflow.DefaultVersion, 1) == 1 {
+		// Temporal UI shows the event as failed, and lists such events
+		// (ExecutionStatus = "Failed"); the details keep the result.
+		return result, temporal.NewNonRetryableApplicationError(msg, ErrDeliveriesFailed, nil, result)
+	}
+	return result, nil
+}
+
+// failedStatusChange versions ending an event with a failed delivery as a
+// failed workflow (workflow.GetVersion): before it, every event workflow
+// completed. Asked only then, so an event delivered in full carries no
+// marker.
+const failedStatusChange = "failed-status"
+
+// failedSummary is the failure of an event workflow whose deliveries did
+// not all succeed, naming the first few and why; "" when all succeeded.
+func failedSummary(results []DeliveryOutcome) string {
+	var failed []DeliveryOutcome
+	for _, r := range results {
+		if !r.Succeeded {
+			failed = append(failed, r)
+		}
+	}
+	if len(failed) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d of %d deliveries failed: ", len(failed), len(results))
+	const named = 3
+	for i, f := range failed[:min(len(failed), named)] {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s (%s)", f.TargetID, f.Error)
+	}
+	if len(failed) > named {
+		fmt.Fprintf(&b, "; and %d more", len(failed)-named)
+	}
+	return b.String()
 }
 
 func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {

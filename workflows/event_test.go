@@ -175,17 +175,37 @@ func runEventWith(t *testing.T, in workflows.EventInput, script map[string][]fun
 	}
 
 	env.ExecuteWorkflow(workflows.EventWorkflowName, in)
+	return eventResult(t, env), f
+}
+
+// eventResult is the result of the EventWorkflow env ran: its value, or
+// the detail of its failure, which must come exactly when a delivery
+// failed.
+func eventResult(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.EventResult {
+	t.Helper()
 	if !env.IsWorkflowCompleted() {
 		t.Fatal("workflow did not complete")
 	}
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatalf("workflow failed: %v", err)
-	}
 	var res workflows.EventResult
-	if err := env.GetWorkflowResult(&res); err != nil {
-		t.Fatalf("workflow result: %v", err)
+	err := env.GetWorkflowError()
+	if err == nil {
+		if err := env.GetWorkflowResult(&res); err != nil {
+			t.Fatalf("workflow result: %v", err)
+		}
+	} else {
+		var app *temporal.ApplicationError
+		if !errors.As(err, &app) || app.Type() != workflows.ErrDeliveriesFailed || !app.NonRetryable() {
+			t.Fatalf("workflow failed: %v", err)
+		}
+		if err := app.Details(&res); err != nil {
+			t.Fatalf("failure details: %v", err)
+		}
 	}
-	return res, f
+	failed := slices.ContainsFunc(res.Deliveries, func(d workflows.DeliveryOutcome) bool { return !d.Succeeded })
+	if failed != (err != nil) {
+		t.Errorf("workflow error %v with deliveries %+v: it must fail exactly when a delivery failed", err, res.Deliveries)
+	}
+	return res
 }
 
 func oneTarget(t workflows.Target) workflows.EventInput {
@@ -465,6 +485,29 @@ func TestEventWorkflowFansOut(t *testing.T) {
 	}
 	if !slices.Equal(res.Deliveries, wantRes) {
 		t.Errorf("result =\n  %+v\nwant\n  %+v", res.Deliveries, wantRes)
+	}
+}
+
+// An event with a delivery not made ends as a failed workflow, so that
+// Temporal UI shows it as failed; its message names the first few.
+func TestEventWorkflowFailsWhenADeliveryFailed(t *testing.T) {
+	in := workflows.EventInput{EventID: "evt_1", Event: "user.created"}
+	script := map[string][]func() error{}
+	for _, id := range []string{"whk_a", "whk_b", "whk_c", "whk_d", "whk_e"} {
+		in.Targets = append(in.Targets, target(id, fastRetry))
+		if id != "whk_b" {
+			script[id] = []func() error{func() error { return permanentErr("HTTP 404 at " + id) }}
+		}
+	}
+	var env *testsuite.TestWorkflowEnvironment
+	runEventWith(t, in, script, func(e *testsuite.TestWorkflowEnvironment, _ *fakeActivities) { env = e })
+	var app *temporal.ApplicationError
+	if !errors.As(env.GetWorkflowError(), &app) {
+		t.Fatalf("workflow error %v, want its failure", env.GetWorkflowError())
+	}
+	want := "4 of 5 deliveries failed: whk_a (HTTP 404 at whk_a); whk_c (HTTP 404 at whk_c); whk_d (HTTP 404 at whk_d); and 1 more"
+	if app.Message() != want {
+		t.Errorf("failure %q, want %q", app.Message(), want)
 	}
 }
 

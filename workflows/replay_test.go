@@ -24,9 +24,10 @@ import (
 // workers restarted onto a new build pick up running workflows by
 // replaying their history.
 type recorded struct {
-	t      *testing.T
-	t0     time.Time
-	events []*historypb.HistoryEvent
+	t               *testing.T
+	t0              time.Time
+	events          []*historypb.HistoryEvent
+	localActivities int // markers so far, which number their activity IDs
 }
 
 func newRecorded(t *testing.T, in workflows.EventInput) *recorded {
@@ -78,15 +79,16 @@ func (r *recorded) task(at time.Duration) int64 {
 }
 
 // localActivity records the marker of a local activity's attempt that
-// failed with failure and was not retried.
+// failed with failure and was not retried, or succeeded (nil failure).
 func (r *recorded) localActivity(at time.Duration, task int64, activityType string, failure *failurepb.Failure) {
+	r.localActivities++
 	data := struct {
 		ActivityID   string
 		ActivityType string
 		ReplayTime   time.Time
 		Attempt      int32
 		Backoff      time.Duration
-	}{"1", activityType, r.t0.Add(at), 1, 0}
+	}{strconv.Itoa(r.localActivities), activityType, r.t0.Add(at), 1, 0}
 	r.add(at, enumspb.EVENT_TYPE_MARKER_RECORDED, func(e *historypb.HistoryEvent) {
 		e.Attributes = &historypb.HistoryEvent_MarkerRecordedEventAttributes{
 			MarkerRecordedEventAttributes: &historypb.MarkerRecordedEventAttributes{
@@ -200,5 +202,29 @@ func TestReplayOfALateStartAnOlderWorkerRan(t *testing.T) {
 	r.sleep(0, first, time.Minute, true)
 	if err := r.replay(); err != nil {
 		t.Fatalf("replay of a late start an older worker ran: %v", err)
+	}
+}
+
+// An event whose delivery failed ended, before failed deliveries failed
+// the workflow, as a completed workflow. Replaying it (a query on a closed
+// workflow) must find no version marker and complete again.
+func TestReplayOfAnOlderFailedDelivery(t *testing.T) {
+	in := workflows.EventInput{EventID: "evt_1", Event: "user.created", Targets: []workflows.Target{{
+		DeliveryID: "dlv_1", Type: "webhook", ID: "whk_a", Timeout: 5 * time.Second,
+		Retry: workflows.RetrySettings{InitialInterval: time.Second, BackoffCoefficient: 2, MaxInterval: time.Minute},
+	}}}
+	r := newRecorded(t, in)
+	first := r.task(0)
+	r.localActivity(0, first, workflows.DeliverActivityName, &failurepb.Failure{Message: "HTTP 400",
+		FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{Type: workflows.ErrPermanent, NonRetryable: true}}})
+	r.localActivity(0, first, workflows.FinishActivityName, nil)
+	result := workflows.EventResult{Deliveries: []workflows.DeliveryOutcome{{DeliveryID: "dlv_1", TargetID: "whk_a", Error: "HTTP 400"}}}
+	r.add(0, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, func(e *historypb.HistoryEvent) {
+		e.Attributes = &historypb.HistoryEvent_WorkflowExecutionCompletedEventAttributes{
+			WorkflowExecutionCompletedEventAttributes: &historypb.WorkflowExecutionCompletedEventAttributes{
+				Result: r.payloads(result), WorkflowTaskCompletedEventId: first}}
+	})
+	if err := r.replay(); err != nil {
+		t.Fatalf("replay of an older event whose delivery failed: %v", err)
 	}
 }

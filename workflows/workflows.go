@@ -130,6 +130,10 @@ const (
 	ErrNotSent     = "HeraldNotSent"
 )
 
+// ErrDeliveriesFailed is the error type of an event workflow that ended
+// with a delivery not made; its detail is the EventResult.
+const ErrDeliveriesFailed = "HeraldDeliveriesFailed"
+
 // RateLimited is the detail of an ErrRateLimited or ErrNotSent failure:
 // Attempt is the delivery attempt number that was not made, to be made
 // later. For ErrRateLimited the target's rate limit holds a slot for the

@@ -189,9 +189,20 @@ func TestClientErrorFailsAfterOneAttempt(t *testing.T) {
 	if d["attempts"] != float64(1) || d["last_status_code"] != float64(400) {
 		t.Errorf("delivery %v", d)
 	}
-	want := []string{"webhook " + id + ", attempt 1", "record the failure of webhook " + id}
+	// The version marker of a workflow that ends failed has no summary.
+	want := []string{"webhook " + id + ", attempt 1", "record the failure of webhook " + id, ""}
 	if got := summaries(t, ev["workflow_id"].(string), enumspb.EVENT_TYPE_MARKER_RECORDED); !slices.Equal(got, want) {
 		t.Errorf("marker summaries %q, want %q", got, want)
+	}
+	// Temporal UI shows the event as failed, and why.
+	c, err := client.Dial(client.Options{HostPort: shared.cfg.TemporalAddress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	err = c.GetWorkflow(context.Background(), ev["workflow_id"].(string), "").Get(context.Background(), nil)
+	if want := "1 of 1 deliveries failed: " + id + " (HTTP 400)"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("workflow ended with %v, want a failure saying %q", err, want)
 	}
 }
 
