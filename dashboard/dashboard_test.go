@@ -38,10 +38,11 @@ func TestServesFiles(t *testing.T) {
 		contentType string
 		contains    string
 	}{
-		{"/", "text/html; charset=utf-8", `<script src="app.js" defer></script>`},
-		{"", "text/html; charset=utf-8", "<title>Herald dashboard</title>"},
+		{"/", "text/html; charset=utf-8", `<link rel="icon" href="favicon.svg" type="image/svg+xml">`},
+		{"", "text/html; charset=utf-8", `<script src="app.js" defer></script>`},
 		{"/app.js", "text/javascript; charset=utf-8", "createSSEParser"},
 		{"/style.css", "text/css; charset=utf-8", ":root"},
+		{"/favicon.svg", "image/svg+xml", "<svg"}, // index.html's icon: no 404 on every load
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -171,13 +172,19 @@ func TestDashboardShowsLogLiveAndActs(t *testing.T) {
 	// with an HTML body, as an error page or debug endpoint might send.
 	var mu sync.Mutex
 	calls := 0
-	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	// A test send fails too (500), so that its entry is a failure.
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
 		mu.Lock()
 		calls++
 		n := calls
 		mu.Unlock()
 		if n == 1 {
 			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		if strings.Contains(string(body), `"event":"webhook.test"`) {
+			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}
 		w.Header().Set("Content-Type", "text/html")
@@ -211,11 +218,12 @@ func TestDashboardShowsLogLiveAndActs(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#key-form button[type="submit"]`)),
 	)
 	// The shared Herald has many webhooks: page through the list until
-	// this one shows, then pick it.
+	// this one shows, then pick it. A long URL is cut short on screen, so
+	// the whole of it is the name's tooltip.
 	p.waitFor("the webhook in the list", `(() => {
 		const b = [...document.querySelectorAll('#webhooks .target')]
 			.find(b => b.querySelector('.target-name').textContent === `+jsString(hookURL)+`);
-		if (b) { b.click(); return true; }
+		if (b && b.querySelector('.target-name').title === `+jsString(hookURL)+`) { b.click(); return true; }
 		const more = document.getElementById('webhooks-more');
 		if (!more.hidden && !more.disabled) more.click();
 		return false;
@@ -249,13 +257,23 @@ func TestDashboardShowsLogLiveAndActs(t *testing.T) {
 	// Live: a newly published event appears at the top without a reload.
 	p.run(chromedp.Click(chromedp.ID("live-toggle")))
 	p.waitFor("the live view to connect", `document.getElementById('live-state').textContent.includes('waiting')`)
-	if status, out := publishEvent(t, shared, map[string]any{"event": "user.created", "data": map[string]any{"id": 3}}); status != http.StatusAccepted {
+	// A 64-bit ID, which a JavaScript number would round.
+	const snowflake = "12345678901234567891"
+	if status, out := publishEvent(t, shared, map[string]any{"event": "user.created", "data": map[string]any{"id": 3, "snowflake": json.Number(snowflake)}}); status != http.StatusAccepted {
 		t.Fatalf("publish: %d %v", status, out)
 	}
 	p.waitFor("the live entry", `(() => {
 		const li = document.querySelectorAll('#logs > li');
 		return li.length === 3 && li[0].classList.contains('fresh') && li[0].classList.contains('ok');
 	})()`)
+	// Its request body shows the ID as sent.
+	body := eval[string](p, `(() => {
+		document.querySelector('#logs > li .entry-toggle').click();
+		return document.querySelector('#logs > li .entry-detail pre.body').textContent;
+	})()`)
+	if !strings.Contains(body, `"snowflake": `+snowflake) {
+		t.Errorf("request body shown as %q, want the snowflake %s as sent", body, snowflake)
+	}
 	liveState := eval[string](p, `document.getElementById('live-state').textContent`)
 	if liveState != "Live · 1 new" {
 		t.Errorf("live state %q", liveState)
@@ -285,6 +303,14 @@ func TestDashboardShowsLogLiveAndActs(t *testing.T) {
 	if testEvent != "webhook.test" {
 		t.Errorf("test result shows event %q", testEvent)
 	}
+	// A failed test send offers no Retry: its delivery cannot be retried.
+	testRetry := eval[bool](p, `(() => {
+		const li = document.querySelector('#test-result-entry li.entry.fail');
+		return li === null || li.querySelector('.entry-row > button.secondary') !== null;
+	})()`)
+	if testRetry {
+		t.Errorf("the failed test send's entry is not shown as a failure, or offers Retry: %s", eval[string](p, `document.getElementById('test-result-entry').innerHTML`))
+	}
 	p.waitFor("the test entry in the list", `document.querySelectorAll('#logs > li').length === 5`)
 	// The stream polls every 200 ms: give it time to (wrongly) add the
 	// entry a second time.
@@ -297,4 +323,11 @@ func TestDashboardShowsLogLiveAndActs(t *testing.T) {
 	if !strings.HasPrefix(liveNow, "Live") {
 		t.Errorf("live view stopped: %q", liveNow)
 	}
+
+	// A refresh shows the webhook as it is now, disabled elsewhere.
+	if status, out := call(t, shared, "PATCH", "/v1/webhooks/"+id, map[string]any{"enabled": false}); status != http.StatusOK {
+		t.Fatalf("disable: %d %v", status, out)
+	}
+	p.run(chromedp.Click(chromedp.ID("webhooks-refresh")))
+	p.waitFor("the panel to show the webhook disabled", `document.getElementById('detail-meta').textContent.includes('Disabled')`)
 }

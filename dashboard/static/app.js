@@ -144,6 +144,7 @@
     errors.replaceChildren();
     hint.textContent = '';
     if (err instanceof ApiError) {
+      if (err.status === 401 && getKey()) $('key-state').textContent = 'The server refused this key.';
       title.textContent = err.status ? `${err.status} ${err.title}` : err.title;
       detail.textContent = err.detail;
       hint.textContent = HINTS[err.status] || '';
@@ -179,16 +180,19 @@
     const events = list(item.events).join(', ') || '(none)';
     let top;
     if (type === 'webhook') {
+      // A long URL is cut short on screen; the tooltip has all of it.
       top = el('span', { className: 'target-top' },
         el('span', { className: 'badge', text: str(item.method) || 'POST' }),
-        el('span', { className: 'target-name mono', text: str(item.url) }));
+        el('span', { className: 'target-name mono', text: str(item.url), attrs: { title: str(item.url) } }));
     } else {
       top = el('span', { className: 'target-top' },
         el('span', { className: 'badge', text: str(item.kind) }),
         el('span', { className: 'target-name', text: str(item.name) || str(item.id) }));
     }
+    const description = str(item.description);
     const button = el('button', { className: 'target', attrs: { type: 'button' } },
       top,
+      description ? el('span', { className: 'target-description', text: description }) : null,
       el('span', { className: 'target-events' }, 'Events: ', el('span', { className: 'mono', text: events })),
       statusLine(item));
     if (state.selected && state.selected.id === item.id) button.setAttribute('aria-current', 'true');
@@ -210,6 +214,7 @@
       for (const item of Array.isArray(body.data) ? body.data : []) {
         if (item && typeof item === 'object') ul.append(renderTarget(type, item));
       }
+      if (!append) refreshSelected(type);
       state.cursors[kind] = str(body.next_cursor) || null;
     } catch (e) {
       if (!append) {
@@ -240,20 +245,50 @@
     $('detail-body').hidden = false;
     $('test-result').hidden = true;
     $('test-result-entry').replaceChildren();
+    showDetail(type, item);
+    $('live-toggle').hidden = type !== 'webhook';
+    // Another target's entries go at once; a reload of the same one keeps
+    // them until it has loaded (loadLogs).
+    $('logs').replaceChildren();
+    state.logIds.clear();
+    state.logsCursor = null;
+    $('logs-more').hidden = true;
+    loadLogs(false);
+  }
+
+  // refreshSelected reads the selected target again, if it is of type, so
+  // that the panel shows what the list now says (enabled, say), whichever
+  // page of the list holds it. A failure leaves the panel as it was.
+  async function refreshSelected(type) {
+    const sel = state.selected;
+    if (!sel || sel.type !== type) return;
+    try {
+      const item = await api('GET', `/v1/${type}s/${encodeURIComponent(sel.id)}`);
+      if (sel === state.selected && item && typeof item === 'object') {
+        sel.item = item;
+        showDetail(type, item);
+      }
+    } catch {
+      // A deleted target's log can still be read; the next action says so.
+    }
+  }
+
+  // showDetail fills the detail panel's header with item.
+  function showDetail(type, item) {
     const events = list(item.events).join(', ') || '(none)';
+    const description = str(item.description);
+    const tail = description ? [' · ', description] : [];
     if (type === 'webhook') {
       $('detail-kind').textContent = `Webhook ${str(item.id)}`;
       $('detail-heading').textContent = str(item.url);
-      $('detail-meta').replaceChildren(`${str(item.method) || 'POST'} · events: ${events} · `, statusLine(item));
+      $('detail-meta').replaceChildren(`${str(item.method) || 'POST'} · events: ${events} · `, statusLine(item), ...tail);
     } else {
       const kind = str(item.kind);
       $('detail-kind').textContent = `${kind.charAt(0).toUpperCase()}${kind.slice(1)} connector ${str(item.id)}`;
       $('detail-heading').textContent = str(item.name) || str(item.id);
-      $('detail-meta').replaceChildren(`Events: ${events} · `, statusLine(item));
+      $('detail-meta').replaceChildren(`Events: ${events} · `, statusLine(item), ...tail);
     }
     $('detail-heading').classList.toggle('mono', type === 'webhook');
-    $('live-toggle').hidden = type !== 'webhook';
-    loadLogs(false);
   }
 
   // ---- Request log -------------------------------------------------------
@@ -283,9 +318,9 @@
     if (!sel) return;
     const load = append ? state.logsLoad : ++state.logsLoad;
     // More pages continue the list on screen, with its filters, whatever
-    // the form holds now.
-    if (!append) state.applied = filters();
-    const f = state.applied;
+    // the form holds now. A new list replaces the one on screen only once
+    // it has loaded: a failed reload leaves the entries shown.
+    const f = append ? state.applied : filters();
     const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
     if (f.status) params.set('status', f.status);
     if (f.event) params.set('event', f.event);
@@ -294,21 +329,21 @@
     const ol = $('logs');
     const empty = $('logs-empty');
     const more = $('logs-more');
-    if (!append) {
-      ol.replaceChildren();
-      state.logIds.clear();
-      state.logsCursor = null;
+    if (!append && !ol.children.length) {
       empty.textContent = 'Loading…';
       empty.hidden = false;
-      more.hidden = true;
     }
     ol.setAttribute('aria-busy', 'true');
     more.disabled = true;
+    let failed = false;
     try {
       const body = await api('GET', `${logsPath(sel)}?${params}`);
       if (load !== state.logsLoad || sel !== state.selected) return;
       const data = (Array.isArray(body.data) ? body.data : []).filter((e) => e && typeof e.id === 'string');
       if (!append) {
+        ol.replaceChildren();
+        state.logIds.clear();
+        state.applied = f;
         // The live view resumes after the newest entry of an unfiltered
         // list (from the first entry ever when it is empty). A filtered
         // list's newest match may be weeks old: resuming there would
@@ -325,12 +360,13 @@
       state.logsCursor = str(body.next_cursor) || null;
     } catch (e) {
       if (load === state.logsLoad) showError(e);
+      failed = true;
     } finally {
       if (load === state.logsLoad && sel === state.selected) {
         ol.removeAttribute('aria-busy');
         more.disabled = false;
         more.hidden = !state.logsCursor;
-        empty.textContent = 'No log entries match.';
+        empty.textContent = failed ? 'The log could not be loaded.' : 'No log entries match.';
         empty.hidden = ol.children.length > 0;
       }
     }
@@ -377,7 +413,8 @@
     toggle.addEventListener('click', () => setOpen(detail.hidden));
 
     const row = el('div', { className: 'entry-row' }, toggle);
-    if (!ok && str(entry.delivery_id)) {
+    // A test send's delivery cannot be retried (the API answers 409).
+    if (!ok && str(entry.delivery_id) && entry.event !== 'webhook.test') {
       const retryBtn = el('button', {
         className: 'secondary small',
         text: 'Retry',
@@ -396,11 +433,49 @@
     if (!text) return { text: '(empty)', empty: true };
     try {
       const v = JSON.parse(text);
-      if (v && typeof v === 'object') return { text: JSON.stringify(v, null, 2) };
+      if (v && typeof v === 'object') return { text: indentJSON(text) };
     } catch {
       // Not JSON: shown as it is.
     }
     return { text };
+  }
+
+  // indentJSON lays out valid JSON text two spaces per level, keeping every
+  // token as it was sent: parsing and printing it again would round large
+  // numbers (64-bit IDs) and rewrite escapes and number forms.
+  function indentJSON(text) {
+    let out = '';
+    let depth = 0;
+    const newline = () => `\n${'  '.repeat(depth)}`;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (c === '"') {
+        let j = i + 1;
+        while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+        out += text.slice(i, j + 1);
+        i = j;
+      } else if (c === '{' || c === '[') {
+        let j = i + 1;
+        while (' \t\n\r'.includes(text[j])) j++;
+        if (text[j] === (c === '{' ? '}' : ']')) {
+          out += c + text[j]; // empty: {} or []
+          i = j;
+        } else {
+          depth++;
+          out += c + newline();
+        }
+      } else if (c === '}' || c === ']') {
+        depth--;
+        out += newline() + c;
+      } else if (c === ',') {
+        out += `,${newline()}`;
+      } else if (c === ':') {
+        out += ': ';
+      } else if (!' \t\n\r'.includes(c)) {
+        out += c;
+      }
+    }
+    return out;
   }
 
   function headersTable(headers, caption) {
@@ -716,7 +791,10 @@
       loadLogs(false);
     });
     $('filter-status').addEventListener('change', () => loadLogs(false));
-    $('logs-refresh').addEventListener('click', () => loadLogs(false));
+    $('logs-refresh').addEventListener('click', () => {
+      if (state.selected) refreshSelected(state.selected.type);
+      loadLogs(false);
+    });
     $('logs-more').addEventListener('click', () => loadLogs(true));
     $('send-test').addEventListener('click', sendTest);
     $('test-result-close').addEventListener('click', () => {
