@@ -13,12 +13,16 @@ import (
 // lockFile takes an exclusive, non-blocking flock on path, creating the
 // file if needed. It reports ok=false when another holder has the lock.
 // The kernel drops the lock when the process dies. The file is opened
-// read-only, which flock allows, so a lock file another user created
-// (mode 0644 after their umask) can still be locked.
+// read-only, which flock allows, without following a symlink and without
+// waiting on a FIFO: only a regular file is locked.
 func lockFile(path string) (release func(), ok bool, err error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o666)
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
 	if err != nil {
 		return nil, false, fmt.Errorf("lock file: %w", err)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, false, fmt.Errorf("lock file %s: not a regular file", path)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
@@ -30,20 +34,28 @@ func lockFile(path string) (release func(), ok bool, err error) {
 	return func() { f.Close() }, true, nil
 }
 
-// lockPort takes the lock on a file named for port in the system's
-// temporary directory. Every Herald process picks service ports from the
-// same range and checks each one by binding and closing it; two processes
-// doing that at once (parallel test packages) could both pick a port, and
-// the second Temporal service to bind it would run on without a listener.
-// The lock makes the choice exclusive among Herald processes, of any user,
-// until release. It reports ok=false when another holder has the port.
+// lockPort takes the lock on a file named for port in a directory of the
+// user's own under the system's temporary directory. Every Herald process
+// picks service ports from the same range and checks each one by binding
+// and closing it; two processes doing that at once (parallel test
+// packages) could both pick a port, and the second Temporal service to
+// bind it would run on without a listener. The lock makes the choice
+// exclusive among the user's Herald processes until release. It reports
+// ok=false when another holder has the port. A directory of that name that
+// is not the user's alone (another user made it first, to plant links or
+// to block the start) is refused.
 func lockPort(port int) (release func(), ok bool, err error) {
-	dir := filepath.Join(os.TempDir(), "herald-ports")
-	if err := os.Mkdir(dir, 0o777); err == nil {
-		// Shared by every user, like /tmp itself (the umask narrowed it).
-		_ = os.Chmod(dir, 0o777|os.ModeSticky)
-	} else if !errors.Is(err, os.ErrExist) {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("herald-ports-%d", os.Getuid()))
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 		return nil, false, fmt.Errorf("port lock directory: %w", err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return nil, false, fmt.Errorf("port lock directory: %w", err)
+	}
+	st, _ := fi.Sys().(*syscall.Stat_t)
+	if !fi.IsDir() || st == nil || int(st.Uid) != os.Getuid() || fi.Mode().Perm()&0o077 != 0 {
+		return nil, false, fmt.Errorf("port lock directory %s is not this user's alone (a directory of mode 0700); remove it", dir)
 	}
 	return lockFile(filepath.Join(dir, fmt.Sprintf("%d.lock", port)))
 }

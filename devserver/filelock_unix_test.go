@@ -2,7 +2,16 @@
 
 package devserver
 
-import "testing"
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
 
 // A port freePort chose stays locked until released: no other pick, also
 // within one process, where parallel tests run, can take it meanwhile.
@@ -21,4 +30,57 @@ func TestChosenPortIsLockedUntilReleased(t *testing.T) {
 		t.Fatalf("lock on port %d after release: ok=%v err=%v", port, ok, err)
 	}
 	again()
+}
+
+// Another user's directory in the port locks' place is refused, as is a
+// link or a FIFO where a lock file goes: a symlink would have the start
+// create a file wherever it points, and a FIFO would hang it.
+func TestPortLocksRefusePlantedFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	dir := filepath.Join(tmp, fmt.Sprintf("herald-ports-%d", os.Getuid()))
+
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := lockPort(40001); err == nil || !strings.Contains(err.Error(), "not this user's alone") {
+		t.Errorf("lock in a directory others may write to: %v, want it refused", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+
+	target := filepath.Join(tmp, "victim")
+	if err := os.Symlink(target, filepath.Join(dir, "40002.lock")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := lockPort(40002); err == nil {
+		t.Error("lock through a symlink succeeded")
+	}
+	if _, err := os.Lstat(target); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the symlink's target was created: %v", err)
+	}
+
+	if err := syscall.Mkfifo(filepath.Join(dir, "40003.lock"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, _, err := lockPort(40003); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("lock on a FIFO succeeded")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("lock on a FIFO hangs")
+	}
+
+	release, ok, err := lockPort(40004)
+	if err != nil || !ok {
+		t.Fatalf("lock in the user's own directory: ok=%v err=%v", ok, err)
+	}
+	release()
 }
