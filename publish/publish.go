@@ -142,7 +142,8 @@ func (p *Publisher) Publish(ctx context.Context, r Request) (*herald.Event, bool
 		return stored, true, nil
 	}
 	if _, err := p.start(ctx, ev, deliveries, targets); err != nil {
-		if r.ClientID == "" {
+		var maybe maybeStarted
+		if r.ClientID == "" && !errors.As(err, &maybe) {
 			if derr := p.store.DeleteEvent(context.WithoutCancel(ctx), ev.ID); derr != nil {
 				p.log.Error("remove event whose workflow did not start", "event_id", ev.ID, "error", derr)
 			}
@@ -335,7 +336,8 @@ func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*h
 		StaticSummary:                            fmt.Sprintf("%s to %d target(s)", ev.Name, len(targets)),
 	}
 	err := p.execute(ctx, opts, in)
-	if timedOut(err) {
+	maybe := uncertain(err)
+	if maybe {
 		// The server may have started it after all (it can take seconds
 		// under load): asking again under the same ID tells, since a
 		// second start of a running workflow is refused as already
@@ -352,14 +354,29 @@ func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*h
 	again := retryHint(ev)
 	var refused *serviceerror.InvalidArgument
 	if errors.As(err, &refused) {
+		// Refused as asked: the first try, had it reached the server,
+		// was refused too.
 		// The server was reached but refused the start: Herald's search
 		// attributes missing on an external cluster, say, or not yet
 		// known to every frontend (they cache them for a minute). The
 		// log has the server's reason.
 		return false, &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine refused to start the event's workflow (see Herald's log); " + again}
 	}
-	return false, &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine is not reachable; " + again}
+	unreachable := &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine is not reachable; " + again}
+	if maybe {
+		// Still not known whether the first try started it: the event
+		// stays, for its workflow or else for the sweep.
+		return false, maybeStarted{unreachable}
+	}
+	return false, unreachable
 }
+
+// maybeStarted is the error of a start that may have reached the server
+// although it failed: the event must not be removed.
+type maybeStarted struct{ err *herald.Error }
+
+func (m maybeStarted) Error() string { return m.err.Error() }
+func (m maybeStarted) Unwrap() error { return m.err }
 
 // maxSearchValue is the size Temporal allows one search attribute value
 // by default (frontend.searchAttributesSizeOfValueLimit, counted on the
@@ -385,11 +402,15 @@ func searchableTargets(ids []string) []string {
 	return ids
 }
 
-// timedOut reports whether a start failed on its deadline, which leaves
-// open whether the server started the workflow.
-func timedOut(err error) bool {
+// uncertain reports whether a start failed in a way that leaves open
+// whether the server started the workflow: on its deadline, or cut off by
+// the client closing under it (a shutdown that stopped waiting for the
+// request).
+func uncertain(err error) bool {
 	var deadline *serviceerror.DeadlineExceeded
-	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &deadline)
+	var canceled *serviceerror.Canceled
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &deadline) ||
+		errors.Is(err, context.Canceled) || errors.As(err, &canceled)
 }
 
 // workflowTaskTimeout is the event workflows' workflow task timeout

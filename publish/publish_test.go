@@ -210,25 +210,35 @@ func TestPublishWithoutClientIDRemovesTheEventWhenTheStartFails(t *testing.T) {
 	}
 }
 
-// A start that timed out may have started the workflow anyway: asked
-// again, the server says so, and the event stays. A second failure still
-// removes it.
+// A start that timed out, or that a closing client cut off (a shutdown),
+// may have started the workflow anyway: asked again, the server says so.
+// While that stays unknown the event stays too (its workflow, or else the
+// sweep, sees to it); a refusal of the same request shows the first try
+// did not start it either, and the event is removed.
 func TestPublishAsksAgainAfterAStartTimedOut(t *testing.T) {
 	timedOut := fmt.Errorf("start: %w", context.DeadlineExceeded)
+	closing := serviceerror.NewCanceled("grpc: the client connection is closing")
 	for _, tc := range []struct {
-		name    string
-		second  error
-		wantErr bool
+		name        string
+		first       error
+		second      error
+		wantErr     bool
+		wantDeleted bool
 	}{
-		{"it had started", serviceerror.NewWorkflowExecutionAlreadyStarted("running", "", ""), false},
-		{"it starts now", nil, false},
-		{"still unreachable", errors.New("connection refused"), true},
+		{"it had started", timedOut, serviceerror.NewWorkflowExecutionAlreadyStarted("running", "", ""), false, false},
+		{"it starts now", timedOut, nil, false, false},
+		{"still unreachable", timedOut, errors.New("connection refused"), true, false},
+		{"the client closed", closing, closing, true, false},
+		{"refused", timedOut, serviceerror.NewInvalidArgument("unknown search attribute"), true, true},
 	} {
 		s := &fakeStore{hooks: []*herald.Webhook{hook("wh_a", "*")}}
-		st := &fakeStarter{errs: []error{timedOut, tc.second}}
+		st := &fakeStarter{errs: []error{tc.first, tc.second}}
 		_, _, err := newPublisher(s, st).Publish(context.Background(), Request{Event: "user.created", Data: []byte(`{}`)})
-		if (err != nil) != tc.wantErr || len(st.starts) != 2 || (len(s.deleted) == 1) != tc.wantErr {
+		if (err != nil) != tc.wantErr || len(st.starts) != 2 || (len(s.deleted) == 1) != tc.wantDeleted {
 			t.Errorf("%s: err %v after %d starts, deleted %v", tc.name, err, len(st.starts), s.deleted)
+		}
+		if tc.wantErr && herald.ErrorCode(err) != herald.EUnavailable {
+			t.Errorf("%s: err %v, want a 503", tc.name, err)
 		}
 	}
 }
