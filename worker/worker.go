@@ -27,6 +27,11 @@ type Options struct {
 	StopTimeout time.Duration
 	// MaxConcurrentActivities bounds parallel deliveries (default 200).
 	MaxConcurrentActivities int
+	// OnFatalError hears of an error that made the worker stop by itself
+	// (the SDK does so when a poll finds the namespace gone, for one):
+	// nothing is delivered from then on, so the caller should not go on
+	// as if it were.
+	OnFatalError func(error)
 }
 
 // New returns a worker on taskQueue with Herald's workflow and activities
@@ -50,6 +55,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, opts Op
 		// fall back to the matching service, which on the embedded SQLite
 		// server added 10-15 s at 64 concurrent publishers (herald bench).
 		MaxConcurrentWorkflowTaskExecutionSize: 1000,
+		OnFatalError:                           opts.OnFatalError,
 	})
 	Register(w, acts)
 	return w

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -60,8 +61,13 @@ type Main struct {
 	acts     *activities.Activities
 	http     *http.Server
 	stopping chan struct{} // closed when the HTTP server starts to shut down
-	httpLn   net.Listener
-	metrics  *metrics.Metrics
+	// workerFailed is closed once the worker stopped by itself, with
+	// workerErr saying why.
+	workerFailed chan struct{}
+	workerOnce   sync.Once
+	workerErr    error
+	httpLn       net.Listener
+	metrics      *metrics.Metrics
 
 	// stopSweeps ends the sweeps for events stored without a workflow and
 	// waits for the one running.
@@ -82,7 +88,7 @@ type Main struct {
 
 // NewMain returns a Main for cfg; out receives the start-up banner.
 func NewMain(cfg Config, log *slog.Logger, out io.Writer) *Main {
-	return &Main{cfg: cfg, log: log, out: out, stopping: make(chan struct{})}
+	return &Main{cfg: cfg, log: log, out: out, stopping: make(chan struct{}), workerFailed: make(chan struct{})}
 }
 
 func (m *Main) runs(parts ...string) bool {
@@ -157,7 +163,15 @@ func (m *Main) Start(ctx context.Context) (err error) {
 			Logger: m.log.With("component", "activities"), Metrics: m.metrics, DisableAfter: m.cfg.DisableAfterFailures,
 		})
 		m.acts = acts
-		m.worker = worker.New(m.client, m.cfg.TaskQueue, acts, worker.Options{StopTimeout: m.cfg.WorkerStopTimeout})
+		m.worker = worker.New(m.client, m.cfg.TaskQueue, acts, worker.Options{
+			StopTimeout: m.cfg.WorkerStopTimeout,
+			OnFatalError: func(err error) {
+				m.workerOnce.Do(func() {
+					m.workerErr = err
+					close(m.workerFailed)
+				})
+			},
+		})
 		if err := m.worker.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
@@ -438,6 +452,21 @@ func (m *Main) banner() {
 		fmt.Fprintf(m.out, "  Admin key:   see %s\n", filepath.Join(m.cfg.DataDir, "admin.key"))
 	case m.noKey:
 		fmt.Fprintln(m.out, "  Admin key:   none yet; set HERALD_ADMIN_KEY to create the first keys")
+	}
+}
+
+// WorkerFailed is closed when the worker stopped by itself, after an
+// error it cannot go on from (WorkerFailure); a process that goes on
+// serving would accept events it never delivers.
+func (m *Main) WorkerFailed() <-chan struct{} { return m.workerFailed }
+
+// WorkerFailure is why the worker stopped, once WorkerFailed is closed.
+func (m *Main) WorkerFailure() error {
+	select {
+	case <-m.workerFailed:
+		return m.workerErr
+	default:
+		return nil
 	}
 }
 

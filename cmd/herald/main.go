@@ -60,6 +60,13 @@ func run(cfg Config) error {
 		log.Error("embedded Temporal server failed; shutting down", "error", err)
 		m.Close()
 		return fmt.Errorf("embedded Temporal server failed: %w", err)
+	case <-m.WorkerFailed():
+		// A supervisor restarts the process; one that went on would
+		// accept events and deliver none.
+		err := m.WorkerFailure()
+		log.Error("the Temporal worker stopped; shutting down", "error", err)
+		m.Close()
+		return fmt.Errorf("temporal worker stopped: %w", err)
 	}
 }
 

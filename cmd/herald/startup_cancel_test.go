@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -9,6 +10,10 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 
 	"github.com/heraldhub/herald/devserver"
 )
@@ -107,4 +112,36 @@ func TestInterruptDuringStartUpLeavesDataUsable(t *testing.T) {
 		t.Fatalf("publish: %d %v", status, out)
 	}
 	rcv.wait(t, 1, 20*time.Second)
+}
+
+// A worker that stops by itself (the SDK stops it when its polls have
+// found the namespace gone for two minutes) ends the process with an
+// error, rather than leaving it accepting events it never delivers. The
+// test waits out the SDK's two minutes beside the package's other tests.
+func TestWorkerFailureStopsTheProcess(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.TemporalNamespace = "doomed"
+	m, err := start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	c, err := client.Dial(client.Options{HostPort: m.cfg.TemporalAddress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.OperatorService().DeleteNamespace(context.Background(), &operatorservice.DeleteNamespaceRequest{Namespace: "doomed"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Parallel() // waits for the sequential tests, while the SDK's grace period runs
+	select {
+	case <-m.WorkerFailed():
+		var missing *serviceerror.NamespaceNotFound
+		if err := m.WorkerFailure(); !errors.As(err, &missing) {
+			t.Errorf("worker stopped with %v, want the namespace's absence", err)
+		}
+	case <-time.After(4 * time.Minute):
+		t.Fatal("the worker did not report that it stopped")
+	}
 }
