@@ -200,6 +200,7 @@ func (m *Main) startTemporal(ctx context.Context) error {
 		FrontendPort:     m.cfg.TemporalPort,
 		UIPort:           m.cfg.UIPort,
 		Namespace:        m.cfg.TemporalNamespace,
+		Retention:        m.cfg.TemporalRetention,
 		SearchAttributes: searchAttributes,
 		Logger:           m.log.With("component", "temporal-server"),
 	})

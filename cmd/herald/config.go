@@ -32,11 +32,14 @@ type Config struct {
 	AllowPrivateTargets  bool
 	DisableAfterFailures int
 	WorkerStopTimeout    time.Duration
-	LogLevel             string
-	SlackAPIURL          string
-	DiscordAPIURL        string
-	TelegramAPIURL       string
-	Bench                benchOptions // herald bench only
+	// TemporalRetention is the embedded namespace's retention (dev and
+	// temporal); zero takes the embedded server's default.
+	TemporalRetention time.Duration
+	LogLevel          string
+	SlackAPIURL       string
+	DiscordAPIURL     string
+	TelegramAPIURL    string
+	Bench             benchOptions // herald bench only
 
 	// SweepInterval is how often an API process looks for events stored
 	// without a workflow (publish.Publisher.Sweep); zero is every 30 s.
@@ -63,6 +66,7 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 		TemporalNamespace: "default", TaskQueue: "herald", LogLevel: "info",
 		AllowPrivateTargets:  args[0] == "dev" || args[0] == "bench",
 		DisableAfterFailures: 20, WorkerStopTimeout: 10 * time.Second,
+		TemporalRetention: 7 * 24 * time.Hour,
 	}
 	fs := flag.NewFlagSet("herald "+c.Command, flag.ContinueOnError)
 	// Each command takes only the flags it reads, so -h lists what matters
@@ -77,6 +81,7 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	if takes("dev temporal") {
 		fs.IntVar(&c.TemporalPort, "temporal-port", c.TemporalPort, "embedded Temporal frontend port")
 		fs.IntVar(&c.UIPort, "ui-port", c.UIPort, "Temporal UI port; -1 disables it")
+		fs.DurationVar(&c.TemporalRetention, "temporal-retention", c.TemporalRetention, "how long the embedded Temporal keeps closed workflows (set on every start)")
 	}
 	if takes("serve api worker") {
 		fs.StringVar(&c.TemporalAddress, "temporal-address", c.TemporalAddress, "Temporal frontend host:port")
@@ -147,6 +152,9 @@ func (c *Config) Validate() error {
 	}
 	if c.WorkerStopTimeout <= 0 {
 		return errors.New("--worker-stop-timeout must be positive")
+	}
+	if c.TemporalRetention != 0 && c.TemporalRetention < time.Hour {
+		return errors.New("--temporal-retention must be at least 1h (Temporal's minimum)")
 	}
 	if c.LogLevel == "" {
 		c.LogLevel = "info"

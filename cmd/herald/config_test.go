@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestServeRefusesToStartWithoutEncryptionKey(t *testing.T) {
@@ -222,5 +223,32 @@ func TestFlagErrorsArePrintedOnce(t *testing.T) {
 	_, err = parseConfig([]string{"dev", "--http-addr", "8080"}, func(string) string { return "" })
 	if err == nil || errors.As(err, new(reportedError)) {
 		t.Errorf("bad --http-addr: %v, want an error main reports", err)
+	}
+}
+
+// The embedded namespace's retention is the operator's to set (dev
+// applies it on every start, so a change made elsewhere would not last).
+func TestTemporalRetentionFlag(t *testing.T) {
+	none := func(string) string { return "" }
+	cfg, err := parseConfig([]string{"dev"}, none)
+	if err != nil || cfg.TemporalRetention != 7*24*time.Hour {
+		t.Errorf("default retention %v (%v), want 168h", cfg.TemporalRetention, err)
+	}
+	cfg, err = parseConfig([]string{"dev", "--temporal-retention", "720h"}, none)
+	if err != nil || cfg.TemporalRetention != 720*time.Hour {
+		t.Errorf("--temporal-retention 720h: %v (%v)", cfg.TemporalRetention, err)
+	}
+	cfg, err = parseConfig([]string{"temporal"}, func(k string) string { return map[string]string{"HERALD_TEMPORAL_RETENTION": "48h"}[k] })
+	if err != nil || cfg.TemporalRetention != 48*time.Hour {
+		t.Errorf("HERALD_TEMPORAL_RETENTION=48h: %v (%v)", cfg.TemporalRetention, err)
+	}
+	if _, err := parseConfig([]string{"dev", "--temporal-retention", "30m"}, none); err == nil || !strings.Contains(err.Error(), "at least 1h") {
+		t.Errorf("--temporal-retention 30m: %v, want refused", err)
+	}
+	if _, err := parseConfig([]string{"serve", "--temporal-retention", "72h"}, none); err == nil {
+		t.Error("serve took --temporal-retention, which only the embedded server reads")
+	} // dev sets it on the namespace, as the shared Herald's start did.
+	if shared.retention != 5*24*time.Hour {
+		t.Errorf("the namespace's retention is %v, want the configured 120h", shared.retention)
 	}
 }

@@ -112,6 +112,7 @@ func testConfig(dir string) Config {
 		Command: "dev", DataDir: dir, HTTPAddr: "127.0.0.1:0", TemporalPort: 0, UIPort: -1,
 		TemporalNamespace: "default", TaskQueue: "herald", AdminKey: testAdminKey,
 		AllowPrivateTargets: true, DisableAfterFailures: 20, WorkerStopTimeout: 5 * time.Second,
+		TemporalRetention: 5 * 24 * time.Hour,
 		// Only the sweep at start-up, so that a test storing an event
 		// without a workflow decides when a sweep sees it (as
 		// TestSweepFindsEventsStoredWithoutAWorkflow does by restarting).
