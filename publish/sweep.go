@@ -161,12 +161,13 @@ const sweepSoon = 5 * time.Second
 
 // RunSweeps sweeps at once, then every interval (sooner while there are
 // more events to look at), until ctx ends. Errors are logged; the next
-// sweep tries again. See Sweep for horizon.
-func (p *Publisher) RunSweeps(ctx context.Context, s SweepStore, interval, horizon time.Duration) {
+// sweep tries again. Each sweep asks horizon for its horizon (see Sweep),
+// which may change while Herald runs: the namespace's retention.
+func (p *Publisher) RunSweeps(ctx context.Context, s SweepStore, interval time.Duration, horizon func(context.Context) time.Duration) {
 	cursor := ""
 	for {
 		var err error
-		cursor, err = p.Sweep(ctx, s, cursor, horizon)
+		cursor, err = p.Sweep(ctx, s, cursor, horizon(ctx))
 		if err != nil && ctx.Err() == nil {
 			p.log.Error("sweep for events stored without a workflow", "error", err)
 		}

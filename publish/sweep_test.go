@@ -214,3 +214,24 @@ func TestSweepEndsACutOffTestSend(t *testing.T) {
 		t.Fatalf("after %d starts the test delivery is %s (%v), want failed with %q", len(st.starts), d.Status, d.LastError, InterruptedTestReason)
 	}
 }
+
+// Each sweep asks for its horizon, since the namespace's retention it
+// follows may change while Herald runs.
+func TestRunSweepsAsksForTheHorizonEachTime(t *testing.T) {
+	ss := &sweepStore{fakeStore: &fakeStore{}}
+	p := newPublisher(ss.fakeStore, &fakeStarter{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	horizons := []time.Duration{time.Hour, 10 * time.Hour}
+	calls := 0
+	p.RunSweeps(ctx, ss, time.Millisecond, func(context.Context) time.Duration {
+		calls++
+		if calls == len(horizons) {
+			cancel() // this sweep is the last
+		}
+		return horizons[calls-1]
+	})
+	if age := time.Since(ss.since); calls != 2 || age < 10*time.Hour || age > 11*time.Hour {
+		t.Errorf("%d sweeps, the last looking back %v; want 2, the second over the new 10h horizon", calls, age)
+	}
+}

@@ -275,8 +275,13 @@ func (m *Main) checkNamespace(ctx context.Context) error {
 	if errors.As(err, &missing) {
 		return fmt.Errorf("temporal namespace %q does not exist at %s: create it, or set --temporal-namespace", m.cfg.TemporalNamespace, m.cfg.TemporalAddress)
 	}
+	if err != nil {
+		// No permission to describe it, say: left to the calls that need
+		// it. The sweep asks again each time.
+		m.log.Warn("could not read the Temporal namespace", "namespace", m.cfg.TemporalNamespace, "error", err)
+	}
 	m.retention = ns.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration()
-	return nil // anything else (no permission to describe it, say) is left to the calls that need it
+	return nil
 }
 
 // registerSearchAttributes adds Herald's search attributes to an external
@@ -354,9 +359,20 @@ const fallbackRetention = time.Hour
 // since any of them may have stored an event and died before starting its
 // workflow. Two at once are harmless (a start under one ID happens once).
 // The sweep's horizon is nine tenths of the namespace's retention (see
-// publish.Publisher.Sweep), leaving room for clocks that differ.
+// publish.Publisher.Sweep), leaving room for clocks that differ; it is
+// read again before each sweep, as an operator may change it, and the last
+// value read stands while it cannot be.
 func (m *Main) startSweeps(publisher *publish.Publisher) {
-	horizon := cmp.Or(m.retention, fallbackRetention) / 10 * 9
+	retention := m.retention
+	horizon := func(ctx context.Context) time.Duration {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		ns, err := m.client.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: m.cfg.TemporalNamespace})
+		if r := ns.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration(); err == nil && r > 0 {
+			retention = r
+		}
+		return cmp.Or(retention, fallbackRetention) / 10 * 9
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
