@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -284,11 +285,24 @@ func (m *Main) checkNamespace(ctx context.Context) error {
 	return nil
 }
 
-// registerSearchAttributes adds Herald's search attributes to an external
-// cluster; failure (for example missing permissions) is only a warning.
+// registerSearchAttributes adds Herald's search attributes an external
+// cluster lacks (asking for all of them each start would log warnings in
+// the server); failure (for example missing permissions) is only a
+// warning.
 func (m *Main) registerSearchAttributes(ctx context.Context) {
-	_, err := m.client.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
-		Namespace: m.cfg.TemporalNamespace, SearchAttributes: searchAttributes,
+	op := m.client.OperatorService()
+	missing := maps.Clone(searchAttributes)
+	list, err := op.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: m.cfg.TemporalNamespace})
+	if err == nil {
+		for name := range list.GetCustomAttributes() {
+			delete(missing, name)
+		}
+		if len(missing) == 0 {
+			return
+		}
+	}
+	_, err = op.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace: m.cfg.TemporalNamespace, SearchAttributes: missing,
 	})
 	if err != nil {
 		m.log.Warn("could not register search attributes; add HeraldEvent (Keyword) and HeraldTarget (KeywordList) yourself", "error", err)
