@@ -31,17 +31,26 @@ func main() {
 
 func run(cfg Config) error {
 	log := newLogger(cfg.LogLevel)
-	// A closed terminal (SIGHUP) stops Herald in order too, unless it was
-	// started to ignore that (nohup), which asking for it would undo.
-	signals := []os.Signal{os.Interrupt, syscall.SIGTERM}
-	if !signal.Ignored(syscall.SIGHUP) {
-		signals = append(signals, syscall.SIGHUP)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), signals...)
+	base, hangUp := context.WithCancel(context.Background())
+	defer hangUp()
+	ctx, stop := signal.NotifyContext(base, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if !signal.Ignored(syscall.SIGHUP) {
+		// A closed terminal stops Herald in order too, unless it was
+		// started to ignore that (nohup), which asking for it would undo.
+		// The channel stays registered: a closing terminal often sends
+		// SIGHUP twice, and the second must not end the shutdown.
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		go func() {
+			<-hup
+			hangUp()
+		}()
+	}
 	go func() {
-		// After the first signal, a second one ends the process at once,
-		// without waiting for in-flight deliveries or a start-up's cleanup.
+		// After the first signal, a second SIGINT or SIGTERM ends the
+		// process at once, without waiting for in-flight deliveries or a
+		// start-up's cleanup.
 		<-ctx.Done()
 		stop()
 	}()
