@@ -35,27 +35,39 @@ func lockFile(path string) (release func(), ok bool, err error) {
 }
 
 // lockPort takes the lock on a file named for port in a directory of the
-// user's own under the system's temporary directory. Every Herald process
-// picks service ports from the same range and checks each one by binding
-// and closing it; two processes doing that at once (parallel test
-// packages) could both pick a port, and the second Temporal service to
-// bind it would run on without a listener. The lock makes the choice
-// exclusive among the user's Herald processes until release. It reports
-// ok=false when another holder has the port. A directory of that name that
-// is not the user's alone (another user made it first, to plant links or
-// to block the start) is refused.
+// user's own: under $XDG_RUNTIME_DIR when that is set, else under the
+// system's temporary directory. Every Herald process picks service ports
+// from the same range and checks each one by binding and closing it; two
+// processes doing that at once (parallel test packages) could both pick a
+// port, and the second Temporal service to bind it would run on without a
+// listener. The lock makes the choice exclusive among the user's Herald
+// processes until release. It reports ok=false when another holder has
+// the port. A directory of that name that is not the user's alone
+// (another user made it first, to plant links) is not used: the port is
+// then taken without a lock, as where flock is missing, rather than
+// letting another user block every start.
 func lockPort(port int) (release func(), ok bool, err error) {
+	dir, usable := portLockDir()
+	if !usable {
+		return func() {}, true, nil
+	}
+	return lockFile(filepath.Join(dir, fmt.Sprintf("%d.lock", port)))
+}
+
+// portLockDir returns the user's port lock directory, creating it, and
+// whether it is a real directory of this user's with mode 0700.
+func portLockDir() (string, bool) {
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("herald-ports-%d", os.Getuid()))
+	if xdg := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(xdg) {
+		dir = filepath.Join(xdg, "herald-ports")
+	}
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
-		return nil, false, fmt.Errorf("port lock directory: %w", err)
+		return dir, false
 	}
 	fi, err := os.Lstat(dir)
 	if err != nil {
-		return nil, false, fmt.Errorf("port lock directory: %w", err)
+		return dir, false
 	}
 	st, _ := fi.Sys().(*syscall.Stat_t)
-	if !fi.IsDir() || st == nil || int(st.Uid) != os.Getuid() || fi.Mode().Perm()&0o077 != 0 {
-		return nil, false, fmt.Errorf("port lock directory %s is not this user's alone (a directory of mode 0700); remove it", dir)
-	}
-	return lockFile(filepath.Join(dir, fmt.Sprintf("%d.lock", port)))
+	return dir, fi.IsDir() && st != nil && int(st.Uid) == os.Getuid() && fi.Mode().Perm()&0o077 == 0
 }
