@@ -100,7 +100,8 @@ func New(s Store, starter Starter, taskQueue string, log *slog.Logger, m *metric
 // When an event with the same ClientID exists, it makes sure that event's
 // workflow was started and returns it with existed=true: nothing is stored
 // or delivered twice. If the workflow cannot be started the error is a 503;
-// an event without ClientID is then removed so it is not half-accepted.
+// an event without ClientID is then removed so it is not half-accepted,
+// unless the start may have reached Temporal after all (see start).
 func (p *Publisher) Publish(ctx context.Context, r Request) (*herald.Event, bool, error) {
 	// The 202, a replay of it and the webhook body agree on created.
 	now := herald.Now()
@@ -143,7 +144,8 @@ func (p *Publisher) Publish(ctx context.Context, r Request) (*herald.Event, bool
 	}
 	if _, err := p.start(ctx, ev, deliveries, targets); err != nil {
 		var maybe maybeStarted
-		if r.ClientID == "" && !errors.As(err, &maybe) {
+		// An event without deliveries has nothing to lose.
+		if r.ClientID == "" && (!errors.As(err, &maybe) || len(deliveries) == 0) {
 			if derr := p.store.DeleteEvent(context.WithoutCancel(ctx), ev.ID); derr != nil {
 				p.log.Error("remove event whose workflow did not start", "event_id", ev.ID, "error", derr)
 			}
@@ -167,7 +169,7 @@ func (p *Publisher) storeError(sctx context.Context, ev *herald.Event, err error
 }
 
 // retryHint tells a publisher how to publish an event again: an event
-// without a client id is not kept.
+// without a client id is not kept (see maybeStarted for when it is).
 func retryHint(ev *herald.Event) string {
 	if ev.ClientID != "" {
 		return "retry with the same id"
@@ -362,13 +364,17 @@ func (p *Publisher) start(ctx context.Context, ev *herald.Event, deliveries []*h
 		// log has the server's reason.
 		return false, &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine refused to start the event's workflow (see Herald's log); " + again}
 	}
-	unreachable := &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine is not reachable; " + again}
 	if maybe {
 		// Still not known whether the first try started it: the event
-		// stays, for its workflow or else for the sweep.
-		return false, maybeStarted{unreachable}
+		// stays, for its workflow or else for the sweep. Without an id,
+		// publishing it again may send it twice, and the publisher is
+		// told so, with the ID to look it up by.
+		if ev.ClientID == "" {
+			again = fmt.Sprintf("event %s is kept and is delivered if the start went through (GET /v1/events/%s shows it); publishing it again may deliver it twice", ev.ID, ev.ID)
+		}
+		return false, maybeStarted{&herald.Error{Code: herald.EUnavailable, Message: "the workflow engine did not confirm the start; " + again}}
 	}
-	return false, unreachable
+	return false, &herald.Error{Code: herald.EUnavailable, Message: "the workflow engine is not reachable; " + again}
 }
 
 // maybeStarted is the error of a start that may have reached the server

@@ -240,6 +240,17 @@ func TestPublishAsksAgainAfterAStartTimedOut(t *testing.T) {
 		if tc.wantErr && herald.ErrorCode(err) != herald.EUnavailable {
 			t.Errorf("%s: err %v, want a 503", tc.name, err)
 		}
+		// Kept without an id: the publisher learns a second publish
+		// may send it twice, and how to look it up.
+		if tc.wantErr && !tc.wantDeleted && (!strings.Contains(err.Error(), "may deliver it twice") || !strings.Contains(err.Error(), s.created.Event.ID)) {
+			t.Errorf("%s: err %q does not say the event is kept", tc.name, err)
+		}
+	}
+	// An event without targets has nothing to lose: it goes.
+	s := &fakeStore{}
+	st := &fakeStarter{errs: []error{timedOut, timedOut}}
+	if _, _, err := newPublisher(s, st).Publish(context.Background(), Request{Event: "user.created", Data: []byte(`{}`)}); err == nil || len(s.deleted) != 1 {
+		t.Errorf("event without targets: err %v, deleted %v; want it removed", err, s.deleted)
 	}
 }
 
