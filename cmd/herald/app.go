@@ -294,7 +294,12 @@ func (m *Main) registerSearchAttributes(ctx context.Context) {
 	missing := maps.Clone(searchAttributes)
 	list, err := op.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: m.cfg.TemporalNamespace})
 	if err == nil {
-		for name := range list.GetCustomAttributes() {
+		for name, got := range list.GetCustomAttributes() {
+			if want, ok := missing[name]; ok && got != want {
+				// Temporal cannot change a type in place: every start
+				// naming it would be refused.
+				m.log.Warn("search attribute has the wrong type; remove it and restart Herald", "name", name, "type", got, "want", want)
+			}
 			delete(missing, name)
 		}
 		if len(missing) == 0 {
