@@ -62,13 +62,14 @@ type Main struct {
 	acts     *activities.Activities
 	http     *http.Server
 	stopping chan struct{} // closed when the HTTP server starts to shut down
+	httpLn   net.Listener
+	metrics  *metrics.Metrics
+
 	// workerFailed is closed once the worker stopped by itself, with
 	// workerErr saying why.
 	workerFailed chan struct{}
 	workerOnce   sync.Once
 	workerErr    error
-	httpLn       net.Listener
-	metrics      *metrics.Metrics
 
 	// stopSweeps ends the sweeps for events stored without a workflow and
 	// waits for the one running.

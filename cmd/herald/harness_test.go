@@ -17,6 +17,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/proto"
@@ -296,18 +297,28 @@ func deliveryOf(t *testing.T, h *Main, eventID, target string) map[string]any {
 	return nil
 }
 
-// historyBytes returns a workflow's whole history in protobuf wire form,
-// where payloads appear as the bytes they hold (JSON would base64 them and
-// hide what a search should find).
-func historyBytes(t *testing.T, c client.Client, workflowID string) []byte {
+// history returns a workflow's events, in order.
+func history(t *testing.T, c client.Client, workflowID string) []*historypb.HistoryEvent {
 	t.Helper()
-	var out []byte
+	var events []*historypb.HistoryEvent
 	iter := c.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
 	for iter.HasNext() {
 		e, err := iter.Next()
 		if err != nil {
 			t.Fatal(err)
 		}
+		events = append(events, e)
+	}
+	return events
+}
+
+// historyBytes returns a workflow's whole history in protobuf wire form,
+// where payloads appear as the bytes they hold (JSON would base64 them and
+// hide what a search should find).
+func historyBytes(t *testing.T, c client.Client, workflowID string) []byte {
+	t.Helper()
+	var out []byte
+	for _, e := range history(t, c, workflowID) {
 		b, err := proto.Marshal(e)
 		if err != nil {
 			t.Fatal(err)
@@ -329,12 +340,7 @@ func summaries(t *testing.T, workflowID string, typ enumspb.EventType) []string 
 	// Wait for the end: a failed delivery fails the workflow.
 	_ = c.GetWorkflow(context.Background(), workflowID, "").Get(context.Background(), nil)
 	var out []string
-	iter := c.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
-	for iter.HasNext() {
-		e, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, e := range history(t, c, workflowID) {
 		if e.GetEventType() != typ {
 			continue
 		}
