@@ -136,6 +136,8 @@ func (m *Main) Start(ctx context.Context) (err error) {
 		// The embedded server is reached over loopback, where gzip (the
 		// SDK's default) only costs CPU: about 4% of `herald bench`.
 		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
+	} else if err := m.cfg.TemporalTLS.apply(&opts); err != nil {
+		return err
 	}
 	m.client, err = client.DialContext(ctx, opts)
 	if err != nil {
@@ -476,7 +478,13 @@ func (m *Main) banner() {
 	case m.HTTPURL != "":
 		fmt.Fprintf(m.out, "  API:         %s\n", m.HTTPURL)
 	}
-	fmt.Fprintf(m.out, "  Temporal:    %s (namespace %s, task queue %s)\n", m.cfg.TemporalAddress, m.cfg.TemporalNamespace, m.cfg.TaskQueue)
+	conn := ""
+	if m.temporal == nil {
+		if d := m.cfg.TemporalTLS.describe(); d != "" {
+			conn = ", " + d
+		}
+	}
+	fmt.Fprintf(m.out, "  Temporal:    %s (namespace %s, task queue %s%s)\n", m.cfg.TemporalAddress, m.cfg.TemporalNamespace, m.cfg.TaskQueue, conn)
 	if m.UIURL != "" {
 		fmt.Fprintf(m.out, "  Temporal UI: %s\n", m.UIURL)
 	}

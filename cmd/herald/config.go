@@ -35,11 +35,14 @@ type Config struct {
 	// TemporalRetention is the embedded namespace's retention (dev and
 	// temporal); zero takes the embedded server's default.
 	TemporalRetention time.Duration
-	LogLevel          string
-	SlackAPIURL       string
-	DiscordAPIURL     string
-	TelegramAPIURL    string
-	Bench             benchOptions // herald bench only
+	// TemporalTLS secures the connection to an external Temporal (serve,
+	// api, worker).
+	TemporalTLS    TemporalTLS
+	LogLevel       string
+	SlackAPIURL    string
+	DiscordAPIURL  string
+	TelegramAPIURL string
+	Bench          benchOptions // herald bench only
 
 	// SweepInterval is how often an API process looks for events stored
 	// without a workflow (publish.Publisher.Sweep); zero is every 30 s.
@@ -85,6 +88,13 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	}
 	if takes("serve api worker") {
 		fs.StringVar(&c.TemporalAddress, "temporal-address", c.TemporalAddress, "Temporal frontend host:port")
+		t := &c.TemporalTLS
+		fs.BoolVar(&t.Enabled, "temporal-tls", false, "connect to Temporal over TLS (implied by the other --temporal-tls-* flags and --temporal-api-key)")
+		fs.StringVar(&t.CAFile, "temporal-tls-ca", "", "PEM file of the CA certificates that sign Temporal's (default: the system's roots)")
+		fs.StringVar(&t.CertFile, "temporal-tls-cert", "", "PEM client certificate for mTLS, with --temporal-tls-key")
+		fs.StringVar(&t.KeyFile, "temporal-tls-key", "", "PEM private key of --temporal-tls-cert")
+		fs.StringVar(&t.ServerName, "temporal-tls-server-name", "", "the name Temporal's certificate must carry, if not the address's host")
+		fs.StringVar(&t.APIKey, "temporal-api-key", "", "Temporal API key, sent as a bearer token over TLS (prefer HERALD_TEMPORAL_API_KEY)")
 	}
 	if takes("dev serve api worker") {
 		fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "address of the HTTP API (worker: /metrics, /healthz and /readyz only)")
@@ -170,6 +180,10 @@ func (c *Config) Validate() error {
 	c.AdminKey = strings.TrimSpace(c.AdminKey)
 	c.EncryptionKey = strings.TrimSpace(c.EncryptionKey)
 	c.PreviousKey = strings.TrimSpace(c.PreviousKey)
+	c.TemporalTLS.APIKey = strings.TrimSpace(c.TemporalTLS.APIKey)
+	if err := c.TemporalTLS.validate(); err != nil {
+		return err
+	}
 	if c.Command == "bench" {
 		return c.Bench.validate()
 	}

@@ -80,6 +80,12 @@ func TestEachCommandTakesOnlyTheFlagsItReads(t *testing.T) {
 		{[]string{"api", "--worker-stop-timeout", "1s"}, true},
 		{[]string{"dev", "--temporal-address", "127.0.0.1:1"}, true}, // dev embeds its own
 		{[]string{"serve", "--ui-port", "1"}, true},
+		{[]string{"dev", "--temporal-api-key", "k"}, true},
+		{[]string{"temporal", "--temporal-tls"}, true},
+		{[]string{"worker", "--temporal-tls-cert", "c.pem"}, true}, // without its key
+		{[]string{"api", "--temporal-tls-key", "k.pem"}, true},
+		{[]string{"worker", "--temporal-tls-cert", "c.pem", "--temporal-tls-key", "k.pem", "--temporal-tls-ca", "ca.pem"}, false},
+		{[]string{"api", "--temporal-tls", "--temporal-tls-server-name", "temporal.internal"}, false},
 		{[]string{"bench", "--rate", "50"}, false},
 		{[]string{"temporal", "--data-dir", "/tmp/x", "--ui-port", "-1"}, false},
 		{[]string{"worker", "--disable-after-failures", "3", "--http-addr", "127.0.0.1:1"}, false},
@@ -100,13 +106,13 @@ func TestEachCommandTakesOnlyTheFlagsItReads(t *testing.T) {
 }
 
 func TestKeysFromEnvironmentAreTrimmed(t *testing.T) {
-	env := map[string]string{"HERALD_ADMIN_KEY": " hk_admin\n", "HERALD_ENCRYPTION_KEY": "c2VjcmV0\n"}
+	env := map[string]string{"HERALD_ADMIN_KEY": " hk_admin\n", "HERALD_ENCRYPTION_KEY": "c2VjcmV0\n", "HERALD_TEMPORAL_API_KEY": "tmprl_key\n"}
 	cfg, err := parseConfig([]string{"serve"}, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.AdminKey != "hk_admin" || cfg.EncryptionKey != "c2VjcmV0" {
-		t.Errorf("admin key %q, encryption key %q: want them without surrounding space", cfg.AdminKey, cfg.EncryptionKey)
+	if cfg.AdminKey != "hk_admin" || cfg.EncryptionKey != "c2VjcmV0" || cfg.TemporalTLS.APIKey != "tmprl_key" {
+		t.Errorf("admin key %q, encryption key %q, Temporal API key %q: want them without surrounding space", cfg.AdminKey, cfg.EncryptionKey, cfg.TemporalTLS.APIKey)
 	}
 }
 
