@@ -357,3 +357,83 @@ func TestDashboardShowsLogLiveAndActs(t *testing.T) {
 	p.run(chromedp.Click(chromedp.ID("webhooks-refresh")))
 	p.waitFor("the panel to show the webhook disabled", `document.getElementById('detail-meta').textContent.includes('Disabled')`)
 }
+
+// A key with only view:log cannot list targets, but may read a log: the
+// dashboard says so where the lists would be, opens a webhook by its ID,
+// and follows its log live.
+func TestDashboardWithAViewLogKeyOpensALogByID(t *testing.T) {
+	rcv := newReceiver(t, 200)
+	id, _ := createWebhook(t, shared, map[string]any{"url": rcv.URL + "/view-log-only", "events": []string{"user.created"}})
+	if status, out := publishEvent(t, shared, map[string]any{"event": "user.created", "data": map[string]any{"id": 1}}); status != http.StatusAccepted {
+		t.Fatalf("publish: %d %v", status, out)
+	}
+	eventually(t, 20*time.Second, "the first log entry", func() bool {
+		_, out := call(t, shared, "GET", "/v1/webhooks/"+id+"/logs", nil)
+		data, _ := out["data"].([]any)
+		return len(data) == 1
+	})
+	status, out := call(t, shared, "POST", "/v1/api-keys", map[string]any{"name": "log reader", "scopes": []string{"view:log"}})
+	key, _ := out["key"].(string)
+	if status != http.StatusCreated || key == "" {
+		t.Fatalf("create key: %d %v", status, out)
+	}
+	rememberSecret(key)
+
+	p := openPage(t, shared.HTTPURL+"/dashboard/")
+	p.allow("status of 403 (Forbidden)") // the lists, refused
+	p.allow("status of 404 (Not Found)") // the unknown ID below
+	p.run(
+		chromedp.WaitVisible(chromedp.ID("key-input")),
+		chromedp.SendKeys(chromedp.ID("key-input"), key),
+		chromedp.Click(chromedp.CSS(`#key-form button[type="submit"]`)),
+	)
+	p.waitFor("the lists to say the key cannot list them", `(() => {
+		const w = document.getElementById('webhooks-empty'), c = document.getElementById('connectors-empty');
+		return !w.hidden && w.textContent.includes('cannot list webhooks') && !c.hidden && c.textContent.includes('cannot list connectors');
+	})()`)
+	if shown := eval[bool](p, `!document.getElementById('alert').hidden`); shown {
+		t.Errorf("an error shows for the refused lists: %s", eval[string](p, `document.getElementById('alert').innerText`))
+	}
+
+	open := func(s string) {
+		eval[bool](p, `(() => {
+			document.getElementById('open-id').value = `+jsString(s)+`;
+			document.querySelector('#open-form button[type="submit"]').click();
+			return true;
+		})()`)
+	}
+	open("not-an-id")
+	p.waitFor("the ID refused", `document.getElementById('alert-title').textContent === 'Not a target ID'`)
+	open("wh_0123456789abcdef0123456789abcdef")
+	p.waitFor("the unknown webhook", `document.getElementById('alert-title').textContent.startsWith('404')`)
+
+	open(" " + id + " ")
+	p.waitFor("the webhook's log", `document.querySelectorAll('#logs > li').length === 1`)
+	meta := eval[string](p, `document.getElementById('detail-kind').textContent + ' | ' + document.getElementById('detail-meta').textContent`)
+	if !strings.Contains(meta, "Webhook "+id) || !strings.Contains(meta, "manage:webhook") {
+		t.Errorf("panel shows %q, want the webhook's ID and why its settings are missing", meta)
+	}
+	if shown := eval[bool](p, `!document.getElementById('alert').hidden`); shown {
+		t.Errorf("an error still shows after opening the log: %s", eval[string](p, `document.getElementById('alert').innerText`))
+	}
+
+	// A reload that cannot reach Herald shows a network error, which goes
+	// once the live view connects again.
+	eval[bool](p, `(() => {
+		window.realFetch = window.fetch;
+		window.fetch = () => Promise.reject(new TypeError('Failed to fetch'));
+		document.getElementById('logs-refresh').click();
+		return true;
+	})()`)
+	p.waitFor("the network error", `document.getElementById('alert-title').textContent === 'Network error' && !document.getElementById('alert').hidden`)
+	eval[bool](p, `(() => { window.fetch = window.realFetch; return true; })()`)
+	p.run(chromedp.Click(chromedp.ID("live-toggle")))
+	p.waitFor("the live view to connect", `document.getElementById('live-state').textContent.includes('waiting')`)
+	if shown := eval[bool](p, `!document.getElementById('alert').hidden`); shown {
+		t.Errorf("the network error still shows once the live view is connected: %s", eval[string](p, `document.getElementById('alert').innerText`))
+	}
+	if status, out := publishEvent(t, shared, map[string]any{"event": "user.created", "data": map[string]any{"id": 2}}); status != http.StatusAccepted {
+		t.Fatalf("publish: %d %v", status, out)
+	}
+	p.waitFor("the live entry", `document.querySelectorAll('#logs > li').length === 2 && document.querySelector('#logs > li').classList.contains('fresh')`)
+}

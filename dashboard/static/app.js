@@ -27,6 +27,7 @@
     applied: { status: '', event: '' }, // the filters of the entries on screen
     headId: null, // where the live stream resumes (see loadLogs)
     live: null, // {controller, target, lastId, count}
+    alertIsNetwork: false, // the alert shows a lost connection (see showError)
   };
 
   // ---- DOM helpers -------------------------------------------------------
@@ -143,6 +144,8 @@
     const errors = $('alert-errors');
     errors.replaceChildren();
     hint.textContent = '';
+    // A lost connection is over once the live view connects again.
+    state.alertIsNetwork = err instanceof ApiError && err.status === 0 && err.title === 'Network error';
     if (err instanceof ApiError) {
       if (err.status === 401 && getKey()) $('key-state').textContent = 'The server refused this key.';
       title.textContent = err.status ? `${err.status} ${err.title}` : err.title;
@@ -161,6 +164,7 @@
   }
 
   function clearError() {
+    state.alertIsNetwork = false;
     $('alert').hidden = true;
   }
 
@@ -195,6 +199,7 @@
       description ? el('span', { className: 'target-description', text: description }) : null,
       el('span', { className: 'target-events' }, 'Events: ', el('span', { className: 'mono', text: events })),
       statusLine(item));
+    button.dataset.id = str(item.id);
     if (state.selected && state.selected.id === item.id) button.setAttribute('aria-current', 'true');
     button.addEventListener('click', () => select(type, item, button));
     return el('li', null, button);
@@ -216,12 +221,19 @@
       }
       if (!append) refreshSelected(type);
       state.cursors[kind] = str(body.next_cursor) || null;
+      $(`${kind}-empty`).textContent = `No ${kind}.`;
     } catch (e) {
       if (!append) {
         ul.replaceChildren();
         state.cursors[kind] = null;
       }
-      showError(e);
+      if (e instanceof ApiError && e.status === 403) {
+        // A view:log key may read logs but not list targets: say so
+        // where the list would be, not as an error.
+        $(`${kind}-empty`).textContent = `This key cannot list ${kind} (that needs manage:webhook); open one by its ID above.`;
+      } else {
+        showError(e);
+      }
     } finally {
       ul.removeAttribute('aria-busy');
       more.disabled = false;
@@ -235,11 +247,35 @@
     loadTargets('connectors', false);
   }
 
+  // openById shows the log of the target an ID names, for keys that
+  // cannot list targets. Without manage:webhook the target's own details
+  // stay unknown, and the panel says so; its log needs only view:log.
+  async function openById(raw) {
+    const id = raw.trim();
+    const type = id.startsWith('wh_') ? 'webhook' : id.startsWith('con_') ? 'connector' : '';
+    if (!type) {
+      showError(new ApiError(0, 'Not a target ID', 'Webhook IDs start with wh_ and connector IDs with con_.', []));
+      return;
+    }
+    let item = { id, unknown: true };
+    try {
+      item = await api('GET', `/v1/${type}s/${encodeURIComponent(id)}`);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 403)) {
+        showError(e);
+        return;
+      }
+    }
+    clearError();
+    const button = [...document.querySelectorAll('.target')].find((b) => b.dataset.id === id);
+    select(type, item, button || null);
+  }
+
   function select(type, item, button) {
     stopLive('');
     state.selected = { type, id: str(item.id), item };
     for (const b of document.querySelectorAll('.target[aria-current]')) b.removeAttribute('aria-current');
-    button.setAttribute('aria-current', 'true');
+    if (button) button.setAttribute('aria-current', 'true');
 
     $('detail-placeholder').hidden = true;
     $('detail-body').hidden = false;
@@ -275,6 +311,13 @@
 
   // showDetail fills the detail panel's header with item.
   function showDetail(type, item) {
+    $('detail-heading').classList.toggle('mono', type === 'webhook');
+    if (item.unknown) {
+      $('detail-kind').textContent = `${type === 'webhook' ? 'Webhook' : 'Connector'} ${str(item.id)}`;
+      $('detail-heading').textContent = str(item.id);
+      $('detail-meta').replaceChildren('Its settings need a key with manage:webhook; the log needs view:log.');
+      return;
+    }
     const events = list(item.events).join(', ') || '(none)';
     const description = str(item.description);
     const tail = description ? [' · ', description] : [];
@@ -288,7 +331,6 @@
       $('detail-heading').textContent = str(item.name) || str(item.id);
       $('detail-meta').replaceChildren(`Events: ${events} · `, statusLine(item), ...tail);
     }
-    $('detail-heading').classList.toggle('mono', type === 'webhook');
   }
 
   // ---- Request log -------------------------------------------------------
@@ -676,6 +718,7 @@
       err.final = true;
       throw err;
     }
+    if (state.alertIsNetwork) clearError();
     setLiveState(live.count ? `Live · ${live.count} new` : 'Live · waiting for requests');
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     const push = createSSEParser((ev) => onLiveEvent(live, ev));
@@ -780,6 +823,14 @@
       notify('Key forgotten.');
       resetView();
       showKeyState();
+    });
+    $('open-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      if (!getKey()) {
+        showError(new ApiError(0, 'No API key', 'Paste an API key into the field first.', []));
+        return;
+      }
+      openById($('open-id').value);
     });
     $('alert-close').addEventListener('click', clearError);
     $('webhooks-refresh').addEventListener('click', () => loadTargets('webhooks', false));
