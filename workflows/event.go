@@ -89,6 +89,15 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 	// No attempt starts once the target's max age has passed since the
 	// event was published (SPEC §6).
 	deadline := maxAgeDeadline(ctx, in.Published, t.Retry.MaxAge)
+	if !deadline.IsZero() && !workflow.Now(ctx).Before(deadline) &&
+		workflow.GetVersion(ctx, lateFirstAttemptChange, workflow.DefaultVersion, 1) == 1 {
+		// Started after the max age ran out (the sweep, or a publisher's
+		// retry of its id long after a failed start): no attempt at all,
+		// and, as no request was made, nothing against the target.
+		return finish(ctx, out, t, temporal.NewApplicationErrorWithOptions(
+			fmt.Sprintf("max age (%s) passed before the first attempt", t.Retry.MaxAge), ErrNotSent,
+			temporal.ApplicationErrorOptions{NonRetryable: true}))
+	}
 
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout:    timeout,
@@ -258,6 +267,12 @@ func queuedTooLong(err error) bool {
 	var timeout *temporal.TimeoutError
 	return errors.As(err, &timeout) && timeout.TimeoutType() == enumspb.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE
 }
+
+// lateFirstAttemptChange versions ending a delivery without its first
+// attempt when the workflow started after the max age ran out
+// (workflow.GetVersion): before it, the first attempt was made anyway.
+// Asked only then, so a workflow started in time carries no marker.
+const lateFirstAttemptChange = "late-first-attempt"
 
 // maxAgeChange versions the max-age deadline of deliver (workflow.GetVersion).
 const maxAgeChange = "max-age-deadline"

@@ -852,3 +852,46 @@ func TestEventWorkflowMaxAgeCountsFromPublication(t *testing.T) {
 		})
 	}
 }
+
+// A workflow that starts after its targets' max age ran out (the sweep
+// restarting a kept event, or a publisher's retry of its id days later)
+// makes no attempt: the delivery ends as not sent, which does not count
+// against the target. A target without a max age is still delivered, and
+// a history an older worker wrote (no version marker) made the attempt.
+func TestEventWorkflowStartedAfterMaxAgeMakesNoAttempt(t *testing.T) {
+	start := time.Date(2026, 5, 17, 21, 0, 0, 0, time.UTC)
+	for _, old := range []bool{false, true} {
+		t.Run(map[bool]string{false: "now", true: "an older worker's history"}[old], func(t *testing.T) {
+			late := target("whk_late", fastRetry)
+			late.Retry.MaxAge = time.Hour
+			open := target("whk_open", fastRetry)
+			open.Retry.MaxAge = 0
+			in := workflows.EventInput{EventID: "evt_1", Event: "user.created", Targets: []workflows.Target{late, open}}
+			in.Published = start.Add(-48 * time.Hour)
+			res, f := runEventWith(t, in, map[string][]func() error{}, func(env *testsuite.TestWorkflowEnvironment, _ *fakeActivities) {
+				env.SetStartTime(start)
+				if old {
+					env.OnGetVersion("late-first-attempt", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+				}
+			})
+			if n := len(f.calls("whk_open")); n != 1 {
+				t.Errorf("the target without a max age got %d attempts, want 1", n)
+			}
+			calls, fin := len(f.calls("whk_late")), f.finished()
+			if old {
+				if calls != 1 {
+					t.Errorf("an older worker's history made %d attempts, want the 1 it made", calls)
+				}
+				return
+			}
+			if calls != 0 || len(fin) != 1 || fin[0].CountFailure || !strings.Contains(fin[0].Reason, "max age (1h0m0s) passed before the first attempt") {
+				t.Errorf("attempts %d, Finish calls %+v: want none, and one failure that does not count", calls, fin)
+			}
+			for _, d := range res.Deliveries {
+				if d.Succeeded != (d.TargetID == "whk_open") {
+					t.Errorf("delivery %+v: want only whk_open delivered", d)
+				}
+			}
+		})
+	}
+}
