@@ -89,9 +89,10 @@ func New(c Config) *Activities {
 // receiver asked for a delay) on network errors, 408, 425, 429 and 5xx; and
 // a non-retryable one for everything else, including a target that was
 // deleted or disabled since the event was published.
-func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (workflows.DeliverResult, error) {
+func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (_ workflows.DeliverResult, err error) {
 	a.running.start()
 	defer a.running.done()
+	defer a.contain("deliver", in.DeliveryID, &err)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(a.stopping, cancel)()
@@ -142,11 +143,12 @@ func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (wo
 
 // FinishDelivery marks a delivery failed after its last attempt and, when
 // the failure counts against the webhook, may disable it (SPEC §6).
-func (a *Activities) FinishDelivery(ctx context.Context, in workflows.FinishInput) error {
+func (a *Activities) FinishDelivery(ctx context.Context, in workflows.FinishInput) (err error) {
 	a.running.start()
 	defer a.running.done()
+	defer a.contain("finish", in.DeliveryID, &err)
 	reason := in.Reason
-	err := a.store.RecordAttempt(ctx, in.DeliveryID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason, Generation: &in.Generation})
+	err = a.store.RecordAttempt(ctx, in.DeliveryID, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason, Generation: &in.Generation})
 	if errors.Is(err, store.ErrStaleGeneration) {
 		// A redelivery reopened it: its state and outcome are the
 		// redelivery's now.

@@ -382,13 +382,13 @@ func retryable(err error) bool {
 // counts towards its target's consecutive failures: not when the target
 // went away (deleted or disabled meanwhile), nor when an operator
 // cancelled the workflow, nor when its last attempt panicked (a bug in
-// Herald), nor when it never sent a request (held back by the target's
-// rate limit or by a store outage until max age): that says nothing of
-// the receiver, and a burst to a rate-limited webhook would otherwise
-// disable it.
+// Herald: ErrPanicked, or a PanicError in older histories), nor when it
+// never sent a request (held back by the target's rate limit or by a
+// store outage until max age): that says nothing of the receiver, and a
+// burst to a rate-limited webhook would otherwise disable it.
 func countsAgainstTarget(err error) bool {
 	var app *temporal.ApplicationError
-	if errors.As(err, &app) && (app.Type() == ErrStopped || app.Type() == ErrRateLimited || app.Type() == ErrNotSent) {
+	if errors.As(err, &app) && (app.Type() == ErrStopped || app.Type() == ErrRateLimited || app.Type() == ErrNotSent || app.Type() == ErrPanicked) {
 		return false
 	}
 	var cancelled *temporal.CanceledError
@@ -422,7 +422,7 @@ func failureReason(err error) string {
 	if errors.As(err, &panicked) {
 		// The panic's value may quote what the activity held; the
 		// worker's log has it, with the stack.
-		return "the worker failed during the attempt (a panic; see its log)"
+		return PanicReason
 	}
 	return err.Error()
 }

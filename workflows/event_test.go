@@ -895,3 +895,23 @@ func TestEventWorkflowStartedAfterMaxAgeMakesNoAttempt(t *testing.T) {
 		})
 	}
 }
+
+// A panic contained by the activity (ErrPanicked) is retried like a
+// failed request, and, on the last attempt, ends the delivery without
+// counting against the target.
+func TestEventWorkflowContainedPanicIsRetried(t *testing.T) {
+	panicked := func() error {
+		return temporal.NewApplicationErrorWithOptions(workflows.PanicReason, workflows.ErrPanicked, temporal.ApplicationErrorOptions{})
+	}
+	tg := target("whk_a", fastRetry)
+	res, f := runEvent(t, oneTarget(tg), map[string][]func() error{"whk_a": {panicked, panicked, success}})
+	if calls := f.calls("whk_a"); len(calls) != 3 || !calls[0].Local || calls[1].Local || !res.Deliveries[0].Succeeded {
+		t.Fatalf("calls = %+v, result %+v: want the local attempt, two regular ones, and the delivery made", calls, res.Deliveries)
+	}
+	tg.Retry.MaxAttempts = 2
+	_, f = runEvent(t, oneTarget(tg), map[string][]func() error{"whk_a": {panicked, panicked}})
+	fin := f.finished()
+	if len(fin) != 1 || fin[0].CountFailure || fin[0].Reason != workflows.PanicReason {
+		t.Errorf("finishes %+v; want one, not counted, with the fixed reason", fin)
+	}
+}

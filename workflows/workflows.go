@@ -130,6 +130,16 @@ const (
 	ErrNotSent     = "HeraldNotSent"
 )
 
+// ErrPanicked is the error type of an activity that panicked (a bug in
+// Herald): retried like a failed request, never counted against the
+// target, its message always PanicReason. Before it, a panic reached the
+// workflow as a *temporal.PanicError, which older histories still hold.
+const ErrPanicked = "HeraldPanicked"
+
+// PanicReason is the reason a delivery that ended on a panic gives; the
+// worker's log has the details.
+const PanicReason = "the worker failed during the attempt (a panic; see its log)"
+
 // ErrDeliveriesFailed is the error type of an event workflow that ended
 // with a delivery not made; its detail is the EventResult.
 const ErrDeliveriesFailed = "HeraldDeliveriesFailed"
