@@ -146,6 +146,7 @@ func (a *Activities) conclude(ctx context.Context, in workflows.DeliverInput, t 
 		took += time.Duration(e.DurationMS) * time.Millisecond
 	}
 	a.metrics.Attempt(in.TargetType, outcome, took)
+	stale := false
 	for i, entry := range t.entries {
 		entry.ID = herald.NewID(herald.PrefixLog)
 		rec := store.AttemptRecord{Log: entry, Status: herald.StatusPending, Generation: &in.Generation}
@@ -167,9 +168,11 @@ func (a *Activities) conclude(ctx context.Context, in workflows.DeliverInput, t 
 		err := a.store.RecordAttempt(ctx, in.DeliveryID, rec)
 		if errors.Is(err, store.ErrStaleGeneration) {
 			// A redelivery reopened the delivery while this request was
-			// out: the entry is logged, the outcome is not this
-			// workflow's to write, and it stops here.
-			return workflows.DeliverResult{}, takenOver()
+			// out: the entry is logged, and so are the rest (their
+			// requests went out too), but the outcome is not this
+			// workflow's to write, and it stops after them.
+			stale = true
+			continue
 		}
 		if err != nil {
 			// The request went out but is not recorded: retry the attempt
@@ -177,6 +180,9 @@ func (a *Activities) conclude(ctx context.Context, in workflows.DeliverInput, t 
 			a.log.Error("record delivery attempt", "delivery_id", in.DeliveryID, "error", err)
 			return workflows.DeliverResult{}, retryable("could not record attempt", 0)
 		}
+	}
+	if stale {
+		return workflows.DeliverResult{}, takenOver()
 	}
 	if out.Gone {
 		reason := "receiver answered 410 Gone"

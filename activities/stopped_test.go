@@ -18,6 +18,7 @@ import (
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/activities"
+	"github.com/heraldhub/herald/connectors/dispatch"
 	"github.com/heraldhub/herald/delivery"
 	"github.com/heraldhub/herald/store"
 	"github.com/heraldhub/herald/workflows"
@@ -237,5 +238,72 @@ func TestRateLimitWaitCancelledIsNotSent(t *testing.T) {
 	}
 	if n := requests.Load(); n != 0 {
 		t.Errorf("%d requests, want none", n)
+	}
+}
+
+// twoPartChat stands for a connector whose message takes two requests (a
+// long Telegram message, say); a redelivery reopens the delivery while
+// they are out.
+type twoPartChat struct {
+	f  *fixture
+	id string
+}
+
+func (c twoPartChat) Send(ctx context.Context, a dispatch.Attempt) ([]*herald.LogEntry, delivery.Outcome) {
+	// Disabled, enabled again and retried by an admin meanwhile.
+	reason := "connector was disabled"
+	if err := c.f.db.RecordAttempt(ctx, c.id, store.AttemptRecord{Status: herald.StatusFailed, Error: &reason}); err != nil {
+		panic(err)
+	}
+	if _, err := c.f.db.ReopenDelivery(ctx, c.id); err != nil {
+		panic(err)
+	}
+	entry := func(part string) *herald.LogEntry {
+		return &herald.LogEntry{DeliveryID: a.DeliveryID, EventID: a.Event.ID, Event: a.Event.Name, TargetType: herald.TargetConnector,
+			TargetID: a.Connector.ID, Attempt: a.Number, Request: herald.LogRequest{Method: "POST", URL: "https://chat.example/" + part},
+			Response: &herald.LogResponse{Status: 200}}
+	}
+	return []*herald.LogEntry{entry("part-1"), entry("part-2")}, delivery.Outcome{Success: true, StatusCode: 200}
+}
+
+// A connector attempt of several requests that a redelivery takes over
+// while they are out logs every one of them (all went out), and leaves
+// the delivery's state to the redelivery.
+func TestMultiPartAttemptTakenOverLogsEveryPart(t *testing.T) {
+	f := newFixture(t, "http://127.0.0.1:9/", 5)
+	ctx := t.Context()
+	c := &herald.Connector{Kind: "telegram", Name: "ops", Events: []string{"*"}, Enabled: true, Config: []byte(`{"bot_token":"1:x","chat_id":"1"}`)}
+	if err := f.db.CreateConnector(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	ev, _, err := f.db.CreateEvent(ctx, store.CreateEventRequest{
+		Event:      &herald.Event{Name: "user.created", Data: []byte(`{}`)},
+		Deliveries: []*herald.Delivery{{TargetType: herald.TargetConnector, TargetID: c.ID}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := f.db.ListDeliveries(ctx, ev.ID)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("deliveries %v, %v", ds, err)
+	}
+	acts := activities.New(activities.Config{Store: f.db, Sender: delivery.NewSender(delivery.NewHTTPClient(true), nil),
+		Chat: twoPartChat{&f, ds[0].ID}, Logger: slog.New(slog.DiscardHandler), DisableAfter: 20})
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivityWithOptions(acts.Deliver, activity.RegisterOptions{Name: workflows.DeliverActivityName})
+	_, err = env.ExecuteActivity(workflows.DeliverActivityName, workflows.DeliverInput{
+		DeliveryID: ds[0].ID, TargetType: herald.TargetConnector, TargetID: c.ID, EventID: ev.ID, Timeout: 5 * time.Second})
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || app.Type() != workflows.ErrStopped {
+		t.Fatalf("Deliver = %v, want it stopped: the delivery is the redelivery's now", err)
+	}
+	logs, _, err := f.db.ListLogs(ctx, store.LogFilter{TargetType: herald.TargetConnector, TargetID: c.ID})
+	if err != nil || len(logs) != 2 {
+		t.Errorf("log %v, %v: want both requests' entries", logs, err)
+	}
+	if d, err := f.db.GetDelivery(ctx, ds[0].ID); err != nil || d.Status != herald.StatusPending || d.Generation != 1 {
+		t.Errorf("delivery %+v, %v: want it as the redelivery reopened it", d, err)
 	}
 }
