@@ -114,6 +114,18 @@ func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (_ 
 		// and the workflow makes this attempt again as a regular one.
 		return workflows.DeliverResult{}, notSent("waited too long for a free worker slot", number)
 	}
+	if wait := time.Until(in.NotBefore); wait > 0 {
+		// A retry scheduled at once, due a moment later (see
+		// workflows.DeliverInput.NotBefore): its request waits until
+		// then. Cut short (the worker stopping), it has made none.
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return workflows.DeliverResult{}, notSent("cancelled while waiting for the retry to be due", number)
+		}
+	}
 	if err := a.stillPending(ctx, in.DeliveryID, in.Generation, number); err != nil {
 		if errors.Is(err, errDelivered) {
 			// This attempt ran before and its 2xx is recorded (a worker

@@ -48,3 +48,26 @@ func TestDeliverKeepsToThePlannedTimeout(t *testing.T) {
 		t.Errorf("request took %d ms, want it cut at about 1000", d)
 	}
 }
+
+// A retry scheduled before it is due (DeliverInput.NotBefore) waits until
+// then before its request.
+func TestDeliverWaitsUntilTheRetryIsDue(t *testing.T) {
+	arrived := make(chan time.Time, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { arrived <- time.Now() }))
+	defer srv.Close()
+	f := newFixture(t, srv.URL, 5)
+	_, env := retryEnv(f)
+	due := time.Now().Add(1500 * time.Millisecond)
+	in := workflows.DeliverInput{DeliveryID: f.delivery.ID, TargetType: herald.TargetWebhook, TargetID: f.webhook.ID,
+		EventID: f.event.ID, Timeout: 5 * time.Second, AttemptOffset: 1, NotBefore: due}
+	if _, err := env.ExecuteActivity(workflows.DeliverActivityName, in); err != nil {
+		t.Fatal(err)
+	}
+	if at := <-arrived; at.Before(due) {
+		t.Errorf("request arrived %v before it was due", due.Sub(at))
+	}
+	logs, _, err := f.db.ListLogs(t.Context(), store.LogFilter{TargetType: herald.TargetWebhook, TargetID: f.webhook.ID})
+	if err != nil || len(logs) != 1 || logs[0].Attempt != 2 {
+		t.Errorf("log %v, %v: want one entry, attempt 2", logs, err)
+	}
+}

@@ -421,15 +421,15 @@ func uncertain(err error) bool {
 
 // workflowTaskTimeout is the event workflows' workflow task timeout
 // (Temporal's default is 10 s). Each target's first attempt runs as a local
-// activity inside the first workflow task, and the commands that follow a
-// failed one (the retry's timer, then its activity) only reach the server
-// when the task completes. While a slow receiver holds its attempt, the SDK
-// completes the task early ("heartbeats") every 80% of this timeout, so a
-// slow target holds back another target's first retry by about three of
-// those: 12 s here, where the default let it run to a minute (the longest
-// webhook timeout). Shorter would cut the margin a loaded worker has to
-// heartbeat in time (a missed one runs the first attempts again), and
-// would move finish's local retries (backoff up to 5 s) into history.
+// activity inside the first workflow task, and the command that follows a
+// failed one (the retry's activity, which keeps a short wait itself; see
+// workflows.inlineWaitMax) only reaches the server when the task
+// completes. While a slow receiver holds its attempt, the SDK completes
+// the task early ("heartbeats") every 80% of this timeout, so a slow
+// target holds back another target's first retry by up to one of those:
+// 4 s here. Shorter would cut the margin a loaded worker has to heartbeat
+// in time (a missed one runs the first attempts again), and would move
+// finish's local retries (backoff up to 5 s) into history.
 const workflowTaskTimeout = 5 * time.Second
 
 // execute starts a workflow, waiting at most startTimeout. The start must

@@ -137,6 +137,13 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 			wait = min(d, max(t.Retry.MaxInterval, t.Retry.InitialInterval))
 		}
 		input.AttemptOffset++
+		if wait <= inlineWaitMax && workflow.GetVersion(ctx, inlineWaitChange, workflow.DefaultVersion, 1) == 1 {
+			// A short wait is kept by the activity itself, scheduled now:
+			// a timer, and then the activity, would each reach the server
+			// only when this workflow task completes, which another
+			// target's slow first attempt holds open (see inlineWaitMax).
+			input.NotBefore = workflow.Now(ctx).Add(wait)
+		}
 	}
 
 	// Regular activities make the remaining attempts under the target's
@@ -151,11 +158,16 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 		if !deadline.IsZero() && !legacy && !workflow.Now(ctx).Add(wait).Before(deadline) {
 			return finish(ctx, out, t, err)
 		}
-		timer := workflow.NewTimerWithOptions(ctx, wait, workflow.TimerOptions{
-			Summary: fmt.Sprintf("%s %s, wait for attempt %d", t.Type, t.ID, input.AttemptOffset+1),
-		})
-		if err := timer.Get(ctx, nil); err != nil {
-			return finish(ctx, out, t, err)
+		inline := time.Duration(0) // the part of the wait the activity keeps
+		if !input.NotBefore.IsZero() {
+			inline = wait
+		} else {
+			timer := workflow.NewTimerWithOptions(ctx, wait, workflow.TimerOptions{
+				Summary: fmt.Sprintf("%s %s, wait for attempt %d", t.Type, t.ID, input.AttemptOffset+1),
+			})
+			if err := timer.Get(ctx, nil); err != nil {
+				return finish(ctx, out, t, err)
+			}
 		}
 		scheduleToClose, ok := attemptWindow(deadline, workflow.Now(ctx), legacy)
 		if !ok {
@@ -163,12 +175,13 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 		}
 		made := input.AttemptOffset - t.PriorAttempts
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-			StartToCloseTimeout:    timeout,
+			StartToCloseTimeout:    timeout + inline,
 			ScheduleToCloseTimeout: scheduleToClose,
 			RetryPolicy:            RetryPolicy(t.Retry, made),
 			Summary:                fmt.Sprintf("%s %s, attempts from %d", t.Type, t.ID, input.AttemptOffset+1),
 		})
 		err = workflow.ExecuteActivity(actx, DeliverActivityName, input).Get(ctx, nil)
+		input.NotBefore = time.Time{} // later waits are timers
 		held, ok := heldBack(err)
 		switch {
 		case err == nil:
@@ -235,6 +248,22 @@ func holdWait(ctx workflow.Context, r RetrySettings, h held, outages int, deadli
 	}
 	return wait, outages + 1
 }
+
+// inlineWaitMax is the longest first-retry wait the retry's activity
+// keeps itself (DeliverInput.NotBefore), holding a worker slot meanwhile;
+// a longer one is a timer. Each target's first attempt is a local activity
+// in the event's first workflow task, and commands (a timer, an activity)
+// reach the server only when that task completes, or when the SDK
+// completes it early while a slow receiver holds an attempt, every 80% of
+// its timeout (publish's workflowTaskTimeout, 5 s). A timer and then its
+// activity took two of those: a slow sibling held a 1 s retry back to
+// about 12 s. An activity scheduled at once takes at most one, 4 s.
+const inlineWaitMax = 5 * time.Second
+
+// inlineWaitChange versions keeping a short first-retry wait in the
+// activity (workflow.GetVersion): before it, every wait was a timer.
+// Asked only when the wait is short enough.
+const inlineWaitChange = "inline-first-wait"
 
 // outageBackoffChange versions holdWait's backoff through a store outage
 // (workflow.GetVersion): before it, the waits grew only to the target's

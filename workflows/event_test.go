@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
@@ -170,6 +171,14 @@ func runEventWith(t *testing.T, in workflows.EventInput, script map[string][]fun
 	env.RegisterWorkflowWithOptions(workflows.EventWorkflow, workflow.RegisterOptions{Name: workflows.EventWorkflowName})
 	env.RegisterActivityWithOptions(f.Deliver, activity.RegisterOptions{Name: workflows.DeliverActivityName})
 	env.RegisterActivityWithOptions(f.Finish, activity.RegisterOptions{Name: workflows.FinishActivityName})
+	// An attempt due later (DeliverInput.NotBefore) waits on the test
+	// clock before its request, as the real activity waits: the argument
+	// matcher sees each call's input before the wait is asked for.
+	var next workflows.DeliverInput
+	env.OnActivity(workflows.DeliverActivityName, mock.Anything, mock.MatchedBy(func(in workflows.DeliverInput) bool {
+		next = in
+		return true
+	})).Return(f.Deliver).AfterFn(func() time.Duration { return next.NotBefore.Sub(env.Now()) })
 	if setup != nil {
 		setup(env, f)
 	}
@@ -913,5 +922,46 @@ func TestEventWorkflowContainedPanicIsRetried(t *testing.T) {
 	fin := f.finished()
 	if len(fin) != 1 || fin[0].CountFailure || fin[0].Reason != workflows.PanicReason {
 		t.Errorf("finishes %+v; want one, not counted, with the fixed reason", fin)
+	}
+}
+
+// The first retry after the local attempt, when its wait is short (the
+// initial interval, or a Retry-After), is scheduled at once and keeps the
+// wait itself (NotBefore): a timer, and then the activity, would each wait
+// for the first workflow task to complete, which a slow sibling holds
+// open. A longer wait is a timer, as is every wait in a history an older
+// worker wrote.
+func TestEventWorkflowShortFirstWaitIsKeptByTheActivity(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		first  func() error
+		old    bool
+		inline bool
+		gap    time.Duration
+	}{
+		{"initial interval", func() error { return retryableErr("HTTP 500", 0) }, false, true, time.Second},
+		{"short Retry-After", func() error { return retryableErr("HTTP 429", 3*time.Second) }, false, true, 3 * time.Second},
+		{"long Retry-After", func() error { return retryableErr("HTTP 429", 8*time.Second) }, false, false, 8 * time.Second},
+		{"an older worker's history", func() error { return retryableErr("HTTP 500", 0) }, true, false, time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tg := target("whk_a", fastRetry)
+			_, f := runEventWith(t, oneTarget(tg), map[string][]func() error{
+				"whk_a": {tc.first, success},
+			}, func(env *testsuite.TestWorkflowEnvironment, _ *fakeActivities) {
+				if tc.old {
+					env.OnGetVersion("inline-first-wait", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+				}
+			})
+			calls := f.calls("whk_a")
+			checkGaps(t, calls, []time.Duration{tc.gap})
+			nb := calls[1].In.NotBefore
+			if tc.inline && !nb.Equal(calls[0].At.Add(tc.gap)) {
+				t.Errorf("retry's NotBefore = %v, want the local attempt's time plus %v (%v)", nb, tc.gap, calls[0].At.Add(tc.gap))
+			}
+			if !tc.inline && !nb.IsZero() {
+				t.Errorf("retry's NotBefore = %v, want none (a timer waited)", nb)
+			}
+		})
 	}
 }

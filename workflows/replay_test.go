@@ -228,3 +228,22 @@ func TestReplayOfAnOlderFailedDelivery(t *testing.T) {
 		t.Fatalf("replay of an older event whose delivery failed: %v", err)
 	}
 }
+
+// An older worker waited for every first retry with a timer. A workflow
+// it left waiting on one must replay onto the timer, not the retry's
+// activity scheduled at once that today's code uses for a short wait.
+func TestReplayOfAnOlderFirstRetryTimer(t *testing.T) {
+	in := workflows.EventInput{EventID: "evt_1", Event: "user.created", Targets: []workflows.Target{{
+		DeliveryID: "dlv_1", Type: "webhook", ID: "whk_a", Timeout: 5 * time.Second,
+		Retry: workflows.RetrySettings{InitialInterval: time.Second, BackoffCoefficient: 2, MaxInterval: time.Minute, MaxAge: time.Hour},
+	}}}
+	r := newRecorded(t, in)
+	first := r.task(0)
+	r.localActivity(0, first, workflows.DeliverActivityName, &failurepb.Failure{Message: "HTTP 500",
+		FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{Type: workflows.ErrRetryable}}})
+	r.version(0, first, "max-age-deadline", 1)
+	r.sleep(0, first, time.Second, true)
+	if err := r.replay(); err != nil {
+		t.Fatalf("replay of an older first-retry timer: %v", err)
+	}
+}

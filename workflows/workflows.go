@@ -82,6 +82,11 @@ type DeliverInput struct {
 	Timeout time.Duration `json:",omitempty"`
 	// Generation is Target.Generation.
 	Generation int `json:",omitempty"`
+	// NotBefore is when the attempt is due: an attempt that starts
+	// earlier waits until then before its request. The first retry after
+	// the local attempt is scheduled at once with it, rather than after a
+	// timer, when its wait is short (see inlineWaitMax).
+	NotBefore time.Time `json:",omitzero"`
 }
 
 // DeliverResult is what a successful attempt reports.
