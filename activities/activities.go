@@ -114,7 +114,7 @@ func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (_ 
 		// and the workflow makes this attempt again as a regular one.
 		return workflows.DeliverResult{}, notSent("waited too long for a free worker slot", number)
 	}
-	if wait := time.Until(in.NotBefore); wait > 0 {
+	if wait := min(time.Until(in.NotBefore), workflows.MaxInlineWait); wait > 0 {
 		// A retry scheduled at once, due a moment later (see
 		// workflows.DeliverInput.NotBefore): its request waits until
 		// then. Cut short (the worker stopping), it has made none.

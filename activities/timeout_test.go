@@ -52,6 +52,7 @@ func TestDeliverKeepsToThePlannedTimeout(t *testing.T) {
 // A retry scheduled before it is due (DeliverInput.NotBefore) waits until
 // then before its request.
 func TestDeliverWaitsUntilTheRetryIsDue(t *testing.T) {
+	t.Parallel()
 	arrived := make(chan time.Time, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { arrived <- time.Now() }))
 	defer srv.Close()
@@ -69,5 +70,25 @@ func TestDeliverWaitsUntilTheRetryIsDue(t *testing.T) {
 	logs, _, err := f.db.ListLogs(t.Context(), store.LogFilter{TargetType: herald.TargetWebhook, TargetID: f.webhook.ID})
 	if err != nil || len(logs) != 1 || logs[0].Attempt != 2 {
 		t.Errorf("log %v, %v: want one entry, attempt 2", logs, err)
+	}
+}
+
+// NotBefore is the workflow's time; a host whose clock is behind it waits
+// no longer than MaxInlineWait, not into the attempt's timeout.
+func TestDeliverWaitsForNotBeforeAtMostMaxInlineWait(t *testing.T) {
+	t.Parallel()
+	arrived := make(chan time.Time, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { arrived <- time.Now() }))
+	defer srv.Close()
+	f := newFixture(t, srv.URL, 5)
+	_, env := retryEnv(f)
+	start := time.Now()
+	in := workflows.DeliverInput{DeliveryID: f.delivery.ID, TargetType: herald.TargetWebhook, TargetID: f.webhook.ID,
+		EventID: f.event.ID, Timeout: 5 * time.Second, AttemptOffset: 1, NotBefore: start.Add(time.Hour)}
+	if _, err := env.ExecuteActivity(workflows.DeliverActivityName, in); err != nil {
+		t.Fatal(err)
+	}
+	if waited := (<-arrived).Sub(start); waited < workflows.MaxInlineWait || waited > workflows.MaxInlineWait+2*time.Second {
+		t.Errorf("request sent after %v, want after MaxInlineWait (%v)", waited, workflows.MaxInlineWait)
 	}
 }

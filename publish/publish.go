@@ -239,9 +239,9 @@ func (p *Publisher) index(ctx context.Context) (*targetIndex, error) {
 // dropped a closed workflow, the start succeeds again, and a finished
 // delivery must not be sent twice. A pending delivery whose target was
 // deleted ends failed instead. The workflow counts max age from the
-// event's publication (EventInput.Published), so one started late makes
-// the first attempt and no retry past it. It reports whether this call
-// started the workflow.
+// event's publication (EventInput.Published), so one started after a
+// target's max age makes no attempt for it, and one started before makes
+// no retry past it. It reports whether this call started the workflow.
 func (p *Publisher) restart(ctx context.Context, ev *herald.Event) (bool, error) {
 	ds, err := p.store.ListDeliveries(ctx, ev.ID)
 	if err != nil {

@@ -89,11 +89,13 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 	// No attempt starts once the target's max age has passed since the
 	// event was published (SPEC §6).
 	deadline := maxAgeDeadline(ctx, in.Published, t.Retry.MaxAge)
-	if !deadline.IsZero() && !workflow.Now(ctx).Before(deadline) &&
+	if !deadline.IsZero() && !workflow.GetInfo(ctx).WorkflowStartTime.Before(deadline) &&
 		workflow.GetVersion(ctx, lateFirstAttemptChange, workflow.DefaultVersion, 1) == 1 {
 		// Started after the max age ran out (the sweep, or a publisher's
 		// retry of its id long after a failed start): no attempt at all,
-		// and, as no request was made, nothing against the target.
+		// and, as no request was made, nothing against the target. A
+		// workflow started in time makes its first attempt however late
+		// its first workflow task runs (no worker was up, say).
 		return finish(ctx, out, t, temporal.NewApplicationErrorWithOptions(
 			fmt.Sprintf("max age (%s) passed before the first attempt", t.Retry.MaxAge), ErrNotSent,
 			temporal.ApplicationErrorOptions{NonRetryable: true}))
@@ -258,7 +260,7 @@ func holdWait(ctx workflow.Context, r RetrySettings, h held, outages int, deadli
 // its timeout (publish's workflowTaskTimeout, 5 s). A timer and then its
 // activity took two of those: a slow sibling held a 1 s retry back to
 // about 12 s. An activity scheduled at once takes at most one, 4 s.
-const inlineWaitMax = 5 * time.Second
+const inlineWaitMax = MaxInlineWait
 
 // inlineWaitChange versions keeping a short first-retry wait in the
 // activity (workflow.GetVersion): before it, every wait was a timer.

@@ -173,7 +173,9 @@ func runEventWith(t *testing.T, in workflows.EventInput, script map[string][]fun
 	env.RegisterActivityWithOptions(f.Finish, activity.RegisterOptions{Name: workflows.FinishActivityName})
 	// An attempt due later (DeliverInput.NotBefore) waits on the test
 	// clock before its request, as the real activity waits: the argument
-	// matcher sees each call's input before the wait is asked for.
+	// matcher sees each call's input before the wait is asked for. (Two
+	// calls at once could swap inputs in between; the tests that fan out
+	// give their targets' retries the same NotBefore.)
 	var next workflows.DeliverInput
 	env.OnActivity(workflows.DeliverActivityName, mock.Anything, mock.MatchedBy(func(in workflows.DeliverInput) bool {
 		next = in

@@ -89,6 +89,12 @@ type DeliverInput struct {
 	NotBefore time.Time `json:",omitzero"`
 }
 
+// MaxInlineWait is the longest wait an activity keeps for NotBefore. Its
+// host's clock may differ from the workflow's (NotBefore is workflow
+// time): a host behind it would otherwise wait on into the attempt's
+// timeout.
+const MaxInlineWait = 5 * time.Second
+
 // DeliverResult is what a successful attempt reports.
 type DeliverResult struct {
 	StatusCode int

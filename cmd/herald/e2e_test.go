@@ -165,9 +165,13 @@ func TestRetriesUntilSuccessWithOneLogEntryPerAttempt(t *testing.T) {
 	if n := len(failures["data"].([]any)); n != 2 {
 		t.Errorf("%d failure entries, want 2", n)
 	}
-	// Temporal UI says what each wait is for.
-	if got, want := summaries(t, ev["workflow_id"].(string), enumspb.EVENT_TYPE_TIMER_STARTED), []string{"webhook " + id + ", wait for attempt 2"}; !slices.Equal(got, want) {
-		t.Errorf("timer summaries %q, want %q", got, want)
+	// Temporal UI says what the retries' activity is for. Its 1 s wait
+	// is kept by the activity (a short first wait), so no timer waited.
+	if got, want := summaries(t, ev["workflow_id"].(string), enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED), []string{"webhook " + id + ", attempts from 2"}; !slices.Equal(got, want) {
+		t.Errorf("activity summaries %q, want %q", got, want)
+	}
+	if got := summaries(t, ev["workflow_id"].(string), enumspb.EVENT_TYPE_TIMER_STARTED); len(got) != 0 {
+		t.Errorf("timers %q, want none: a 1 s first wait is kept by the retry's activity", got)
 	}
 }
 

@@ -3,8 +3,12 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"sync"
 	"testing"
 	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
 )
 
 // A slow receiver no longer holds back another target's first retry of
@@ -31,9 +35,48 @@ func TestSlowReceiverDoesNotHoldBackAnotherTargetsRetry(t *testing.T) {
 		t.Fatalf("publish: %d %v", status, out)
 	}
 	got := flaky.wait(t, 2, 30*time.Second)
-	if gap := got[1].At.Sub(got[0].At); gap < time.Second || gap > 7*time.Second {
+	if gap := got[1].At.Sub(got[0].At); gap < time.Second || gap > 8*time.Second {
 		t.Errorf("the retry came %v after the first attempt, want 1 s to about 4 s, however slow the other target", gap)
 	} else {
 		t.Logf("retry after %v", gap)
+	}
+}
+
+// A first wait longer than the retry's activity keeps itself (here a
+// Retry-After of 6 s) is a timer, which Temporal UI shows with what it
+// waits for.
+func TestLongFirstWaitIsATimerTemporalUINames(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var at []time.Time
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		at = append(at, time.Now())
+		n := len(at)
+		mu.Unlock()
+		if n == 1 {
+			w.Header().Set("Retry-After", "6")
+			w.WriteHeader(http.StatusTooManyRequests)
+		}
+	}))
+	t.Cleanup(rcv.Close)
+	const event = "servicerecord.deleted" // no other test's webhooks get it
+	id, _ := createWebhook(t, shared, map[string]any{"url": rcv.URL, "events": []string{event},
+		"retry": map[string]any{"initial_interval_seconds": 1}})
+	status, ev := publishEvent(t, shared, map[string]any{"event": event, "data": map[string]any{"id": 1}})
+	if status != http.StatusAccepted {
+		t.Fatalf("publish: %d %v", status, ev)
+	}
+	eventually(t, 20*time.Second, "delivery succeeded", func() bool {
+		return deliveryOf(t, shared, ev["id"].(string), id)["status"] == "succeeded"
+	})
+	mu.Lock()
+	gap := at[1].Sub(at[0])
+	mu.Unlock()
+	if gap < 6*time.Second {
+		t.Errorf("the retry came %v after the 429, want Retry-After's 6 s", gap)
+	}
+	if got, want := summaries(t, ev["workflow_id"].(string), enumspb.EVENT_TYPE_TIMER_STARTED), []string{"webhook " + id + ", wait for attempt 2"}; !slices.Equal(got, want) {
+		t.Errorf("timer summaries %q, want %q", got, want)
 	}
 }

@@ -28,6 +28,7 @@
     headId: null, // where the live stream resumes (see loadLogs)
     live: null, // {controller, target, lastId, count}
     alertIsNetwork: false, // the alert shows a lost connection (see showError)
+    openSeq: 0, // bumped by every open by ID (see openById)
   };
 
   // ---- DOM helpers -------------------------------------------------------
@@ -257,15 +258,21 @@
       showError(new ApiError(0, 'Not a target ID', 'Webhook IDs start with wh_ and connector IDs with con_.', []));
       return;
     }
+    // A choice made while the target loads wins over this one.
+    const seq = ++state.openSeq;
+    const before = state.selected;
     let item = { id, unknown: true };
     try {
-      item = await api('GET', `/v1/${type}s/${encodeURIComponent(id)}`);
+      const got = await api('GET', `/v1/${type}s/${encodeURIComponent(id)}`);
+      if (got && typeof got === 'object') item = got;
     } catch (e) {
+      if (seq !== state.openSeq || state.selected !== before) return;
       if (!(e instanceof ApiError && e.status === 403)) {
         showError(e);
         return;
       }
     }
+    if (seq !== state.openSeq || state.selected !== before) return;
     clearError();
     const button = [...document.querySelectorAll('.target')].find((b) => b.dataset.id === id);
     select(type, item, button || null);
