@@ -49,23 +49,33 @@ func TestDeliverKeepsToThePlannedTimeout(t *testing.T) {
 	}
 }
 
+// sendDue runs a retry's Deliver with NotBefore set to notBefore(start),
+// start being when the call begins, and returns when its request arrived
+// and the fixture.
+func sendDue(t *testing.T, notBefore func(start time.Time) time.Time) (start, arrivedAt time.Time, f fixture) {
+	t.Helper()
+	arrived := make(chan time.Time, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { arrived <- time.Now() }))
+	t.Cleanup(srv.Close)
+	f = newFixture(t, srv.URL, 5)
+	_, env := retryEnv(f)
+	start = time.Now()
+	in := workflows.DeliverInput{DeliveryID: f.delivery.ID, TargetType: herald.TargetWebhook, TargetID: f.webhook.ID,
+		EventID: f.event.ID, Timeout: 5 * time.Second, AttemptOffset: 1, NotBefore: notBefore(start)}
+	if _, err := env.ExecuteActivity(workflows.DeliverActivityName, in); err != nil {
+		t.Fatal(err)
+	}
+	return start, <-arrived, f
+}
+
 // A retry scheduled before it is due (DeliverInput.NotBefore) waits until
 // then before its request.
 func TestDeliverWaitsUntilTheRetryIsDue(t *testing.T) {
 	t.Parallel()
-	arrived := make(chan time.Time, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { arrived <- time.Now() }))
-	defer srv.Close()
-	f := newFixture(t, srv.URL, 5)
-	_, env := retryEnv(f)
-	due := time.Now().Add(1500 * time.Millisecond)
-	in := workflows.DeliverInput{DeliveryID: f.delivery.ID, TargetType: herald.TargetWebhook, TargetID: f.webhook.ID,
-		EventID: f.event.ID, Timeout: 5 * time.Second, AttemptOffset: 1, NotBefore: due}
-	if _, err := env.ExecuteActivity(workflows.DeliverActivityName, in); err != nil {
-		t.Fatal(err)
-	}
-	if at := <-arrived; at.Before(due) {
-		t.Errorf("request arrived %v before it was due", due.Sub(at))
+	const wait = 1500 * time.Millisecond
+	start, at, f := sendDue(t, func(start time.Time) time.Time { return start.Add(wait) })
+	if at.Before(start.Add(wait)) {
+		t.Errorf("request arrived %v before it was due", start.Add(wait).Sub(at))
 	}
 	logs, _, err := f.db.ListLogs(t.Context(), store.LogFilter{TargetType: herald.TargetWebhook, TargetID: f.webhook.ID})
 	if err != nil || len(logs) != 1 || logs[0].Attempt != 2 {
@@ -77,18 +87,8 @@ func TestDeliverWaitsUntilTheRetryIsDue(t *testing.T) {
 // no longer than MaxInlineWait, not into the attempt's timeout.
 func TestDeliverWaitsForNotBeforeAtMostMaxInlineWait(t *testing.T) {
 	t.Parallel()
-	arrived := make(chan time.Time, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { arrived <- time.Now() }))
-	defer srv.Close()
-	f := newFixture(t, srv.URL, 5)
-	_, env := retryEnv(f)
-	start := time.Now()
-	in := workflows.DeliverInput{DeliveryID: f.delivery.ID, TargetType: herald.TargetWebhook, TargetID: f.webhook.ID,
-		EventID: f.event.ID, Timeout: 5 * time.Second, AttemptOffset: 1, NotBefore: start.Add(time.Hour)}
-	if _, err := env.ExecuteActivity(workflows.DeliverActivityName, in); err != nil {
-		t.Fatal(err)
-	}
-	if waited := (<-arrived).Sub(start); waited < workflows.MaxInlineWait || waited > workflows.MaxInlineWait+2*time.Second {
+	start, at, _ := sendDue(t, func(start time.Time) time.Time { return start.Add(time.Hour) })
+	if waited := at.Sub(start); waited < workflows.MaxInlineWait || waited > workflows.MaxInlineWait+2*time.Second {
 		t.Errorf("request sent after %v, want after MaxInlineWait (%v)", waited, workflows.MaxInlineWait)
 	}
 }
