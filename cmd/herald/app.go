@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -140,14 +141,25 @@ func (m *Main) Start(ctx context.Context) (err error) {
 		return err
 	}
 	m.client, err = client.DialContext(ctx, opts)
+	reachable := err == nil
+	if err != nil && m.cfg.Command == "api" && unreachable(err) {
+		// An API process serves reads and settings without Temporal, and
+		// answers publishes 503 (and /readyz) until it can reach it; a
+		// worker has nothing to do without it, and fails to start.
+		m.log.Warn("Temporal is not reachable; the API starts without it, and publishes get 503 until it is",
+			"address", m.cfg.TemporalAddress, "error", err)
+		m.client, err = client.NewLazyClient(opts)
+	}
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", m.cfg.TemporalAddress, err)
 	}
-	if err := m.checkNamespace(ctx); err != nil {
-		return err
-	}
-	if m.temporal == nil {
-		m.registerSearchAttributes(ctx)
+	if reachable {
+		if err := m.checkNamespace(ctx); err != nil {
+			return err
+		}
+		if m.temporal == nil {
+			m.registerSearchAttributes(ctx)
+		}
 	}
 	m.metrics = metrics.New()
 	httpClient := delivery.NewHTTPClient(m.cfg.AllowPrivateTargets)
@@ -264,6 +276,14 @@ func (m *Main) openStore(ctx context.Context) error {
 		m.log.Info("re-encrypted secrets with the current key", "rows", n)
 	}
 	return nil
+}
+
+// unreachable reports whether a failed dial found no Temporal server
+// (refused, unresolvable, timed out), rather than one it could not talk
+// to: a TLS handshake that failed is a setting to fix, not an outage.
+func unreachable(err error) bool {
+	var unavailable *serviceerror.Unavailable
+	return errors.As(err, &unavailable) && !strings.Contains(err.Error(), "handshake")
 }
 
 // checkNamespace refuses to start on a Temporal namespace that does not

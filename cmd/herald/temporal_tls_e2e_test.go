@@ -153,3 +153,24 @@ func TestServeNamesTheBadTLSFile(t *testing.T) {
 		}
 	}
 }
+
+// An API process starts without a Temporal it cannot reach (see
+// TestAPIStartsWhileTemporalIsDown), but one whose certificate it refuses
+// is a setting to fix: it fails the start, as serve does.
+func TestAPIRefusesAServerCertificateItCannotTrust(t *testing.T) {
+	pki := newTestPKI(t)
+	front := newTLSFrontend(t, pki, shared.cfg.TemporalAddress)
+	for _, tt := range []TemporalTLS{
+		{Enabled: true, CertFile: pki.certFile, KeyFile: pki.keyFile},
+		{CAFile: pki.caFile, CertFile: pki.certFile, KeyFile: pki.keyFile, ServerName: "temporal.example"},
+	} {
+		cfg := tlsConfig(t, front.addr, tt)
+		cfg.Command = "api"
+		m := NewMain(cfg, slog.New(slog.DiscardHandler), io.Discard)
+		err := m.Start(t.Context())
+		m.Close()
+		if err == nil || !strings.Contains(err.Error(), "connect to Temporal") {
+			t.Errorf("api start with %+v: %v, want it refused", tt, err)
+		}
+	}
+}
