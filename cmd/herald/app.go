@@ -146,12 +146,12 @@ func (m *Main) Start(ctx context.Context) (err error) {
 		// An API process serves reads and settings without Temporal, and
 		// answers publishes 503 (and /readyz) until it can reach it; a
 		// worker has nothing to do without it, and fails to start.
-		m.log.Warn("Temporal is not reachable; the API starts without it, and publishes get 503 until it is",
+		m.log.Warn("Temporal is not reachable; the API starts without it, and publishes get 503 until it is"+m.cfg.TemporalTLS.hint(),
 			"address", m.cfg.TemporalAddress, "error", err)
 		m.client, err = client.NewLazyClient(opts)
 	}
 	if err != nil {
-		return fmt.Errorf("connect to Temporal at %s: %w", m.cfg.TemporalAddress, err)
+		return fmt.Errorf("connect to Temporal at %s: %w%s", m.cfg.TemporalAddress, err, m.cfg.TemporalTLS.hint())
 	}
 	if reachable {
 		if err := m.checkNamespace(ctx); err != nil {

@@ -53,6 +53,16 @@ func (t TemporalTLS) describe() string {
 	return "TLS"
 }
 
+// hint is added to a failed connection's message: a server that requires
+// a client certificate Herald was not given refuses it only after the TLS
+// 1.3 handshake, and the error then reads like a lost connection.
+func (t TemporalTLS) hint() string {
+	if !t.on() || t.CertFile != "" {
+		return ""
+	}
+	return " (if Temporal requires a client certificate, set --temporal-tls-cert and --temporal-tls-key)"
+}
+
 // apply sets opts to connect as t says, reading the certificate files.
 // An error names the flag whose file is at fault.
 func (t TemporalTLS) apply(opts *client.Options) error {
