@@ -98,6 +98,16 @@ func (a *Activities) Deliver(ctx context.Context, in workflows.DeliverInput) (_ 
 	defer context.AfterFunc(a.stopping, cancel)()
 	info := activity.GetInfo(ctx)
 	number := int(info.Attempt) + in.AttemptOffset
+	if in.Deferred {
+		// The first try only hands the wait to Temporal; the attempts
+		// with requests are the tries after it.
+		number--
+		if info.Attempt == 1 {
+			// Never zero: that would mean the policy's backoff.
+			return workflows.DeliverResult{}, temporal.NewApplicationErrorWithOptions("waiting for the retry to be due", workflows.ErrNotDue,
+				temporal.ApplicationErrorOptions{NextRetryDelay: max(time.Until(in.NotBefore), 10*time.Millisecond)})
+		}
+	}
 	if a.stopping.Err() != nil {
 		// Handed over by a poll that was out when the process began to
 		// stop: the store may be closing.

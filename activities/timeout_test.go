@@ -1,11 +1,14 @@
 package activities_test
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/heraldhub/herald"
 	"github.com/heraldhub/herald/store"
@@ -90,5 +93,27 @@ func TestDeliverWaitsForNotBeforeAtMostMaxInlineWait(t *testing.T) {
 	start, at, _ := sendDue(t, func(start time.Time) time.Time { return start.Add(time.Hour) })
 	if waited := at.Sub(start); waited < workflows.MaxInlineWait || waited > workflows.MaxInlineWait+2*time.Second {
 		t.Errorf("request sent after %v, want after MaxInlineWait (%v)", waited, workflows.MaxInlineWait)
+	}
+}
+
+// The first try of a Deferred retry makes no request: it hands the wait
+// to Temporal as a retryable ErrNotDue with the time left until
+// NotBefore.
+func TestDeferredRetryFirstTryHandsTheWaitBack(t *testing.T) {
+	requests := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests++ }))
+	defer srv.Close()
+	f := newFixture(t, srv.URL, 5)
+	_, env := retryEnv(f)
+	in := workflows.DeliverInput{DeliveryID: f.delivery.ID, TargetType: herald.TargetWebhook, TargetID: f.webhook.ID,
+		EventID: f.event.ID, Timeout: 5 * time.Second, AttemptOffset: 1, NotBefore: time.Now().Add(30 * time.Second), Deferred: true}
+	_, err := env.ExecuteActivity(workflows.DeliverActivityName, in)
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || app.Type() != workflows.ErrNotDue || app.NonRetryable() ||
+		app.NextRetryDelay() < 25*time.Second || app.NextRetryDelay() > 30*time.Second {
+		t.Fatalf("Deliver = %v, want a retryable %s asking for about 30 s", err, workflows.ErrNotDue)
+	}
+	if requests != 0 {
+		t.Errorf("receiver got %d requests, want none", requests)
 	}
 }

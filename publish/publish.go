@@ -422,9 +422,9 @@ func uncertain(err error) bool {
 // workflowTaskTimeout is the event workflows' workflow task timeout
 // (Temporal's default is 10 s). Each target's first attempt runs as a local
 // activity inside the first workflow task, and the command that follows a
-// failed one (the retry's activity, which keeps a short wait itself; see
-// workflows.inlineWaitMax) only reaches the server when the task
-// completes. While a slow receiver holds its attempt, the SDK completes
+// failed one (the retry's activity, which keeps a short wait itself and
+// hands a long one to Temporal; see workflows.inlineWaitMax) only reaches
+// the server when the task completes. While a slow receiver holds its attempt, the SDK completes
 // the task early ("heartbeats") every 80% of this timeout, so a slow
 // target holds back another target's first retry by up to one of those:
 // 4 s here. Shorter would cut the margin a loaded worker has to heartbeat

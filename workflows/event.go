@@ -145,6 +145,11 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 			// only when this workflow task completes, which another
 			// target's slow first attempt holds open (see inlineWaitMax).
 			input.NotBefore = workflow.Now(ctx).Add(wait)
+		} else if wait > inlineWaitMax && workflow.GetVersion(ctx, deferredWaitChange, workflow.DefaultVersion, 1) == 1 {
+			// Too long to hold a worker slot: the activity's first try
+			// hands the wait back to Temporal (DeliverInput.Deferred),
+			// which holds nothing and needs no workflow task.
+			input.NotBefore, input.Deferred = workflow.Now(ctx).Add(wait), true
 		}
 	}
 
@@ -162,7 +167,7 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 		}
 		inline := time.Duration(0) // the part of the wait the activity keeps
 		if !input.NotBefore.IsZero() {
-			inline = wait
+			inline = min(wait, inlineWaitMax)
 		} else {
 			timer := workflow.NewTimerWithOptions(ctx, wait, workflow.TimerOptions{
 				Summary: fmt.Sprintf("%s %s, wait for attempt %d", t.Type, t.ID, input.AttemptOffset+1),
@@ -176,14 +181,18 @@ func deliver(ctx workflow.Context, in EventInput, t Target) DeliveryOutcome {
 			return finish(ctx, out, t, err)
 		}
 		made := input.AttemptOffset - t.PriorAttempts
+		policy := RetryPolicy(t.Retry, made)
+		if input.Deferred {
+			policy = deferredPolicy(policy)
+		}
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			StartToCloseTimeout:    timeout + inline,
 			ScheduleToCloseTimeout: scheduleToClose,
-			RetryPolicy:            RetryPolicy(t.Retry, made),
+			RetryPolicy:            policy,
 			Summary:                fmt.Sprintf("%s %s, attempts from %d", t.Type, t.ID, input.AttemptOffset+1),
 		})
 		err = workflow.ExecuteActivity(actx, DeliverActivityName, input).Get(ctx, nil)
-		input.NotBefore = time.Time{} // later waits are timers
+		input.NotBefore, input.Deferred = time.Time{}, false // later waits are timers
 		held, ok := heldBack(err)
 		switch {
 		case err == nil:
@@ -253,7 +262,7 @@ func holdWait(ctx workflow.Context, r RetrySettings, h held, outages int, deadli
 
 // inlineWaitMax is the longest first-retry wait the retry's activity
 // keeps itself (DeliverInput.NotBefore), holding a worker slot meanwhile;
-// a longer one is a timer. Each target's first attempt is a local activity
+// a longer one it hands to Temporal (DeliverInput.Deferred). Each target's first attempt is a local activity
 // in the event's first workflow task, and commands (a timer, an activity)
 // reach the server only when that task completes, or when the SDK
 // completes it early while a slow receiver holds an attempt, every 80% of
@@ -261,6 +270,25 @@ func holdWait(ctx workflow.Context, r RetrySettings, h held, outages int, deadli
 // activity took two of those: a slow sibling held a 1 s retry back to
 // about 12 s. An activity scheduled at once takes at most one, 4 s.
 const inlineWaitMax = MaxInlineWait
+
+// deferredWaitChange versions handing a long first-retry wait to Temporal
+// through the activity's first try (DeliverInput.Deferred)
+// (workflow.GetVersion): before it, such a wait was a timer, which a slow
+// sibling's first attempt held back as it held back short ones. Asked
+// only when the wait is that long.
+const deferredWaitChange = "deferred-first-wait"
+
+// deferredPolicy is p for a Deferred activity, whose first try makes no
+// request: one more try, and the backoff one step behind, so that the
+// tries with requests wait as p says.
+func deferredPolicy(p *temporal.RetryPolicy) *temporal.RetryPolicy {
+	d := *p
+	if d.MaximumAttempts > 0 {
+		d.MaximumAttempts++
+	}
+	d.InitialInterval = time.Duration(float64(d.InitialInterval) / d.BackoffCoefficient)
+	return &d
+}
 
 // inlineWaitChange versions keeping a short first-retry wait in the
 // activity (workflow.GetVersion): before it, every wait was a timer.
@@ -419,7 +447,7 @@ func retryable(err error) bool {
 // burst to a rate-limited webhook would otherwise disable it.
 func countsAgainstTarget(err error) bool {
 	var app *temporal.ApplicationError
-	if errors.As(err, &app) && (app.Type() == ErrStopped || app.Type() == ErrRateLimited || app.Type() == ErrNotSent || app.Type() == ErrPanicked) {
+	if errors.As(err, &app) && (app.Type() == ErrStopped || app.Type() == ErrRateLimited || app.Type() == ErrNotSent || app.Type() == ErrPanicked || app.Type() == ErrNotDue) {
 		return false
 	}
 	var cancelled *temporal.CanceledError

@@ -53,7 +53,17 @@ type deliverCall struct {
 }
 
 // number is the delivery's attempt number, as the real activity computes it.
-func (c deliverCall) number() int { return int(c.Attempt) + c.In.AttemptOffset }
+func (c deliverCall) number() int { return attemptNumber(c.Attempt, c.In) }
+
+// attemptNumber is the delivery attempt a try of the deliver activity
+// makes, as the real activity counts: a Deferred activity's first try
+// makes none.
+func attemptNumber(try int32, in workflows.DeliverInput) int {
+	if in.Deferred {
+		try--
+	}
+	return int(try) + in.AttemptOffset
+}
 
 // fakeActivities stands in for activities.Activities. Deliver answers the
 // n-th call for a target with script[target][n] (nil is a 2xx), repeating the
@@ -73,6 +83,12 @@ type fakeActivities struct {
 
 func (f *fakeActivities) Deliver(ctx context.Context, in workflows.DeliverInput) (workflows.DeliverResult, error) {
 	info := activity.GetInfo(ctx)
+	if in.Deferred && info.Attempt == 1 {
+		// As the real activity: no request, and Temporal retries when
+		// the attempt is due. Not a call of the target.
+		return workflows.DeliverResult{}, temporal.NewApplicationErrorWithOptions("not due", workflows.ErrNotDue,
+			temporal.ApplicationErrorOptions{NextRetryDelay: max(in.NotBefore.Sub(f.now()), time.Millisecond)})
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := len(f.callsLocked(in.TargetID))
@@ -86,12 +102,12 @@ func (f *fakeActivities) Deliver(ctx context.Context, in workflows.DeliverInput)
 		if errors.Is(err, errStoreDown) {
 			// As the real activity: the attempt that was not made.
 			err = temporal.NewApplicationErrorWithOptions("could not load event", workflows.ErrNotSent,
-				temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{workflows.RateLimited{Attempt: int(info.Attempt) + in.AttemptOffset}}})
+				temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{workflows.RateLimited{Attempt: attemptNumber(info.Attempt, in)}}})
 		}
 		var l limitedStep
 		if errors.As(err, &l) {
 			// As the real activity: the attempt that was not made.
-			held := workflows.RateLimited{Wait: l.wait, Attempt: int(info.Attempt) + in.AttemptOffset}
+			held := workflows.RateLimited{Wait: l.wait, Attempt: attemptNumber(info.Attempt, in)}
 			err = temporal.NewApplicationErrorWithOptions("rate limit of the webhook reached", workflows.ErrRateLimited,
 				temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{held}})
 		}
@@ -180,7 +196,12 @@ func runEventWith(t *testing.T, in workflows.EventInput, script map[string][]fun
 	env.OnActivity(workflows.DeliverActivityName, mock.Anything, mock.MatchedBy(func(in workflows.DeliverInput) bool {
 		next = in
 		return true
-	})).Return(f.Deliver).AfterFn(func() time.Duration { return next.NotBefore.Sub(env.Now()) })
+	})).Return(f.Deliver).AfterFn(func() time.Duration {
+		if next.Deferred {
+			return 0 // its first try hands the wait back (see Deliver)
+		}
+		return next.NotBefore.Sub(env.Now())
+	})
 	if setup != nil {
 		setup(env, f)
 	}
@@ -232,9 +253,13 @@ func checkCalls(t *testing.T, calls []deliverCall, want []deliverCall) {
 	}
 	for i, c := range calls {
 		w := want[i]
-		if c.Local != w.Local || c.Attempt != w.Attempt || c.In.AttemptOffset != w.In.AttemptOffset {
+		try := c.Attempt // the activity's try among those with requests
+		if c.In.Deferred {
+			try--
+		}
+		if c.Local != w.Local || try != w.Attempt || c.In.AttemptOffset != w.In.AttemptOffset {
 			t.Errorf("call %d: local=%v attempt=%d offset=%d, want local=%v attempt=%d offset=%d",
-				i+1, c.Local, c.Attempt, c.In.AttemptOffset, w.Local, w.Attempt, w.In.AttemptOffset)
+				i+1, c.Local, try, c.In.AttemptOffset, w.Local, w.Attempt, w.In.AttemptOffset)
 		}
 		if c.number() != i+1 {
 			t.Errorf("call %d is delivery attempt %d, want %d", i+1, c.number(), i+1)
@@ -935,28 +960,33 @@ func TestEventWorkflowContainedPanicIsRetried(t *testing.T) {
 // worker wrote.
 func TestEventWorkflowShortFirstWaitIsKeptByTheActivity(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		first  func() error
-		old    bool
-		inline bool
-		gap    time.Duration
+		name     string
+		first    func() error
+		old      string // a change an older worker's history lacks
+		inline   bool   // scheduled at once, with NotBefore
+		deferred bool
+		gap      time.Duration
 	}{
-		{"initial interval", func() error { return retryableErr("HTTP 500", 0) }, false, true, time.Second},
-		{"short Retry-After", func() error { return retryableErr("HTTP 429", 3*time.Second) }, false, true, 3 * time.Second},
-		{"long Retry-After", func() error { return retryableErr("HTTP 429", 8*time.Second) }, false, false, 8 * time.Second},
-		{"an older worker's history", func() error { return retryableErr("HTTP 500", 0) }, true, false, time.Second},
+		{"initial interval", func() error { return retryableErr("HTTP 500", 0) }, "", true, false, time.Second},
+		{"short Retry-After", func() error { return retryableErr("HTTP 429", 3*time.Second) }, "", true, false, 3 * time.Second},
+		{"long Retry-After", func() error { return retryableErr("HTTP 429", 8*time.Second) }, "", true, true, 8 * time.Second},
+		{"an older worker's history, short wait", func() error { return retryableErr("HTTP 500", 0) }, "inline-first-wait", false, false, time.Second},
+		{"an older worker's history, long wait", func() error { return retryableErr("HTTP 429", 8*time.Second) }, "deferred-first-wait", false, false, 8 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tg := target("whk_a", fastRetry)
 			_, f := runEventWith(t, oneTarget(tg), map[string][]func() error{
 				"whk_a": {tc.first, success},
 			}, func(env *testsuite.TestWorkflowEnvironment, _ *fakeActivities) {
-				if tc.old {
-					env.OnGetVersion("inline-first-wait", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+				if tc.old != "" {
+					env.OnGetVersion(tc.old, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 				}
 			})
 			calls := f.calls("whk_a")
 			checkGaps(t, calls, []time.Duration{tc.gap})
+			if calls[1].In.Deferred != tc.deferred || calls[1].number() != 2 {
+				t.Errorf("retry deferred = %v as attempt %d, want deferred = %v as attempt 2", calls[1].In.Deferred, calls[1].number(), tc.deferred)
+			}
 			nb := calls[1].In.NotBefore
 			if tc.inline && !nb.Equal(calls[0].At.Add(tc.gap)) {
 				t.Errorf("retry's NotBefore = %v, want the local attempt's time plus %v (%v)", nb, tc.gap, calls[0].At.Add(tc.gap))

@@ -247,3 +247,23 @@ func TestReplayOfAnOlderFirstRetryTimer(t *testing.T) {
 		t.Fatalf("replay of an older first-retry timer: %v", err)
 	}
 }
+
+// The same for a first retry whose wait was too long to keep in the
+// activity (a Retry-After of 8 s): today's code hands such a wait to
+// Temporal through the retry's activity, an older worker used a timer.
+func TestReplayOfAnOlderLongFirstRetryTimer(t *testing.T) {
+	in := workflows.EventInput{EventID: "evt_1", Event: "user.created", Targets: []workflows.Target{{
+		DeliveryID: "dlv_1", Type: "webhook", ID: "whk_a", Timeout: 5 * time.Second,
+		Retry: workflows.RetrySettings{InitialInterval: time.Second, BackoffCoefficient: 2, MaxInterval: time.Minute, MaxAge: time.Hour},
+	}}}
+	r := newRecorded(t, in)
+	first := r.task(0)
+	r.localActivity(0, first, workflows.DeliverActivityName, &failurepb.Failure{Message: "HTTP 429",
+		FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{
+			Type: workflows.ErrRetryable, NextRetryDelay: durationpb.New(8 * time.Second)}}})
+	r.version(0, first, "max-age-deadline", 1)
+	r.sleep(0, first, 8*time.Second, true)
+	if err := r.replay(); err != nil {
+		t.Fatalf("replay of an older long first-retry timer: %v", err)
+	}
+}

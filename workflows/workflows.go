@@ -87,6 +87,12 @@ type DeliverInput struct {
 	// the local attempt is scheduled at once with it, rather than after a
 	// timer, when its wait is short (see inlineWaitMax).
 	NotBefore time.Time `json:",omitzero"`
+	// Deferred is set with a NotBefore too far off to wait in a worker
+	// slot: the activity's first try then makes no request and ends
+	// retryable (ErrNotDue) with a NextRetryDelay until NotBefore, so that
+	// Temporal itself starts the real attempt on time, and the attempt
+	// numbers count from its second try.
+	Deferred bool `json:",omitempty"`
 }
 
 // MaxInlineWait is the longest wait an activity keeps for NotBefore. Its
@@ -139,6 +145,10 @@ const (
 	ErrStopped     = "HeraldStopped"
 	ErrRateLimited = "HeraldRateLimited"
 	ErrNotSent     = "HeraldNotSent"
+	// ErrNotDue is the first try of a Deferred attempt: no request, and
+	// Temporal retries when it is due. It never ends a delivery unless
+	// the attempt's time runs out first.
+	ErrNotDue = "HeraldNotDue"
 )
 
 // ErrPanicked is the error type of an activity that panicked (a bug in
