@@ -262,13 +262,15 @@ func holdWait(ctx workflow.Context, r RetrySettings, h held, outages int, deadli
 
 // inlineWaitMax is the longest first-retry wait the retry's activity
 // keeps itself (DeliverInput.NotBefore), holding a worker slot meanwhile;
-// a longer one it hands to Temporal (DeliverInput.Deferred). Each target's first attempt is a local activity
-// in the event's first workflow task, and commands (a timer, an activity)
-// reach the server only when that task completes, or when the SDK
-// completes it early while a slow receiver holds an attempt, every 80% of
-// its timeout (publish's workflowTaskTimeout, 5 s). A timer and then its
-// activity took two of those: a slow sibling held a 1 s retry back to
-// about 12 s. An activity scheduled at once takes at most one, 4 s.
+// a longer one it hands to Temporal (DeliverInput.Deferred). Either way
+// the activity is scheduled at once. Each target's first attempt is a
+// local activity in the event's first workflow task, and commands (a
+// timer, an activity) reach the server only when that task completes, or
+// when the SDK completes it early while a slow receiver holds an attempt,
+// every 80% of its timeout (publish's workflowTaskTimeout, 5 s). A timer
+// and then its activity took up to three of those: a slow sibling held a
+// 1 s retry back to about 12 s. An activity scheduled at once takes at
+// most one, 4 s.
 const inlineWaitMax = MaxInlineWait
 
 // deferredWaitChange versions handing a long first-retry wait to Temporal
