@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -128,6 +130,16 @@ func testConfig(dir string) Config {
 		panic(err)
 	}
 	return cfg
+}
+
+// newEncryptionKey is a fresh HERALD_ENCRYPTION_KEY.
+func newEncryptionKey(t *testing.T) string {
+	t.Helper()
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(key)
 }
 
 func startHerald(dir string) (*Main, error) { return start(testConfig(dir)) }

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"io"
 	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -27,16 +24,12 @@ func TestAPIStartsWhileTemporalIsDown(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close() // refused until the forwarder below listens
 
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		t.Fatal(err)
-	}
 	cfg := testConfig(t.TempDir())
 	cfg.Command = "api"
 	cfg.TaskQueue = "herald-outage"
 	cfg.TemporalAddress = addr
 	cfg.DatabaseURL = "sqlite://" + filepath.Join(t.TempDir(), "herald.db")
-	cfg.EncryptionKey = base64.StdEncoding.EncodeToString(key)
+	cfg.EncryptionKey = newEncryptionKey(t)
 	m, err := start(cfg)
 	defer m.Close()
 	if err != nil {
@@ -66,31 +59,16 @@ func TestAPIStartsWhileTemporalIsDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var conns sync.WaitGroup
-	t.Cleanup(func() {
-		fwd.Close()
-		conns.Wait()
-	})
-	go func() {
-		for {
-			c, err := fwd.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			go func() {
-				defer conns.Done()
-				defer c.Close()
-				up, err := net.Dial("tcp", shared.cfg.TemporalAddress)
-				if err != nil {
-					return
-				}
-				defer up.Close()
-				go func() { _, _ = io.Copy(up, c); up.Close() }()
-				_, _ = io.Copy(c, up)
-			}()
+	serveConns(t, fwd, func(c net.Conn) {
+		defer c.Close()
+		up, err := net.Dial("tcp", shared.cfg.TemporalAddress)
+		if err != nil {
+			return
 		}
-	}()
+		defer up.Close()
+		go func() { _, _ = io.Copy(up, c); up.Close() }()
+		_, _ = io.Copy(c, up)
+	})
 	eventually(t, 30*time.Second, "/readyz to say ready", func() bool {
 		status, _ := get("/readyz")
 		return status == http.StatusOK

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,15 +15,11 @@ import (
 // The worker-only instance delivers, and counts the attempt on its own
 // /metrics.
 func TestSplitAPIAndWorker(t *testing.T) {
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		t.Fatal(err)
-	}
 	base := testConfig(t.TempDir())
 	base.TemporalAddress = shared.cfg.TemporalAddress
 	base.TaskQueue = "herald-split"
 	base.DatabaseURL = "sqlite://" + filepath.Join(t.TempDir(), "herald.db")
-	base.EncryptionKey = base64.StdEncoding.EncodeToString(key)
+	base.EncryptionKey = newEncryptionKey(t)
 
 	workerCfg, apiCfg := base, base
 	workerCfg.Command, apiCfg.Command = "worker", "api"
@@ -76,15 +70,11 @@ func TestSplitAPIAndWorker(t *testing.T) {
 // An API on a fresh database without HERALD_ADMIN_KEY has no key it would
 // accept (only dev creates one): its start-up says so, and how to fix it.
 func TestAPIWithoutAnyKeySaysSo(t *testing.T) {
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		t.Fatal(err)
-	}
 	cfg := testConfig(t.TempDir())
 	cfg.Command, cfg.AdminKey = "api", ""
 	cfg.TemporalAddress = shared.cfg.TemporalAddress
 	cfg.DatabaseURL = "sqlite://" + filepath.Join(t.TempDir(), "herald.db")
-	cfg.EncryptionKey = base64.StdEncoding.EncodeToString(key)
+	cfg.EncryptionKey = newEncryptionKey(t)
 	var out strings.Builder
 	m := NewMain(cfg, slog.New(slog.DiscardHandler), &out)
 	defer m.Close()
@@ -99,18 +89,11 @@ func TestAPIWithoutAnyKeySaysSo(t *testing.T) {
 // Restarting with another HERALD_ENCRYPTION_KEY than the database was
 // written with fails with what to do, not only secretbox's words.
 func TestStartWithTheWrongEncryptionKeySaysWhich(t *testing.T) {
-	newKey := func() string {
-		key := make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			t.Fatal(err)
-		}
-		return base64.StdEncoding.EncodeToString(key)
-	}
 	cfg := testConfig(t.TempDir())
 	cfg.Command = "api"
 	cfg.TemporalAddress = shared.cfg.TemporalAddress
 	cfg.DatabaseURL = "sqlite://" + filepath.Join(t.TempDir(), "herald.db")
-	cfg.EncryptionKey = newKey()
+	cfg.EncryptionKey = newEncryptionKey(t)
 	first, err := start(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +101,7 @@ func TestStartWithTheWrongEncryptionKeySaysWhich(t *testing.T) {
 	createWebhook(t, first, map[string]any{"url": "http://127.0.0.1:9/", "events": []string{"user.created"}})
 	first.Close()
 
-	cfg.EncryptionKey = newKey()
+	cfg.EncryptionKey = newEncryptionKey(t)
 	second := NewMain(cfg, slog.New(slog.DiscardHandler), io.Discard)
 	defer second.Close()
 	err = second.Start(t.Context())
@@ -131,16 +114,12 @@ func TestStartWithTheWrongEncryptionKeySaysWhich(t *testing.T) {
 // start, as a worker does, instead of reporting ready and answering every
 // publish with 503.
 func TestAPIOnAMissingNamespaceRefusesToStart(t *testing.T) {
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		t.Fatal(err)
-	}
 	cfg := testConfig(t.TempDir())
 	cfg.Command = "api"
 	cfg.TemporalAddress = shared.cfg.TemporalAddress
 	cfg.TemporalNamespace = "no-such-namespace"
 	cfg.DatabaseURL = "sqlite://" + filepath.Join(t.TempDir(), "herald.db")
-	cfg.EncryptionKey = base64.StdEncoding.EncodeToString(key)
+	cfg.EncryptionKey = newEncryptionKey(t)
 	m := NewMain(cfg, slog.New(slog.DiscardHandler), io.Discard)
 	defer m.Close()
 	err := m.Start(t.Context())

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"io"
 	"log/slog"
@@ -17,16 +16,12 @@ import (
 // tlsConfig is a serve config for a Temporal frontend behind TLS.
 func tlsConfig(t *testing.T, addr string, tt TemporalTLS) Config {
 	t.Helper()
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		t.Fatal(err)
-	}
 	cfg := testConfig(t.TempDir())
 	cfg.Command = "serve"
 	cfg.TemporalAddress = addr
 	cfg.TaskQueue = "herald-tls"
 	cfg.DatabaseURL = "sqlite://" + filepath.Join(t.TempDir(), "herald.db")
-	cfg.EncryptionKey = base64.StdEncoding.EncodeToString(key)
+	cfg.EncryptionKey = newEncryptionKey(t)
 	cfg.TemporalTLS = tt
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)

@@ -118,6 +118,13 @@ func newTLSFrontend(t *testing.T, pki testPKI, backend string) *tlsFrontend {
 		t.Fatal(err)
 	}
 	f := &tlsFrontend{addr: ln.Addr().String(), calls: map[string]int{}, auths: map[string]int{}}
+	serveConns(t, ln, func(c net.Conn) { f.serve(c.(*tls.Conn), backend) })
+	return f
+}
+
+// serveConns hands each connection ln accepts to handle, until the test
+// ends: then it closes ln and waits for the handlers.
+func serveConns(t *testing.T, ln net.Listener, handle func(net.Conn)) {
 	var conns sync.WaitGroup
 	t.Cleanup(func() {
 		ln.Close()
@@ -132,11 +139,10 @@ func newTLSFrontend(t *testing.T, pki testPKI, backend string) *tlsFrontend {
 			conns.Add(1)
 			go func() {
 				defer conns.Done()
-				f.serve(c.(*tls.Conn), backend)
+				handle(c)
 			}()
 		}
 	}()
-	return f
 }
 
 func (f *tlsFrontend) serve(c *tls.Conn, backend string) {
